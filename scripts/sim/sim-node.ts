@@ -1,0 +1,189 @@
+/**
+ * The node simulator: a network namespace that looks like an ECS node to asm-erdma.
+ *   - a primary NIC (eth0 by default) with an address, `metric 100` and the default route;
+ *   - N eRDMA NICs eth1..ethN (veth, down, known MACs, alias erdma_K for the stand-in rdma);
+ *   - 100.100.100.200/32 on lo, served by our metadata server inside the namespace.
+ * Everything the CLI does runs inside the namespace via `ip netns exec`; nothing reaches the host's links.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type Result } from 'execa';
+import type { Fault, MetadataConfig, RequestLogLine, TokenMode } from './metadata-server.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const STANDIN_BIN = join(REPO_ROOT, 'scripts/sim/bin');
+export const CLI = join(REPO_ROOT, 'bin/asm-erdma.js');
+
+export interface SimOptions {
+  nics?: number;
+  primaryName?: string;
+  primaryMetric?: number;
+  tokenMode?: TokenMode;
+  latencyMs?: number;
+  faults?: Fault[];
+}
+
+export interface SimNic {
+  name: string;
+  mac: string;
+  address: string;
+}
+
+let counter = 0;
+
+export const macOf = (k: number): string => `00:16:3e:5a:00:${k.toString(16).padStart(2, '0')}`;
+
+async function ip(...args: string[]): Promise<void> {
+  await execa('ip', args);
+}
+
+export class SimNode {
+  readonly ns: string;
+  readonly dir: string;
+  readonly primary: string;
+  readonly nics: SimNic[];
+  readonly config: MetadataConfig;
+  private server: ChildProcess | undefined;
+
+  private constructor(options: Required<SimOptions>) {
+    this.ns = `asmsim-${process.pid}-${counter++}`;
+    this.dir = mkdtempSync(join(tmpdir(), 'asm-erdma-sim-'));
+    this.primary = options.primaryName;
+    this.nics = Array.from({ length: options.nics }, (_, i) => ({ name: `eth${i + 1}`, mac: macOf(i + 1), address: `192.168.0.${11 + i}` }));
+    this.config = {
+      tokenMode: options.tokenMode,
+      latencyMs: options.latencyMs,
+      primaryMac: macOf(0),
+      nics: Object.fromEntries([
+        [macOf(0), { 'primary-ip-address': '192.168.0.10', netmask: '255.255.255.0', gateway: '192.168.0.253' }],
+        ...this.nics.map((n) => [n.mac, { 'primary-ip-address': n.address, netmask: '255.255.255.0', gateway: '192.168.0.253', 'vswitch-cidr-block': '192.168.0.0/24' }]),
+      ]),
+      faults: options.faults,
+      log: join(this.dir, 'requests.jsonl'),
+    };
+  }
+
+  static async create(options: SimOptions = {}): Promise<SimNode> {
+    const node = new SimNode({ nics: 1, primaryName: 'eth0', primaryMetric: 100, tokenMode: 'optional', latencyMs: 0, faults: [], ...options });
+    try {
+      await node.build(options.primaryMetric ?? 100);
+    } catch (e) {
+      await node.destroy();
+      throw e;
+    }
+    return node;
+  }
+
+  private async build(primaryMetric: number): Promise<void> {
+    const { ns } = this;
+    await ip('netns', 'add', ns);
+    await ip('-n', ns, 'link', 'set', 'lo', 'up');
+    await ip('-n', ns, 'addr', 'add', '100.100.100.200/32', 'dev', 'lo');
+    await ip('-n', ns, 'link', 'add', this.primary, 'address', macOf(0), 'type', 'veth', 'peer', 'name', 'peer0');
+    await ip('-n', ns, 'link', 'set', 'peer0', 'up');
+    await ip('-n', ns, 'link', 'set', this.primary, 'up');
+    await ip('-n', ns, 'addr', 'add', '192.168.0.10/24', 'dev', this.primary, 'metric', String(primaryMetric));
+    await ip('-n', ns, 'route', 'add', 'default', 'via', '192.168.0.253', 'dev', this.primary, 'proto', 'dhcp', 'metric', String(primaryMetric));
+    for (const [i, nic] of this.nics.entries()) {
+      await ip('-n', ns, 'link', 'add', nic.name, 'address', nic.mac, 'type', 'veth', 'peer', 'name', `peer${i + 1}`);
+      await ip('-n', ns, 'link', 'set', `peer${i + 1}`, 'up');
+      await ip('-n', ns, 'link', 'set', nic.name, 'alias', `erdma_${i}`);
+    }
+    this.writeConfig();
+    await this.startServer();
+  }
+
+  writeConfig(): void {
+    writeFileSync(join(this.dir, 'metadata.json'), JSON.stringify(this.config, null, 2));
+  }
+
+  /** Changes faults (or any answer) for the next requests; the server re-reads its config per request. */
+  setFaults(faults: Fault[]): void {
+    this.config.faults = faults;
+    this.writeConfig();
+  }
+
+  private startServer(): Promise<void> {
+    const script = join(REPO_ROOT, 'dist/scripts/sim/metadata-server.js');
+    const child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, script, '--config', join(this.dir, 'metadata.json')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    this.server = child;
+    return new Promise((resolveReady, reject) => {
+      const timer = setTimeout(() => reject(new Error('metadata server did not start within 10 s')), 10_000);
+      child.stdout?.once('data', () => {
+        clearTimeout(timer);
+        resolveReady();
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`metadata server exited with ${code}`));
+      });
+    });
+  }
+
+  /** Runs any command inside the namespace. */
+  exec(file: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
+    return execa('ip', ['netns', 'exec', this.ns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), file, ...args], {
+      reject: false,
+      stdin: 'ignore',
+    });
+  }
+
+  /** The standard environment for the CLI in this node: stand-ins first on PATH, state under the node's dir. */
+  cliEnv(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      PATH: `${STANDIN_BIN}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
+      ASM_ERDMA_RUN_DIR: join(this.dir, 'run'),
+      NO_COLOR: '1',
+      ...extra,
+    };
+  }
+
+  /** Runs the built CLI inside the namespace. */
+  cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+    return this.exec(process.execPath, [CLI, ...args], this.cliEnv(env));
+  }
+
+  async addrJson(): Promise<unknown[]> {
+    const r = await execa('ip', ['-n', this.ns, '-j', 'addr', 'show']);
+    return JSON.parse(r.stdout) as unknown[];
+  }
+
+  async routeJson(): Promise<unknown[]> {
+    const r = await execa('ip', ['-n', this.ns, '-j', '-4', 'route', 'show', 'table', 'main']);
+    return JSON.parse(r.stdout) as unknown[];
+  }
+
+  requests(): RequestLogLine[] {
+    const file = this.config.log ?? '';
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as RequestLogLine);
+  }
+
+  clearRequests(): void {
+    if (this.config.log) writeFileSync(this.config.log, '');
+  }
+
+  async destroy(): Promise<void> {
+    this.server?.kill('SIGTERM');
+    await execa('ip', ['netns', 'del', this.ns], { reject: false });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Namespaces need root (CAP_SYS_ADMIN) and iproute2; say why when they cannot be made. */
+export async function simUnavailableReason(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'the node simulator needs root (network namespaces)';
+  const probe = `asmsim-probe-${process.pid}`;
+  const r = await execa('ip', ['netns', 'add', probe], { reject: false });
+  if (r.exitCode !== 0) return `cannot create a network namespace: ${r.stderr.trim()}`;
+  await execa('ip', ['netns', 'del', probe], { reject: false });
+  return undefined;
+}

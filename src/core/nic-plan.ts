@@ -1,0 +1,103 @@
+/**
+ * Plan = diff(observed, desired) → actions. Pure: setup and reset compute these lists, dry-run prints them,
+ * apply runs them, and a half-applied NIC is put back by running the inverses in reverse.
+ */
+import type { Ipv4Address, LinkInfo } from './iproute-json.js';
+import type { NicConfig } from './nic-config.js';
+
+export type Action =
+  | { kind: 'link-up'; dev: string }
+  | { kind: 'link-down'; dev: string }
+  | { kind: 'addr-add'; dev: string; address: string; prefix: number; metric: number }
+  | { kind: 'addr-replace'; dev: string; address: string; prefix: number; metric: number; previousMetric: number }
+  | { kind: 'addr-del'; dev: string; address: string; prefix: number; metric: number };
+
+/** The exact `ip` argv for an action: what dry-run prints and what apply runs. */
+export function actionArgv(a: Action): string[] {
+  switch (a.kind) {
+    case 'link-up':
+      return ['link', 'set', 'dev', a.dev, 'up'];
+    case 'link-down':
+      return ['link', 'set', 'dev', a.dev, 'down'];
+    case 'addr-add':
+      return ['addr', 'add', `${a.address}/${a.prefix}`, 'dev', a.dev, 'metric', String(a.metric)];
+    case 'addr-replace':
+      return ['addr', 'replace', `${a.address}/${a.prefix}`, 'dev', a.dev, 'metric', String(a.metric)];
+    case 'addr-del':
+      return ['addr', 'del', `${a.address}/${a.prefix}`, 'dev', a.dev];
+  }
+}
+
+export function describeAction(a: Action): string {
+  return `ip ${actionArgv(a).join(' ')}`;
+}
+
+/** What undoes an action, so a NIC that fails half-way can be put back as it was. */
+export function inverseOf(a: Action): Action {
+  switch (a.kind) {
+    case 'link-up':
+      return { kind: 'link-down', dev: a.dev };
+    case 'link-down':
+      return { kind: 'link-up', dev: a.dev };
+    case 'addr-add':
+      return { kind: 'addr-del', dev: a.dev, address: a.address, prefix: a.prefix, metric: a.metric };
+    case 'addr-replace':
+      return { ...a, metric: a.previousMetric, previousMetric: a.metric };
+    case 'addr-del':
+      return { kind: 'addr-add', dev: a.dev, address: a.address, prefix: a.prefix, metric: a.metric };
+  }
+}
+
+export interface SetupPlan {
+  actions: Action[];
+  /** Global IPv4 addresses on the NIC that the metadata server did not give: someone else put them there. */
+  foreign: Ipv4Address[];
+}
+
+export function planSetup(link: LinkInfo, desired: NicConfig, metric: number): SetupPlan {
+  const dev = link.name;
+  const actions: Action[] = [];
+  if (!link.adminUp) actions.push({ kind: 'link-up', dev });
+  const same = link.ipv4.find((a) => a.local === desired.address);
+  if (!same) {
+    actions.push({ kind: 'addr-add', dev, address: desired.address, prefix: desired.prefix, metric });
+  } else if (same.prefixlen !== desired.prefix) {
+    actions.push({ kind: 'addr-del', dev, address: same.local, prefix: same.prefixlen, metric: same.metric });
+    actions.push({ kind: 'addr-add', dev, address: desired.address, prefix: desired.prefix, metric });
+  } else if (same.metric !== metric) {
+    // Our address with another metric (e.g. added by hand without one) would steal the primary's subnet route.
+    actions.push({ kind: 'addr-replace', dev, address: same.local, prefix: same.prefixlen, metric, previousMetric: same.metric });
+  }
+  const foreign = link.ipv4.filter((a) => a.scope === 'global' && a.local !== desired.address);
+  return { actions, foreign };
+}
+
+export interface OwnedAddress {
+  address: string;
+  prefix: number;
+}
+
+export interface ResetPlan {
+  actions: Action[];
+  /** Global IPv4 addresses left in place because they are not ours; the link then stays up for them. */
+  kept: Ipv4Address[];
+}
+
+/**
+ * Reset removes what setup gives: the owned address(es), then the link goes down. `all` removes every global
+ * IPv4 address, the old script's flush. Secondaries are deleted before primaries so the kernel does not
+ * drop them along with their primary first and make the later `del` fail. A link still carrying someone
+ * else's address stays up: taking it down would cut them off.
+ */
+export function planReset(link: LinkInfo, owned: OwnedAddress[] | 'all'): ResetPlan {
+  const dev = link.name;
+  const isDoomed = (a: Ipv4Address): boolean =>
+    owned === 'all' ? a.scope === 'global' : owned.some((o) => o.address === a.local && o.prefix === a.prefixlen);
+  const actions: Action[] = link.ipv4
+    .filter(isDoomed)
+    .reverse()
+    .map((a) => ({ kind: 'addr-del', dev, address: a.local, prefix: a.prefixlen, metric: a.metric }));
+  const kept = link.ipv4.filter((a) => a.scope === 'global' && !isDoomed(a));
+  if (link.adminUp && kept.length === 0) actions.push({ kind: 'link-down', dev });
+  return { actions, kept };
+}

@@ -1,0 +1,62 @@
+/** Readers for `rdma -j link show` and its text form (iproute2 rdma/link.c). */
+import { ToolOutputError } from './iproute-json.js';
+
+export interface RdmaPort {
+  device: string;
+  port: number;
+  state: string;
+  physicalState: string;
+  netdev: string | undefined;
+}
+
+/** Newer iproute2 puts newlines between objects; the whole of stdout is still one JSON document. */
+export function parseRdmaLinkJson(text: string): RdmaPort[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.trim() === '' ? '[]' : text);
+  } catch {
+    throw new ToolOutputError(`rdma -j link show did not print JSON (got: ${text.trim().slice(0, 60)})`);
+  }
+  if (!Array.isArray(doc)) throw new ToolOutputError('rdma -j link show printed JSON that is not an array');
+  const ports: RdmaPort[] = [];
+  for (const e of doc) {
+    if (typeof e !== 'object' || e === null) continue;
+    const o = e as Record<string, unknown>;
+    if (typeof o.ifname !== 'string') continue;
+    ports.push({
+      device: o.ifname,
+      port: typeof o.port === 'number' ? o.port : 1,
+      state: typeof o.state === 'string' ? o.state : 'UNKNOWN',
+      physicalState: typeof o.physical_state === 'string' ? o.physical_state : 'UNKNOWN',
+      netdev: typeof o.netdev === 'string' ? o.netdev : undefined,
+    });
+  }
+  return ports;
+}
+
+/** `link erdma_0/1 state ACTIVE physical_state LINK_UP netdev eth1 ` — one line per port. */
+export function parseRdmaLinkText(text: string): RdmaPort[] {
+  const ports: RdmaPort[] = [];
+  for (const line of text.split('\n')) {
+    const words = line.trim().split(/\s+/);
+    if (words[0] !== 'link' || !words[1]) continue;
+    const [device = '', port = '1'] = words[1].split('/');
+    const field = (name: string): string | undefined => {
+      const i = words.indexOf(name);
+      return i >= 0 ? words[i + 1] : undefined;
+    };
+    ports.push({
+      device,
+      port: Number(port) || 1,
+      state: field('state') ?? 'UNKNOWN',
+      physicalState: field('physical_state') ?? 'UNKNOWN',
+      netdev: field('netdev'),
+    });
+  }
+  return ports;
+}
+
+/** The distinct netdevs behind eRDMA ports, in first-seen order. */
+export function erdmaNetdevs(ports: RdmaPort[]): string[] {
+  return [...new Set(ports.flatMap((p) => (p.netdev ? [p.netdev] : [])))];
+}

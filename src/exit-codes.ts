@@ -1,0 +1,54 @@
+/**
+ * Every exit code the CLI can return. The README's table is generated from the same meanings;
+ * scripts and systemd rely on these numbers, so never renumber one.
+ */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  needsRoot: 3,
+  noDevice: 4,
+  metadata: 5,
+  apply: 6,
+  locked: 7,
+  missingTool: 8,
+  kernelTooOld: 10,
+  packageFailed: 11,
+  packageNotFound: 12,
+  confirmationNeeded: 13,
+  notReady: 14,
+  rebootPending: 15,
+} as const;
+
+export type ExitCodeName = keyof typeof ExitCode;
+export type ExitCodeValue = (typeof ExitCode)[ExitCodeName];
+
+export const exitCodeMeaning: Record<ExitCodeName, string> = {
+  ok: 'success (or nothing to do)',
+  internal: 'unexpected internal error (a bug: please report it)',
+  usage: 'bad flags or arguments',
+  needsRoot: 'needs root (CAP_NET_ADMIN / package installation)',
+  noDevice: 'no eRDMA NIC found (or a requested --interface is not one)',
+  metadata: 'the metadata server was unreachable or gave an invalid answer; nothing was changed',
+  apply: 'a change to a NIC, unit or file failed; that NIC was rolled back',
+  locked: 'another asm-erdma run held the lock for the whole --timeout',
+  missingTool: 'a required system tool (ip, rdma, yum, rpm, systemctl) is missing or unusable',
+  kernelTooOld: 'the running kernel is below the minimum',
+  packageFailed: 'yum/dnf failed (its own error text is shown)',
+  packageNotFound: 'the kernel or hotfix package is not in any enabled repository',
+  confirmationNeeded: 'confirmation was declined, or is needed and no TTY is attached (use --yes)',
+  notReady: 'status: at least one readiness check failed',
+  rebootPending: 'the running kernel is too old but a newer one is installed: reboot',
+};
+
+/** The one error type that becomes an exit code at the CLI's error boundary. */
+export class ExitError extends Error {
+  readonly code: ExitCodeValue;
+  readonly hint: string | undefined;
+  constructor(code: ExitCodeName, message: string, hint?: string) {
+    super(message);
+    this.name = 'ExitError';
+    this.code = ExitCode[code];
+    this.hint = hint;
+  }
+}

@@ -1,0 +1,44 @@
+/** Observing and changing links through `ip -j` (iproute2). */
+import { ExitError } from '../exit-codes.js';
+import { parseAddrJson, parseRouteJson, ToolOutputError, type LinkInfo, type RouteInfo } from '../core/iproute-json.js';
+import { actionArgv, type Action } from '../core/nic-plan.js';
+import { firstLine, type Runner } from './runner.js';
+
+export interface Observation {
+  links: LinkInfo[];
+  routes: RouteInfo[];
+}
+
+async function readJson<T>(runner: Runner, args: string[], parse: (text: string) => T): Promise<T> {
+  const r = await runner.must({ file: 'ip', args, mutates: false }, (res) =>
+    new ExitError('missingTool', `'ip ${args.join(' ')}' failed: ${firstLine(res)}`, 'check that iproute2 works on this node'),
+  );
+  try {
+    return parse(r.stdout);
+  } catch (e) {
+    if (e instanceof ToolOutputError) throw new ExitError('missingTool', e.message, 'iproute2 4.x or newer is needed for -j');
+    throw e;
+  }
+}
+
+export async function observe(runner: Runner): Promise<Observation> {
+  const [links, routes] = await Promise.all([
+    readJson(runner, ['-j', 'addr', 'show'], parseAddrJson),
+    readJson(runner, ['-j', '-4', 'route', 'show', 'table', 'main'], parseRouteJson),
+  ]);
+  return { links, routes };
+}
+
+export class ActionFailed extends Error {
+  constructor(
+    readonly action: Action,
+    readonly detail: string,
+  ) {
+    super(`'ip ${actionArgv(action).join(' ')}' failed: ${detail}`);
+  }
+}
+
+export async function applyAction(runner: Runner, action: Action): Promise<void> {
+  const r = await runner.run({ file: 'ip', args: actionArgv(action), mutates: true });
+  if (r.exitCode !== 0) throw new ActionFailed(action, firstLine(r));
+}

@@ -1,0 +1,31 @@
+/**
+ * What setup gave each NIC, kept under /run (tmpfs): it disappears at reboot exactly when the addresses do, and
+ * lets reset remove only our address even when the metadata server is unreachable.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OwnedAddress } from '../core/nic-plan.js';
+
+export type OwnedRecord = Record<string, OwnedAddress & { mac: string }>;
+
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.ASM_ERDMA_RUN_DIR ?? '/run/asm-erdma';
+}
+
+const file = (): string => join(stateDir(), 'owned.json');
+
+export function readOwned(): OwnedRecord {
+  try {
+    const doc: unknown = JSON.parse(readFileSync(file(), 'utf8'));
+    return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as OwnedRecord) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function writeOwned(record: OwnedRecord): void {
+  mkdirSync(stateDir(), { recursive: true, mode: 0o755 });
+  const tmp = `${file()}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
+  renameSync(tmp, file());
+}

@@ -1,0 +1,94 @@
+/**
+ * The single gateway for subprocesses. Every command is an argv (no shell). Mutating commands are only
+ * recorded under dry-run; read-only ones always run, because a plan needs real observations.
+ */
+import { execa } from 'execa';
+import { ExitError } from '../exit-codes.js';
+
+export interface CommandSpec {
+  file: string;
+  args: string[];
+  /** Changes the node: skipped (and only recorded) under dry-run. */
+  mutates: boolean;
+  /** Stream the tool's own output to our stderr (yum with --verbose). */
+  stream?: boolean;
+  timeoutMs?: number;
+}
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RanCommand {
+  argv: string[];
+  mutates: boolean;
+  skipped: boolean;
+  exitCode: number | undefined;
+}
+
+/** Which package provides each tool we call, for a "missing tool" message that says what to install. */
+const PROVIDERS: Record<string, string> = {
+  ip: 'iproute',
+  rdma: 'iproute (rdma is part of iproute2)',
+  yum: 'yum / dnf',
+  rpm: 'rpm',
+  grubby: 'grubby',
+  systemctl: 'systemd',
+  uname: 'coreutils',
+  reboot: 'systemd',
+};
+
+export class Runner {
+  readonly dryRun: boolean;
+  readonly history: RanCommand[] = [];
+
+  constructor(options: { dryRun: boolean }) {
+    this.dryRun = options.dryRun;
+  }
+
+  /** Runs a command; a non-zero exit is returned, not thrown — callers decide what a failure means. */
+  async run(spec: CommandSpec): Promise<CommandResult> {
+    const argv = [spec.file, ...spec.args];
+    if (spec.mutates && this.dryRun) {
+      this.history.push({ argv, mutates: true, skipped: true, exitCode: undefined });
+      return { exitCode: 0, stdout: '', stderr: '' };
+    }
+    const result = await execa(spec.file, spec.args, {
+      reject: false,
+      stdin: 'ignore',
+      stdout: spec.stream ? ['pipe', 'inherit'] : 'pipe',
+      stderr: spec.stream ? ['pipe', 'inherit'] : 'pipe',
+      timeout: spec.timeoutMs,
+      env: { LC_ALL: 'C' },
+    });
+    if (result.code === 'ENOENT' || (result.failed && result.exitCode === undefined && /ENOENT/.test(String(result.message)))) {
+      const provider = PROVIDERS[spec.file];
+      throw new ExitError(
+        'missingTool',
+        `'${spec.file}' was not found on PATH`,
+        provider ? `install ${provider}` : undefined,
+      );
+    }
+    if (result.timedOut) {
+      throw new ExitError('internal', `'${argv.join(' ')}' did not finish within ${spec.timeoutMs} ms`);
+    }
+    const exitCode = result.exitCode ?? 1;
+    this.history.push({ argv, mutates: spec.mutates, skipped: false, exitCode });
+    return { exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+  }
+
+  /** Runs a command that must succeed; `explain` turns its failure into the right ExitError. */
+  async must(spec: CommandSpec, explain: (r: CommandResult) => ExitError): Promise<CommandResult> {
+    const r = await this.run(spec);
+    if (r.exitCode !== 0) throw explain(r);
+    return r;
+  }
+}
+
+/** First non-empty line of a tool's stderr (or stdout), for a one-line error. */
+export function firstLine(r: CommandResult): string {
+  const text = `${r.stderr}\n${r.stdout}`;
+  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? `exit code ${r.exitCode}`;
+}

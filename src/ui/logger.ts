@@ -1,0 +1,43 @@
+/** Human logs on stderr, so stdout stays the result (and exactly one JSON document under --json). */
+import ora, { type Ora } from 'ora';
+import type { ChalkInstance } from 'chalk';
+import { coloursFor } from './colours.js';
+
+export class Logger {
+  readonly c: ChalkInstance;
+  constructor(
+    private readonly verboseOn: boolean,
+    private readonly err: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.c = coloursFor(err);
+  }
+  info(message: string): void {
+    this.err.write(`${message}\n`);
+  }
+  warn(message: string): void {
+    this.err.write(`${this.c.yellow('warning:')} ${message}\n`);
+  }
+  error(message: string): void {
+    this.err.write(`${this.c.red('error:')} ${message}\n`);
+  }
+  verbose(message: string): void {
+    if (this.verboseOn) this.err.write(`${this.c.dim(message)}\n`);
+  }
+  get isVerbose(): boolean {
+    return this.verboseOn;
+  }
+
+  /** Runs `work` under an ora spinner on a TTY; with no TTY it just runs (no escape codes in logs). */
+  async spin<T>(text: string, work: () => Promise<T>): Promise<T> {
+    if (!this.err.isTTY || process.env.CI === 'true') return work();
+    const spinner: Ora = ora({ text, stream: this.err }).start();
+    try {
+      const result = await work();
+      spinner.stop();
+      return result;
+    } catch (e) {
+      spinner.stop();
+      throw e;
+    }
+  }
+}

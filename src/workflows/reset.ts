@@ -1,0 +1,89 @@
+/**
+ * reset: take away what setup gave. Which address is ours comes from setup's record under /run; for a NIC
+ * without a record (configured by the old script, say) the metadata server is asked. `--all` needs neither.
+ */
+import { ExitError } from '../exit-codes.js';
+import type { Deadline } from '../core/deadline.js';
+import { planReset, type OwnedAddress } from '../core/nic-plan.js';
+import { readOwned, writeOwned } from '../host/owned-state.js';
+import type { Runner } from '../host/runner.js';
+import type { Logger } from '../ui/logger.js';
+import { applyNicActions, describeAll, type NicResult } from './apply.js';
+import { discover } from './discover.js';
+import { fetchNicConfigs } from './setup.js';
+
+export interface ResetOptions {
+  interfaces: string[];
+  all: boolean;
+  metadataUrl: string;
+  deadline: Deadline;
+}
+
+export interface ResetNicReport {
+  name: string;
+  mac: string;
+  removed: string[];
+  kept: string[];
+  source: 'record' | 'metadata' | 'all';
+  actions: string[];
+  result: NicResult;
+  error?: string;
+}
+
+export interface ResetReport {
+  command: 'reset';
+  dryRun: boolean;
+  primary: string;
+  nics: ResetNicReport[];
+}
+
+export async function runReset(runner: Runner, options: ResetOptions, log: Logger): Promise<ResetReport> {
+  const { primary, nics } = await discover(runner, { interfaces: options.interfaces, waitForDevices: false, deadline: options.deadline }, log);
+  const owned = readOwned();
+  const ownedOf = new Map<string, { addresses: OwnedAddress[] | 'all'; source: ResetNicReport['source'] }>();
+  const unrecorded = [];
+  for (const nic of nics) {
+    const record = owned[nic.name];
+    if (options.all) ownedOf.set(nic.name, { addresses: 'all', source: 'all' });
+    else if (record && record.mac === nic.mac) ownedOf.set(nic.name, { addresses: [record], source: 'record' });
+    else if (nic.ipv4.some((a) => a.scope === 'global')) unrecorded.push(nic);
+    else ownedOf.set(nic.name, { addresses: [], source: 'record' });
+  }
+  if (unrecorded.length > 0) {
+    log.verbose(`no setup record for ${unrecorded.map((n) => n.name).join(', ')}: asking the metadata server which address is ours`);
+    try {
+      const configs = await fetchNicConfigs(unrecorded, { metadataUrl: options.metadataUrl, deadline: options.deadline, wait: false }, log);
+      for (const [name, config] of configs) ownedOf.set(name, { addresses: [config], source: 'metadata' });
+    } catch (e) {
+      if (!(e instanceof ExitError)) throw e;
+      throw new ExitError(
+        'metadata',
+        `cannot tell which address on ${unrecorded.map((n) => n.name).join(', ')} is ours: no record from setup and ${e.message}`,
+        'use --all to remove every global IPv4 address, as the old script did',
+      );
+    }
+  }
+
+  const reports: ResetNicReport[] = [];
+  for (const nic of nics) {
+    const { addresses, source } = ownedOf.get(nic.name) ?? { addresses: [], source: 'record' as const };
+    const plan = planReset(nic, addresses);
+    const outcome = await applyNicActions(runner, plan.actions);
+    if (outcome.result === 'changed' || outcome.result === 'unchanged') delete owned[nic.name];
+    if (plan.kept.length > 0) {
+      log.warn(`${nic.name} keeps ${plan.kept.map((a) => `${a.local}/${a.prefixlen}`).join(', ')} (not ours) and stays up; --all removes them too`);
+    }
+    reports.push({
+      name: nic.name,
+      mac: nic.mac ?? '',
+      removed: plan.actions.flatMap((a) => (a.kind === 'addr-del' ? [`${a.address}/${a.prefix}`] : [])),
+      kept: plan.kept.map((a) => `${a.local}/${a.prefixlen}`),
+      source,
+      actions: describeAll(plan.actions),
+      result: outcome.result,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    });
+  }
+  if (!runner.dryRun) writeOwned(owned);
+  return { command: 'reset', dryRun: runner.dryRun, primary: primary.name, nics: reports };
+}

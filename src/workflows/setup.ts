@@ -1,0 +1,117 @@
+/**
+ * setup: discover → fetch every NIC's metadata at once → validate all → plan all → apply. Nothing is changed
+ * unless every answer for every chosen NIC is valid.
+ */
+import { ExitError } from '../exit-codes.js';
+import type { Deadline } from '../core/deadline.js';
+import { shorten, validateNicMetadata, type NicConfig, type RawNicMetadata } from '../core/nic-config.js';
+import { planSetup } from '../core/nic-plan.js';
+import { erdmaMetric } from '../core/topology.js';
+import type { LinkInfo } from '../core/iproute-json.js';
+import { MetadataClient, MetadataError, nicPath, NIC_KEYS } from '../host/metadata.js';
+import { readOwned, writeOwned } from '../host/owned-state.js';
+import type { Runner } from '../host/runner.js';
+import type { Logger } from '../ui/logger.js';
+import { applyNicActions, describeAll, type NicResult } from './apply.js';
+import { discover } from './discover.js';
+
+export interface SetupOptions {
+  interfaces: string[];
+  metadataUrl: string;
+  deadline: Deadline;
+  /** Boot mode: wait for the eRDMA driver and the metadata server within the deadline. */
+  wait: boolean;
+}
+
+export interface NicReport {
+  name: string;
+  mac: string;
+  address: string;
+  prefix: number;
+  gateway: string;
+  metric: number;
+  actions: string[];
+  result: NicResult;
+  warnings: string[];
+  error?: string;
+}
+
+export interface SetupReport {
+  command: 'setup';
+  dryRun: boolean;
+  primary: string;
+  nics: NicReport[];
+}
+
+export function metadataFailure(e: MetadataError, nicOfPath: (path: string) => string | undefined): ExitError {
+  const nic = nicOfPath(e.path);
+  const where = nic ? `${nic}: ` : '';
+  if (e.failure === 'http' && e.status === 404) {
+    return new ExitError('metadata', `${where}metadata has no ${e.path.split('/').pop()} (HTTP 404 for ${e.path}); nothing was changed`, 'is this NIC an ENI of this instance?');
+  }
+  return new ExitError('metadata', `${where}${e.message}; nothing was changed`, 'check that the metadata server (--metadata-url) is reachable from this node');
+}
+
+/** Fetches and validates every NIC's keys in one concurrent batch; throws before any change on a bad answer. */
+export async function fetchNicConfigs(
+  nics: LinkInfo[],
+  options: Pick<SetupOptions, 'metadataUrl' | 'deadline' | 'wait'>,
+  log: Logger,
+): Promise<Map<string, NicConfig>> {
+  const client = new MetadataClient({ baseUrl: options.metadataUrl, deadline: options.deadline, waitForServer: options.wait, trace: (l) => log.verbose(l) });
+  const pathOwner = new Map<string, string>();
+  for (const nic of nics) for (const key of NIC_KEYS) pathOwner.set(nicPath(nic.mac ?? '', key), nic.name);
+  let answers: Map<string, string>;
+  try {
+    answers = await log.spin('asking the metadata server…', () => client.getAll([...pathOwner.keys()]));
+  } catch (e) {
+    if (e instanceof MetadataError) throw metadataFailure(e, (p) => pathOwner.get(p));
+    throw e;
+  } finally {
+    client.close();
+  }
+  const configs = new Map<string, NicConfig>();
+  for (const nic of nics) {
+    const raw = Object.fromEntries(NIC_KEYS.map((k) => [k, answers.get(nicPath(nic.mac ?? '', k)) ?? ''])) as unknown as RawNicMetadata;
+    const v = validateNicMetadata(raw);
+    if (!v.ok) {
+      throw new ExitError('metadata', `${nic.name}: metadata ${v.key} is invalid: '${shorten(v.value)}' (${v.reason}); nothing was changed`);
+    }
+    configs.set(nic.name, v.config);
+  }
+  return configs;
+}
+
+export async function runSetup(runner: Runner, options: SetupOptions, log: Logger): Promise<SetupReport> {
+  const { observation, primary, nics } = await discover(runner, { interfaces: options.interfaces, waitForDevices: options.wait, deadline: options.deadline }, log);
+  const configs = await fetchNicConfigs(nics, options, log);
+  const plans = nics.map((nic) => {
+    const config = configs.get(nic.name) as NicConfig;
+    const metric = erdmaMetric(observation.routes, primary, config.address);
+    return { nic, config, metric, plan: planSetup(nic, config, metric) };
+  });
+
+  const reports: NicReport[] = [];
+  const owned = runner.dryRun ? {} : readOwned();
+  for (const { nic, config, metric, plan } of plans) {
+    const outcome = await applyNicActions(runner, plan.actions);
+    const warnings = plan.foreign.map(
+      (a) => `${nic.name} also carries ${a.local}/${a.prefixlen}, which the metadata server did not give (Terway? check its eni_tag_filter)`,
+    );
+    if (outcome.result === 'changed' || outcome.result === 'unchanged') {
+      owned[nic.name] = { mac: nic.mac ?? '', address: config.address, prefix: config.prefix };
+    }
+    reports.push({
+      name: nic.name,
+      mac: nic.mac ?? '',
+      ...config,
+      metric,
+      actions: describeAll(plan.actions),
+      result: outcome.result,
+      warnings,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    });
+  }
+  if (!runner.dryRun) writeOwned(owned);
+  return { command: 'setup', dryRun: runner.dryRun, primary: primary.name, nics: reports };
+}
