@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
 import type { Fault, MetadataConfig, RequestLogLine, TokenMode } from './metadata-server.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -24,6 +24,12 @@ export interface SimOptions {
   tokenMode?: TokenMode;
   latencyMs?: number;
   faults?: Fault[];
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
 export interface SimNic {
@@ -126,11 +132,12 @@ export class SimNode {
   }
 
   /** Runs any command inside the namespace. */
-  exec(file: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
-    return execa('ip', ['netns', 'exec', this.ns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), file, ...args], {
+  async exec(file: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+    const r = await execa('ip', ['netns', 'exec', this.ns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), file, ...args], {
       reject: false,
       stdin: 'ignore',
     });
+    return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
   }
 
   /** The standard environment for the CLI in this node: stand-ins first on PATH, state under the node's dir. */
@@ -144,7 +151,7 @@ export class SimNode {
   }
 
   /** Runs the built CLI inside the namespace. */
-  cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  cli(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
     return this.exec(process.execPath, [CLI, ...args], this.cliEnv(env));
   }
 

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LinkInfo } from '../../src/core/iproute-json.js';
+import { describeAction, inverseOf, planReset, planSetup, type Action } from '../../src/core/nic-plan.js';
+
+const desired = { address: '192.168.0.11', prefix: 24, gateway: '192.168.0.253' };
+const link = (adminUp: boolean, ipv4: LinkInfo['ipv4'] = []): LinkInfo => ({ name: 'eth1', mac: '00:16:3e:00:00:01', adminUp, operstate: adminUp ? 'UP' : 'DOWN', ipv4 });
+const ours = { local: '192.168.0.11', prefixlen: 24, scope: 'global', metric: 101 };
+
+test('setup on a down, bare NIC: link up then the address with the metric (as the bash script)', () => {
+  const plan = planSetup(link(false), desired, 101);
+  assert.deepEqual(plan.actions.map(describeAction), ['ip link set dev eth1 up', 'ip addr add 192.168.0.11/24 dev eth1 metric 101']);
+  assert.deepEqual(plan.foreign, []);
+});
+
+test('setup on a configured NIC plans nothing', () => {
+  assert.deepEqual(planSetup(link(true, [ours]), desired, 101).actions, []);
+});
+
+test('setup fixes a wrong metric in place and a wrong prefix by re-adding', () => {
+  assert.deepEqual(planSetup(link(true, [{ ...ours, metric: 0 }]), desired, 101).actions.map(describeAction), ['ip addr replace 192.168.0.11/24 dev eth1 metric 101']);
+  assert.deepEqual(planSetup(link(true, [{ ...ours, prefixlen: 16 }]), desired, 101).actions.map(describeAction), [
+    'ip addr del 192.168.0.11/16 dev eth1',
+    'ip addr add 192.168.0.11/24 dev eth1 metric 101',
+  ]);
+});
+
+test('setup reports foreign global addresses and leaves them', () => {
+  const foreign = { local: '192.168.0.99', prefixlen: 24, scope: 'global', metric: 0 };
+  const plan = planSetup(link(true, [foreign, { local: '127.0.0.2', prefixlen: 8, scope: 'host', metric: 0 }]), desired, 101);
+  assert.deepEqual(plan.foreign, [foreign]);
+  assert.deepEqual(plan.actions.map((a) => a.kind), ['addr-add']);
+});
+
+test('every action has an inverse that undoes it', () => {
+  const actions: Action[] = [
+    { kind: 'link-up', dev: 'eth1' },
+    { kind: 'addr-add', dev: 'eth1', address: '1.2.3.4', prefix: 24, metric: 5 },
+    { kind: 'addr-replace', dev: 'eth1', address: '1.2.3.4', prefix: 24, metric: 5, previousMetric: 0 },
+  ];
+  assert.deepEqual(actions.map((a) => describeAction(inverseOf(a))), [
+    'ip link set dev eth1 down',
+    'ip addr del 1.2.3.4/24 dev eth1',
+    'ip addr replace 1.2.3.4/24 dev eth1 metric 0',
+  ]);
+  for (const a of actions) assert.deepEqual(inverseOf(inverseOf(a)), a);
+});
+
+test('reset removes only owned addresses; --all removes every global one, secondaries first', () => {
+  const foreign = { local: '192.168.0.99', prefixlen: 24, scope: 'global', metric: 0 };
+  const owned = [{ address: '192.168.0.11', prefix: 24 }];
+  assert.deepEqual(planReset(link(true, [ours]), owned).actions.map(describeAction), ['ip addr del 192.168.0.11/24 dev eth1', 'ip link set dev eth1 down']);
+  const mixed = planReset(link(true, [ours, foreign]), owned);
+  assert.deepEqual(mixed.actions.map(describeAction), ['ip addr del 192.168.0.11/24 dev eth1'], 'stays up for the foreign address');
+  assert.deepEqual(mixed.kept, [foreign]);
+  assert.deepEqual(planReset(link(true, [ours, foreign]), 'all').actions.map(describeAction), [
+    'ip addr del 192.168.0.99/24 dev eth1',
+    'ip addr del 192.168.0.11/24 dev eth1',
+    'ip link set dev eth1 down',
+  ]);
+  assert.deepEqual(planReset(link(false), owned).actions, []);
+});

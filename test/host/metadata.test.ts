@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Deadline } from '../../src/core/deadline.js';
+import { MetadataClient, MetadataError, nicPath, NIC_KEYS } from '../../src/host/metadata.js';
+import { macOf } from '../../scripts/sim/sim-node.js';
+import { LoopbackMetadata } from '../helpers/loopback-metadata.js';
+import type { MetadataConfig } from '../../scripts/sim/metadata-server.js';
+
+const paths = NIC_KEYS.map((k) => nicPath(macOf(1), k));
+
+async function fetchWith(patch: Partial<MetadataConfig>, timeoutMs = 10_000, trace?: (l: string) => void) {
+  const server = await LoopbackMetadata.start(patch);
+  const client = new MetadataClient({ baseUrl: server.url, deadline: new Deadline(timeoutMs), ...(trace ? { trace } : {}) });
+  try {
+    const started = Date.now();
+    const result = await client.getAll(paths).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e }));
+    return { result, requests: server.requests(), elapsed: Date.now() - started };
+  } finally {
+    client.close();
+    server.stop();
+  }
+}
+
+/** Distinct "requests completed before arrival" values = sequential round trips. */
+const roundTrips = (reqs: { completedBefore: number }[]): number => new Set(reqs.map((r) => r.completedBefore)).size;
+
+for (const tokenMode of ['none', 'optional', 'enforced'] as const) {
+  test(`token mode ${tokenMode}: every key in two round trips`, async () => {
+    const { result, requests } = await fetchWith({ tokenMode, latencyMs: 30 });
+    assert.ok(result.ok, String(!result.ok && result.e));
+    assert.equal(result.v.get(paths[0] as string), '192.168.0.11');
+    assert.equal(result.v.get(paths[2] as string), '192.168.0.253');
+    assert.equal(requests.length, 4);
+    assert.equal(roundTrips(requests), 2);
+    const gets = requests.filter((r) => r.method === 'GET');
+    assert.ok(gets.every((r) => r.withToken === (tokenMode !== 'none')));
+  });
+}
+
+test('5xx bursts and 429 are retried', async () => {
+  const { result, requests } = await fetchWith({ faults: [{ match: '/netmask', kind: 'burst', status: 503, count: 2 }, { match: '/gateway', kind: 'burst', status: 429, count: 1 }] });
+  assert.ok(result.ok);
+  assert.equal(requests.filter((r) => r.path.endsWith('/netmask')).length, 3);
+  assert.equal(requests.filter((r) => r.path.endsWith('/gateway')).length, 2);
+});
+
+test('404 is not retried and names the path', async () => {
+  const { result, requests } = await fetchWith({ faults: [{ match: '/gateway', kind: 'status', status: 404 }] });
+  assert.ok(!result.ok);
+  assert.ok(result.e instanceof MetadataError);
+  assert.equal(result.e.status, 404);
+  assert.match(result.e.path, /gateway$/);
+  assert.equal(requests.filter((r) => r.path.endsWith('/gateway')).length, 1);
+});
+
+test('persistent 500 gives up after the bounded attempts', async () => {
+  const { result, requests } = await fetchWith({ faults: [{ match: '/netmask', kind: 'status', status: 500 }] });
+  assert.ok(!result.ok && result.e instanceof MetadataError && result.e.failure === 'unreachable');
+  assert.equal(requests.filter((r) => r.path.endsWith('/netmask')).length, 4);
+});
+
+test('a server that never answers ends at the deadline', async () => {
+  const { result, elapsed } = await fetchWith({ faults: [{ match: '/primary-ip-address', kind: 'hang' }] }, 1200);
+  assert.ok(!result.ok && result.e instanceof MetadataError && result.e.failure === 'timeout', String(!result.ok && result.e));
+  assert.ok(elapsed >= 1100 && elapsed < 4000, `elapsed ${elapsed}`);
+});
+
+test('connection refused is retried then reported as unreachable', async () => {
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const client = new MetadataClient({ baseUrl: `http://127.0.0.1:${port}`, deadline: new Deadline(10_000) });
+  await assert.rejects(client.getAll(paths), (e: unknown) => e instanceof MetadataError && e.failure === 'unreachable' && /ECONNREFUSED/.test(e.message));
+  client.close();
+});
+
+test('an oversized answer is refused', async () => {
+  const { result } = await fetchWith({ faults: [{ match: '/netmask', kind: 'body', body: 'x'.repeat(100_000) }] });
+  assert.ok(!result.ok && result.e instanceof MetadataError && result.e.failure === 'too-large');
+});
+
+test('the token never appears in the trace', async () => {
+  const lines: string[] = [];
+  const { result } = await fetchWith({ tokenMode: 'enforced' }, 10_000, (l) => lines.push(l));
+  assert.ok(result.ok);
+  assert.equal(lines.length, 4);
+  assert.ok(lines.every((l) => !/token:|[A-Za-z0-9_-]{32}/.test(l)), lines.join('\n'));
+});
