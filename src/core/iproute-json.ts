@@ -9,6 +9,8 @@ export interface Ipv4Address {
   scope: string;
   /** The metric given with `ip addr add … metric M` (absent in JSON when 0); its prefix route carries it. */
   metric: number;
+  /** A secondary address of its subnet: the kernel removes it with the primary unless promote_secondaries. */
+  secondary: boolean;
 }
 
 export interface LinkInfo {
@@ -64,6 +66,7 @@ export function parseAddrJson(text: string): LinkInfo[] {
         prefixlen: a.prefixlen,
         scope: str(a.scope) ?? 'global',
         metric: typeof a.metric === 'number' ? a.metric : 0,
+        secondary: a.secondary === true,
       });
     }
     links.push({

@@ -4,6 +4,7 @@
  */
 import type { Ipv4Address, LinkInfo } from './iproute-json.js';
 import type { NicConfig } from './nic-config.js';
+import { parseIPv4, sameSubnet } from './ipv4.js';
 
 export type Action =
   | { kind: 'link-up'; dev: string }
@@ -89,15 +90,22 @@ export interface ResetPlan {
  * drop them along with their primary first and make the later `del` fail. A link still carrying someone
  * else's address stays up: taking it down would cut them off.
  */
-export function planReset(link: LinkInfo, owned: OwnedAddress[] | 'all'): ResetPlan {
+export function planReset(link: LinkInfo, owned: OwnedAddress[] | 'all', promoteSecondaries = true): ResetPlan {
   const dev = link.name;
   const isDoomed = (a: Ipv4Address): boolean =>
     owned === 'all' ? a.scope === 'global' : owned.some((o) => o.address === a.local && o.prefix === a.prefixlen);
-  const actions: Action[] = link.ipv4
-    .filter(isDoomed)
+  const doomed = link.ipv4.filter(isDoomed);
+  const actions: Action[] = [...doomed]
     .reverse()
     .map((a) => ({ kind: 'addr-del', dev, address: a.local, prefix: a.prefixlen, metric: a.metric }));
   const kept = link.ipv4.filter((a) => a.scope === 'global' && !isDoomed(a));
+  if (!promoteSecondaries) {
+    // Without promote_secondaries the kernel drops a primary's secondaries with it: put those back.
+    const lostWith = (p: Ipv4Address) => (a: Ipv4Address) =>
+      a.secondary && a.prefixlen === p.prefixlen && sameSubnet(parseIPv4(a.local) ?? 0, parseIPv4(p.local) ?? 0, p.prefixlen);
+    const lost = kept.filter((a) => doomed.some((p) => !p.secondary && lostWith(p)(a)));
+    for (const a of lost) actions.push({ kind: 'addr-add', dev, address: a.local, prefix: a.prefixlen, metric: a.metric });
+  }
   if (link.adminUp && kept.length === 0) actions.push({ kind: 'link-down', dev });
   return { actions, kept };
 }

@@ -1,4 +1,5 @@
 /** Observing and changing links through `ip -j` (iproute2). */
+import { readFileSync } from 'node:fs';
 import { ExitError } from '../exit-codes.js';
 import { parseAddrJson, parseRouteJson, ToolOutputError, type LinkInfo, type RouteInfo } from '../core/iproute-json.js';
 import { actionArgv, type Action } from '../core/nic-plan.js';
@@ -27,6 +28,15 @@ export async function observe(runner: Runner): Promise<Observation> {
     readJson(runner, ['-j', '-4', 'route', 'show', 'table', 'main'], parseRouteJson),
   ]);
   return { links, routes };
+}
+
+/** systemd sets promote_secondaries=1 on real nodes; a bare namespace (or a tuned node) may not. */
+export function promotesSecondaries(dev: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv4/conf/${dev}/promote_secondaries`, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
 }
 
 export class ActionFailed extends Error {

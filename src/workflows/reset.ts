@@ -5,6 +5,7 @@
 import { ExitError } from '../exit-codes.js';
 import type { Deadline } from '../core/deadline.js';
 import { planReset, type OwnedAddress } from '../core/nic-plan.js';
+import { promotesSecondaries } from '../host/iproute.js';
 import { readOwned, writeOwned } from '../host/owned-state.js';
 import type { Runner } from '../host/runner.js';
 import type { Logger } from '../ui/logger.js';
@@ -67,7 +68,7 @@ export async function runReset(runner: Runner, options: ResetOptions, log: Logge
   const reports: ResetNicReport[] = [];
   for (const nic of nics) {
     const { addresses, source } = ownedOf.get(nic.name) ?? { addresses: [], source: 'record' as const };
-    const plan = planReset(nic, addresses);
+    const plan = planReset(nic, addresses, promotesSecondaries(nic.name));
     const outcome = await applyNicActions(runner, plan.actions);
     if (outcome.result === 'changed' || outcome.result === 'unchanged') delete owned[nic.name];
     if (plan.kept.length > 0) {

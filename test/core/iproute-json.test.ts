@@ -11,7 +11,7 @@ test('addr JSON: flags, MAC, IPv4 with metric, malformed entries skipped', () =>
     'junk',
   ]));
   assert.deepEqual(links, [
-    { name: 'eth1', mac: '00:16:3e:00:00:01', adminUp: true, operstate: 'UP', ipv4: [{ local: '10.0.0.5', prefixlen: 24, scope: 'global', metric: 101 }] },
+    { name: 'eth1', mac: '00:16:3e:00:00:01', adminUp: true, operstate: 'UP', ipv4: [{ local: '10.0.0.5', prefixlen: 24, scope: 'global', metric: 101, secondary: false }] },
     { name: 'eth2', mac: undefined, adminUp: false, operstate: 'UNKNOWN', ipv4: [] },
   ]);
 });

@@ -5,7 +5,7 @@ import { describeAction, inverseOf, planReset, planSetup, type Action } from '..
 
 const desired = { address: '192.168.0.11', prefix: 24, gateway: '192.168.0.253' };
 const link = (adminUp: boolean, ipv4: LinkInfo['ipv4'] = []): LinkInfo => ({ name: 'eth1', mac: '00:16:3e:00:00:01', adminUp, operstate: adminUp ? 'UP' : 'DOWN', ipv4 });
-const ours = { local: '192.168.0.11', prefixlen: 24, scope: 'global', metric: 101 };
+const ours = { local: '192.168.0.11', prefixlen: 24, scope: 'global', metric: 101, secondary: false };
 
 test('setup on a down, bare NIC: link up then the address with the metric (as the bash script)', () => {
   const plan = planSetup(link(false), desired, 101);
@@ -26,8 +26,8 @@ test('setup fixes a wrong metric in place and a wrong prefix by re-adding', () =
 });
 
 test('setup reports foreign global addresses and leaves them', () => {
-  const foreign = { local: '192.168.0.99', prefixlen: 24, scope: 'global', metric: 0 };
-  const plan = planSetup(link(true, [foreign, { local: '127.0.0.2', prefixlen: 8, scope: 'host', metric: 0 }]), desired, 101);
+  const foreign = { local: '192.168.0.99', prefixlen: 24, scope: 'global', metric: 0, secondary: true };
+  const plan = planSetup(link(true, [foreign, { local: '127.0.0.2', prefixlen: 8, scope: 'host', metric: 0, secondary: false }]), desired, 101);
   assert.deepEqual(plan.foreign, [foreign]);
   assert.deepEqual(plan.actions.map((a) => a.kind), ['addr-add']);
 });
@@ -47,7 +47,7 @@ test('every action has an inverse that undoes it', () => {
 });
 
 test('reset removes only owned addresses; --all removes every global one, secondaries first', () => {
-  const foreign = { local: '192.168.0.99', prefixlen: 24, scope: 'global', metric: 0 };
+  const foreign = { local: '192.168.0.99', prefixlen: 24, scope: 'global', metric: 0, secondary: true };
   const owned = [{ address: '192.168.0.11', prefix: 24 }];
   assert.deepEqual(planReset(link(true, [ours]), owned).actions.map(describeAction), ['ip addr del 192.168.0.11/24 dev eth1', 'ip link set dev eth1 down']);
   const mixed = planReset(link(true, [ours, foreign]), owned);
@@ -59,4 +59,14 @@ test('reset removes only owned addresses; --all removes every global one, second
     'ip link set dev eth1 down',
   ]);
   assert.deepEqual(planReset(link(false), owned).actions, []);
+});
+
+test('without promote_secondaries, a kept secondary lost with our primary is put back', () => {
+  const foreign = { local: '192.168.0.99', prefixlen: 24, scope: 'global', metric: 0, secondary: true };
+  const owned = [{ address: '192.168.0.11', prefix: 24 }];
+  assert.deepEqual(planReset(link(true, [ours, foreign]), owned, false).actions.map(describeAction), [
+    'ip addr del 192.168.0.11/24 dev eth1',
+    'ip addr add 192.168.0.99/24 dev eth1 metric 0',
+  ]);
+  assert.deepEqual(planReset(link(true, [ours, foreign]), owned, true).actions.map(describeAction), ['ip addr del 192.168.0.11/24 dev eth1']);
 });
