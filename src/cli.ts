@@ -9,7 +9,12 @@ import { jsonAlreadyWritten, printJson } from './commands/common.js';
 import { registerNicCommands } from './commands/nic-commands.js';
 import { coloursFor } from './ui/colours.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+/** Set by the bundler; unbundled (tests importing dist/src) it is read from package.json. */
+declare const ASM_ERDMA_VERSION: string | undefined;
+const version =
+  typeof ASM_ERDMA_VERSION === 'string'
+    ? ASM_ERDMA_VERSION
+    : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function exitCodeTable(): string {
   return (Object.keys(ExitCode) as ExitCodeName[]).map((k) => `  ${String(ExitCode[k]).padStart(2)}  ${exitCodeMeaning[k]}`).join('\n');
@@ -18,7 +23,7 @@ function exitCodeTable(): string {
 export function buildProgram(): Command {
   const program = new Command('asm-erdma')
     .description('Make an Alibaba Cloud Linux 3 node ready for ASM SMC-R acceleration over an eRDMA NIC')
-    .version(pkg.version, '-V, --version')
+    .version(version, '-V, --version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .addHelpText('after', `\nExit codes:\n${exitCodeTable()}`);

@@ -7,38 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-
-export type TokenMode = 'none' | 'optional' | 'enforced';
-
-export interface Fault {
-  /** Applies to request paths containing this text ('' matches every path). */
-  match: string;
-  kind: 'status' | 'body' | 'hang' | 'burst';
-  status?: number;
-  body?: string;
-  /** burst: how many requests for each matching path fail before it answers normally. */
-  count?: number;
-}
-
-export interface MetadataConfig {
-  tokenMode: TokenMode;
-  latencyMs: number;
-  primaryMac: string;
-  /** mac → key → value, e.g. "00:16:3e:00:00:01" → { "primary-ip-address": "192.168.0.11", … } */
-  nics: Record<string, Record<string, string>>;
-  faults: Fault[];
-  log?: string;
-}
-
-export interface RequestLogLine {
-  method: string;
-  path: string;
-  status: number;
-  withToken: boolean;
-  /** Requests already answered when this one arrived: the number of distinct values is the round-trip depth. */
-  completedBefore: number;
-  at: number;
-}
+import type { MetadataConfig, RequestLogLine } from './metadata-model.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -53,7 +22,6 @@ if (!configPath) {
 const [host = '100.100.100.200', port = '80'] = (arg('--listen') ?? '100.100.100.200:80').split(':');
 const tokens = new Set<string>();
 const burstSeen = new Map<string, number>();
-let completed = 0;
 
 function answer(req: http.IncomingMessage, config: MetadataConfig): { status: number; body: string } | 'hang' {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -90,26 +58,26 @@ function answer(req: http.IncomingMessage, config: MetadataConfig): { status: nu
 }
 
 const server = http.createServer((req, res) => {
-  const completedBefore = completed;
+  const arrivedAt = performance.now();
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as MetadataConfig;
   req.resume();
   req.on('end', () => {
     const result = answer(req, config);
     if (result === 'hang') return; // never answers: the client's deadline must end it
     setTimeout(() => {
-      res.writeHead(result.status, { 'content-type': 'text/plain' }).end(result.body);
-      completed++;
+      // Logged before answering, so a client that has its answer always finds the line.
       if (config.log) {
         const line: RequestLogLine = {
           method: req.method ?? '',
           path: req.url ?? '',
           status: result.status,
           withToken: req.headers['x-aliyun-ecs-metadata-token'] !== undefined,
-          completedBefore,
-          at: Date.now(),
+          arrivedAt,
+          answeredAt: performance.now(),
         };
         appendFileSync(config.log, `${JSON.stringify(line)}\n`);
       }
+      res.writeHead(result.status, { 'content-type': 'text/plain' }).end(result.body);
     }, config.latencyMs);
   });
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import type { Fault, MetadataConfig, RequestLogLine, TokenMode } from './metadata-server.js';
+import type { Fault, MetadataConfig, RequestLogLine, TokenMode } from './metadata-model.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const STANDIN_BIN = join(REPO_ROOT, 'scripts/sim/bin');

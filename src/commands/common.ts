@@ -19,9 +19,10 @@ export interface Context {
 }
 
 export function makeContext(o: CommonOptions): Context {
+  const log = new Logger(Boolean(o.verbose));
   return {
-    runner: new Runner({ dryRun: Boolean(o.dryRun) }),
-    log: new Logger(Boolean(o.verbose)),
+    runner: new Runner({ dryRun: Boolean(o.dryRun), trace: (line) => log.verbose(line) }),
+    log,
     deadline: new Deadline(o.timeout * 1000),
     json: Boolean(o.json),
   };

@@ -1,7 +1,8 @@
 /**
- * ECS metadata client. Token (hardened) mode is detected by asking for a token first: one round trip that
- * either yields a token or says the endpoint does not exist, then every GET runs concurrently — two round trips
- * for the whole run whatever the NIC count. The token is kept in this module and never logged.
+ * ECS metadata client. Hardened (token) mode is detected, never configured: the token PUT starts at once and
+ * overlaps with device discovery; GETs carry the token when it has arrived, and a GET answered 401/403 before
+ * it arrived is asked again with it. So a normal-mode server costs one round trip on the critical path and an
+ * enforcing one two, whatever the NIC count. The token stays inside this module and is never logged.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -52,7 +53,8 @@ export interface MetadataClientOptions {
 
 export class MetadataClient {
   private token: string | undefined;
-  private tokenChecked = false;
+  private tokenRound: Promise<void> | undefined;
+  private tokenSettled = false;
   private readonly agent: http.Agent;
   private readonly base: URL;
   private readonly transport: typeof http | typeof https;
@@ -69,22 +71,39 @@ export class MetadataClient {
     this.agent.destroy();
   }
 
-  /** Hardened mode when the server hands out a token; normal mode when it has no token endpoint. */
-  private async ensureToken(): Promise<void> {
-    if (this.tokenChecked) return;
-    const answer = await this.withRetries(TOKEN_PATH, 'PUT', { 'X-aliyun-ecs-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS });
-    const body = answer.body.trim();
-    if (answer.status === 200 && /^[\x21-\x7e]{1,4096}$/.test(body)) this.token = body;
-    this.tokenChecked = true;
+  /**
+   * Starts the token round trip now so it overlaps with local work (device discovery); getAll awaits it.
+   * Hardened mode when the server hands out a token; normal mode when it has no token endpoint.
+   */
+  prefetchToken(): void {
+    if (this.tokenRound) return;
+    this.tokenRound = this.withRetries(TOKEN_PATH, 'PUT', { 'X-aliyun-ecs-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS })
+      .then((answer) => {
+        const body = answer.body.trim();
+        if (answer.status === 200 && /^[\x21-\x7e]{1,4096}$/.test(body)) this.token = body;
+      })
+      .finally(() => {
+        this.tokenSettled = true;
+      });
+    // A failed token round only matters if a GET is refused without it (getAll awaits it then).
+    this.tokenRound.catch(() => {});
   }
 
-  /** GETs every path concurrently after the token round trip; values are the trimmed bodies. */
+  private tokenHeaders(): Record<string, string> {
+    return this.token ? { 'X-aliyun-ecs-metadata-token': this.token } : {};
+  }
+
+  /** GETs every path concurrently; values are the trimmed bodies. */
   async getAll(paths: string[]): Promise<Map<string, string>> {
-    await this.ensureToken();
-    const headers: Record<string, string> = this.token ? { 'X-aliyun-ecs-metadata-token': this.token } : {};
+    this.prefetchToken();
     const entries = await Promise.all(
       paths.map(async (path) => {
-        const answer = await this.withRetries(path, 'GET', headers);
+        const askedAfterToken = this.tokenSettled;
+        let answer = await this.withRetries(path, 'GET', this.tokenHeaders());
+        if ((answer.status === 401 || answer.status === 403) && !askedAfterToken) {
+          await this.tokenRound;
+          if (this.token) answer = await this.withRetries(path, 'GET', this.tokenHeaders());
+        }
         if (answer.status !== 200) {
           throw new MetadataError('http', path, `${path} answered HTTP ${answer.status}`, answer.status);
         }

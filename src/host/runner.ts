@@ -44,14 +44,18 @@ export class Runner {
   readonly dryRun: boolean;
   readonly history: RanCommand[] = [];
 
-  constructor(options: { dryRun: boolean }) {
+  private readonly trace: ((line: string) => void) | undefined;
+
+  constructor(options: { dryRun: boolean; trace?: (line: string) => void }) {
     this.dryRun = options.dryRun;
+    this.trace = options.trace;
   }
 
   /** Runs a command; a non-zero exit is returned, not thrown — callers decide what a failure means. */
   async run(spec: CommandSpec): Promise<CommandResult> {
     const argv = [spec.file, ...spec.args];
     if (spec.mutates && this.dryRun) {
+      this.trace?.(`dry run, not running: ${argv.join(' ')}`);
       this.history.push({ argv, mutates: true, skipped: true, exitCode: undefined });
       return { exitCode: 0, stdout: '', stderr: '' };
     }
@@ -75,6 +79,7 @@ export class Runner {
       throw new ExitError('internal', `'${argv.join(' ')}' did not finish within ${spec.timeoutMs} ms`);
     }
     const exitCode = result.exitCode ?? 1;
+    this.trace?.(`${argv.join(' ')} → exit ${exitCode} (${Math.round(result.durationMs)} ms)`);
     this.history.push({ argv, mutates: spec.mutates, skipped: false, exitCode });
     return { exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
   }

@@ -42,8 +42,9 @@ async function erdmaNames(runner: Runner, options: DiscoverOptions, log: Logger)
 }
 
 export async function discover(runner: Runner, options: DiscoverOptions, log: Logger): Promise<Discovery> {
-  const names = await erdmaNames(runner, options, log);
-  const observation = await observe(runner);
+  // Without waiting, rdma and ip are asked at once; a boot-time wait must see the links after the devices.
+  const [names, early] = await Promise.all([erdmaNames(runner, options, log), options.waitForDevices ? undefined : observe(runner)]);
+  const observation = early ?? (await observe(runner));
   const primary = findPrimary(observation.routes);
   if (!primary) {
     throw new ExitError('noDevice', 'no default route in the main table, so the primary NIC is unknown', 'check `ip route show default`');

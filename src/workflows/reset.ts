@@ -11,7 +11,7 @@ import type { Runner } from '../host/runner.js';
 import type { Logger } from '../ui/logger.js';
 import { applyNicActions, describeAll, type NicResult } from './apply.js';
 import { discover } from './discover.js';
-import { fetchNicConfigs } from './setup.js';
+import { fetchNicConfigs, metadataClient } from './setup.js';
 
 export interface ResetOptions {
   interfaces: string[];
@@ -53,7 +53,8 @@ export async function runReset(runner: Runner, options: ResetOptions, log: Logge
   if (unrecorded.length > 0) {
     log.verbose(`no setup record for ${unrecorded.map((n) => n.name).join(', ')}: asking the metadata server which address is ours`);
     try {
-      const configs = await fetchNicConfigs(unrecorded, { metadataUrl: options.metadataUrl, deadline: options.deadline, wait: false }, log);
+      const client = metadataClient({ metadataUrl: options.metadataUrl, deadline: options.deadline, wait: false }, log);
+      const configs = await fetchNicConfigs(client, unrecorded, log).finally(() => client.close());
       for (const [name, config] of configs) ownedOf.set(name, { addresses: [config], source: 'metadata' });
     } catch (e) {
       if (!(e instanceof ExitError)) throw e;

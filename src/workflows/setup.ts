@@ -53,12 +53,11 @@ export function metadataFailure(e: MetadataError, nicOfPath: (path: string) => s
 }
 
 /** Fetches and validates every NIC's keys in one concurrent batch; throws before any change on a bad answer. */
-export async function fetchNicConfigs(
-  nics: LinkInfo[],
-  options: Pick<SetupOptions, 'metadataUrl' | 'deadline' | 'wait'>,
-  log: Logger,
-): Promise<Map<string, NicConfig>> {
-  const client = new MetadataClient({ baseUrl: options.metadataUrl, deadline: options.deadline, waitForServer: options.wait, trace: (l) => log.verbose(l) });
+export function metadataClient(options: Pick<SetupOptions, 'metadataUrl' | 'deadline' | 'wait'>, log: Logger): MetadataClient {
+  return new MetadataClient({ baseUrl: options.metadataUrl, deadline: options.deadline, waitForServer: options.wait, trace: (l) => log.verbose(l) });
+}
+
+export async function fetchNicConfigs(client: MetadataClient, nics: LinkInfo[], log: Logger): Promise<Map<string, NicConfig>> {
   const pathOwner = new Map<string, string>();
   for (const nic of nics) for (const key of NIC_KEYS) pathOwner.set(nicPath(nic.mac ?? '', key), nic.name);
   let answers: Map<string, string>;
@@ -67,8 +66,6 @@ export async function fetchNicConfigs(
   } catch (e) {
     if (e instanceof MetadataError) throw metadataFailure(e, (p) => pathOwner.get(p));
     throw e;
-  } finally {
-    client.close();
   }
   const configs = new Map<string, NicConfig>();
   for (const nic of nics) {
@@ -83,18 +80,29 @@ export async function fetchNicConfigs(
 }
 
 export async function runSetup(runner: Runner, options: SetupOptions, log: Logger): Promise<SetupReport> {
-  const { observation, primary, nics } = await discover(runner, { interfaces: options.interfaces, waitForDevices: options.wait, deadline: options.deadline }, log);
-  const configs = await fetchNicConfigs(nics, options, log);
+  const client = metadataClient(options, log);
+  let configs: Map<string, NicConfig>;
+  let found: Awaited<ReturnType<typeof discover>>;
+  try {
+    client.prefetchToken();
+    found = await discover(runner, { interfaces: options.interfaces, waitForDevices: options.wait, deadline: options.deadline }, log);
+    configs = await fetchNicConfigs(client, found.nics, log);
+  } finally {
+    client.close();
+  }
+  const { observation, primary, nics } = found;
   const plans = nics.map((nic) => {
     const config = configs.get(nic.name) as NicConfig;
     const metric = erdmaMetric(observation.routes, primary, config.address);
     return { nic, config, metric, plan: planSetup(nic, config, metric) };
   });
 
-  const reports: NicReport[] = [];
   const owned = runner.dryRun ? {} : readOwned();
-  for (const { nic, config, metric, plan } of plans) {
-    const outcome = await applyNicActions(runner, plan.actions);
+  // NICs are independent: apply them concurrently; each NIC's own actions stay in order.
+  const outcomes = await Promise.all(plans.map(({ plan }) => applyNicActions(runner, plan.actions)));
+  const reports: NicReport[] = [];
+  for (const [i, { nic, config, metric, plan }] of plans.entries()) {
+    const outcome = outcomes[i] as Awaited<ReturnType<typeof applyNicActions>>;
     const warnings = plan.foreign.map(
       (a) => `${nic.name} also carries ${a.local}/${a.prefixlen}, which the metadata server did not give (Terway? check its eni_tag_filter)`,
     );

