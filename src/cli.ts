@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, ExitError, exitCodeMeaning, type ExitCodeName } from './exit-codes.js';
 import { jsonAlreadyWritten, printJson } from './commands/common.js';
 import { registerNicCommands } from './commands/nic-commands.js';
+import { registerServiceCommands } from './commands/service-commands.js';
 import { coloursFor } from './ui/colours.js';
 
 /** Set by the bundler; unbundled (tests importing dist/src) it is read from package.json. */
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .addHelpText('after', `\nExit codes:\n${exitCodeTable()}`);
   registerNicCommands(program);
+  registerServiceCommands(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -24,6 +24,10 @@ export interface SimOptions {
   tokenMode?: TokenMode;
   latencyMs?: number;
   faults?: Fault[];
+  /** Boot simulation: the eRDMA driver has not registered its devices yet (see revealDevices). */
+  hideDevices?: boolean;
+  /** Boot simulation: the metadata server is not answering yet (see startServer). */
+  serverDown?: boolean;
 }
 
 export interface RunResult {
@@ -73,9 +77,10 @@ export class SimNode {
   }
 
   static async create(options: SimOptions = {}): Promise<SimNode> {
-    const node = new SimNode({ nics: 1, primaryName: 'eth0', primaryMetric: 100, tokenMode: 'optional', latencyMs: 0, faults: [], ...options });
+    const node = new SimNode({ nics: 1, primaryName: 'eth0', primaryMetric: 100, tokenMode: 'optional', latencyMs: 0, faults: [], hideDevices: false, serverDown: false, ...options });
     try {
-      await node.build(options.primaryMetric ?? 100);
+      await node.build(options.primaryMetric ?? 100, options.hideDevices ?? false);
+      if (!options.serverDown) await node.startServer();
     } catch (e) {
       await node.destroy();
       throw e;
@@ -83,7 +88,7 @@ export class SimNode {
     return node;
   }
 
-  private async build(primaryMetric: number): Promise<void> {
+  private async build(primaryMetric: number, hideDevices: boolean): Promise<void> {
     const { ns } = this;
     await ip('netns', 'add', ns);
     await ip('-n', ns, 'link', 'set', 'lo', 'up');
@@ -96,10 +101,14 @@ export class SimNode {
     for (const [i, nic] of this.nics.entries()) {
       await ip('-n', ns, 'link', 'add', nic.name, 'address', nic.mac, 'type', 'veth', 'peer', 'name', `peer${i + 1}`);
       await ip('-n', ns, 'link', 'set', `peer${i + 1}`, 'up');
-      await ip('-n', ns, 'link', 'set', nic.name, 'alias', `erdma_${i}`);
+      if (!hideDevices) await ip('-n', ns, 'link', 'set', nic.name, 'alias', `erdma_${i}`);
     }
     this.writeConfig();
-    await this.startServer();
+  }
+
+  /** The eRDMA driver registers its devices: the stand-in rdma starts listing them. */
+  async revealDevices(): Promise<void> {
+    for (const [i, nic] of this.nics.entries()) await ip('-n', this.ns, 'link', 'set', nic.name, 'alias', `erdma_${i}`);
   }
 
   writeConfig(): void {
@@ -112,7 +121,12 @@ export class SimNode {
     this.writeConfig();
   }
 
-  private startServer(): Promise<void> {
+  stopServer(): void {
+    this.server?.kill('SIGTERM');
+    this.server = undefined;
+  }
+
+  startServer(): Promise<void> {
     const script = join(REPO_ROOT, 'dist/scripts/sim/metadata-server.js');
     const child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, script, '--config', join(this.dir, 'metadata.json')], {
       stdio: ['ignore', 'pipe', 'inherit'],

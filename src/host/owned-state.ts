@@ -2,9 +2,10 @@
  * What setup gave each NIC, kept under /run (tmpfs): it disappears at reboot exactly when the addresses do, and
  * lets reset remove only our address even when the metadata server is unreachable.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OwnedAddress } from '../core/nic-plan.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 export type OwnedRecord = Record<string, OwnedAddress & { mac: string }>;
 
@@ -25,7 +26,5 @@ export function readOwned(): OwnedRecord {
 
 export function writeOwned(record: OwnedRecord): void {
   mkdirSync(stateDir(), { recursive: true, mode: 0o755 });
-  const tmp = `${file()}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
-  renameSync(tmp, file());
+  writeFileAtomic(file(), `${JSON.stringify(record, null, 2)}\n`, 0o644);
 }

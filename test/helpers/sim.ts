@@ -4,13 +4,21 @@ import { SimNode, simUnavailableReason, type SimOptions } from '../../scripts/si
 
 let reason: Promise<string | undefined> | undefined;
 
+/** Skips (locally) or fails (CI=true) a test whose prerequisite is missing; true when it may run. */
+export function prerequisite(t: TestContext, missing: string | undefined): boolean {
+  if (missing === undefined) return true;
+  if (process.env.CI === 'true') throw new Error(`CI must run this test: ${missing}`);
+  t.skip(missing);
+  return false;
+}
+
+export function requireRoot(t: TestContext): boolean {
+  return prerequisite(t, process.getuid?.() === 0 ? undefined : 'needs root');
+}
+
 export async function requireSim(t: TestContext): Promise<boolean> {
   reason ??= simUnavailableReason();
-  const why = await reason;
-  if (why === undefined) return true;
-  if (process.env.CI === 'true') throw new Error(`CI must run the simulator tests: ${why}`);
-  t.skip(why);
-  return false;
+  return prerequisite(t, await reason);
 }
 
 export async function withSim(t: TestContext, options: SimOptions, body: (node: SimNode) => Promise<void>): Promise<void> {

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execWord, renderUnit, setupArgs } from '../../src/core/unit.js';
+
+const base = { nodePath: '/usr/bin/node', cliPath: '/usr/lib/node_modules/asm-erdma/bin/asm-erdma.js', timeoutSeconds: 120, interfaces: [] };
+
+test('the unit: oneshot after network-online, before kubelet, timeout above setup\'s deadline', () => {
+  const unit = renderUnit(base);
+  for (const line of [
+    'Wants=network-online.target',
+    'After=network-online.target',
+    'Before=kubelet.service',
+    'Type=oneshot',
+    'RemainAfterExit=yes',
+    'ExecStart=/usr/bin/node /usr/lib/node_modules/asm-erdma/bin/asm-erdma.js setup --wait --timeout 120',
+    'TimeoutStartSec=150',
+    'WantedBy=multi-user.target',
+  ]) {
+    assert.ok(unit.split('\n').includes(line), line);
+  }
+  assert.ok(!/Requires=kubelet/.test(unit));
+});
+
+test('options reach ExecStart', () => {
+  assert.deepEqual(setupArgs({ ...base, timeoutSeconds: 60, metadataUrl: 'http://127.0.0.1:8080', interfaces: ['eth1', 'eth2'] }), [
+    'setup', '--wait', '--timeout', '60', '--metadata-url', 'http://127.0.0.1:8080', '--interface', 'eth1', '--interface', 'eth2',
+  ]);
+});
+
+test('ExecStart words survive systemd quoting, specifiers and variables', () => {
+  assert.equal(execWord('/usr/bin/node'), '/usr/bin/node');
+  assert.equal(execWord('/opt/my tools/cli.js'), '"/opt/my tools/cli.js"');
+  assert.equal(execWord('/opt/100%/cli.js'), '/opt/100%%/cli.js');
+  assert.equal(execWord('/opt/$HOME/cli.js'), '/opt/$$HOME/cli.js');
+  assert.equal(execWord('/opt/a"b\\c'), '"/opt/a\\"b\\\\c"');
+});

@@ -1,0 +1,219 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
+import { runCli } from '../helpers/cli.js';
+import { prerequisite, requireRoot } from '../helpers/sim.js';
+
+const UNIT = 'etc/systemd/system/asm-erdma.service';
+const WANTS = 'etc/systemd/system/multi-user.target.wants/asm-erdma.service';
+const LEGACY = 'etc/systemd/system/asm_erdma_eth_config.service';
+const STANDIN = join(REPO_ROOT, 'scripts/standins/systemd');
+
+async function systemdTools(t: import('node:test').TestContext): Promise<boolean> {
+  const ok = (await execa('systemd-analyze', ['--version'], { reject: false })).exitCode === 0 && (await execa('systemctl', ['--version'], { reject: false })).exitCode === 0;
+  return prerequisite(t, ok ? undefined : 'systemd (systemctl, systemd-analyze) is not installed');
+}
+
+function scratchRoot(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'asm-erdma-root-'));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+async function verify(path: string): Promise<{ exitCode: number; stderr: string }> {
+  const r = await execa('systemd-analyze', ['verify', path], { reject: false });
+  // Outside a booted system verify notes that multi-user.target does not exist; that is not about our unit.
+  const stderr = String(r.stderr).split('\n').filter((l) => l && !/non-existent unit multi-user.target/.test(l)).join('\n');
+  return { exitCode: r.exitCode ?? 1, stderr };
+}
+
+test('install-service --root: a unit systemd-analyze accepts, enabled by the real systemctl --root', async (t) => {
+  if (!(await systemdTools(t))) return;
+  const root = scratchRoot();
+  try {
+    const r = await runCli(['install-service', '--root', root, '--json']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { unitFile: string; changes: string[] };
+    assert.equal(report.unitFile, 'created');
+    assert.deepEqual(report.changes, [`write ${root}/${UNIT} (mode 0644)`, `systemctl --root=${root} enable asm-erdma.service`]);
+    assert.equal(statSync(join(root, UNIT)).mode & 0o777, 0o644);
+    assert.equal(readlinkSync(join(root, WANTS)), '/etc/systemd/system/asm-erdma.service');
+    const unit = readFileSync(join(root, UNIT), 'utf8');
+    assert.match(unit, new RegExp(`^ExecStart=${process.execPath} ${REPO_ROOT}/bin/asm-erdma.js setup --wait --timeout 120$`, 'm'));
+    const v = await verify(join(root, UNIT));
+    assert.equal(v.exitCode, 0, v.stderr);
+    assert.equal(v.stderr, '');
+    const enabled = await execa('systemctl', [`--root=${root}`, 'is-enabled', 'asm-erdma.service'], { reject: false });
+    assert.equal(String(enabled.stdout).trim(), 'enabled');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('systemd-analyze verify really rejects a broken unit (the check can fail)', async (t) => {
+  if (!(await systemdTools(t))) return;
+  const dir = scratchRoot();
+  try {
+    const bad = join(dir, 'asm-erdma.service');
+    writeFileSync(bad, '[Service]\nType=oneshot\nExecStart=/nonexistent/node setup\n');
+    assert.notEqual((await verify(bad)).exitCode, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('re-running with the same content changes nothing; new options rewrite it', async (t) => {
+  if (!(await systemdTools(t))) return;
+  const root = scratchRoot();
+  try {
+    assert.equal((await runCli(['install-service', '--root', root])).exitCode, 0);
+    const before = statSync(join(root, UNIT));
+    const again = await runCli(['install-service', '--root', root]);
+    assert.equal(again.exitCode, 0);
+    assert.match(again.stdout, /nothing to do: asm-erdma.service is installed and enabled/);
+    assert.equal(statSync(join(root, UNIT)).mtimeMs, before.mtimeMs);
+    assert.equal(statSync(join(root, UNIT)).ino, before.ino);
+    const changed = await runCli(['install-service', '--root', root, '--timeout', '60', '-i', 'eth1', '--json']);
+    assert.equal(changed.exitCode, 0, changed.stderr);
+    assert.equal((JSON.parse(changed.stdout) as { unitFile: string }).unitFile, 'updated');
+    assert.match(readFileSync(join(root, UNIT), 'utf8'), /setup --wait --timeout 60 --interface eth1\nTimeoutStartSec=90\n/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('the old asm_erdma_eth_config.service is disabled (file kept), unless --keep-legacy', async (t) => {
+  if (!(await systemdTools(t))) return;
+  for (const keep of [false, true]) {
+    const root = scratchRoot();
+    try {
+      mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
+      writeFileSync(join(root, LEGACY), '[Unit]\nAfter=network-online.target\n[Service]\nType=oneshot\nExecStart=/bin/sh /root/asm_erdma_eth_config.sh -s\nRemainAfterExit=yes\n[Install]\nWantedBy=multi-user.target\n');
+      await execa('systemctl', [`--root=${root}`, 'enable', 'asm_erdma_eth_config.service']);
+      const r = await runCli(['install-service', '--root', root, ...(keep ? ['--keep-legacy'] : [])]);
+      assert.equal(r.exitCode, 0, r.stderr);
+      const legacyEnabled = String((await execa('systemctl', [`--root=${root}`, 'is-enabled', 'asm_erdma_eth_config.service'], { reject: false })).stdout).trim();
+      assert.equal(legacyEnabled, keep ? 'enabled' : 'disabled');
+      assert.ok(existsSync(join(root, LEGACY)), 'legacy file kept');
+      if (!keep) assert.match(r.stderr, /disabled the old asm_erdma_eth_config.service/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+});
+
+test('uninstall-service --root removes it and is idempotent', async (t) => {
+  if (!(await systemdTools(t))) return;
+  const root = scratchRoot();
+  try {
+    assert.equal((await runCli(['install-service', '--root', root])).exitCode, 0);
+    const r = await runCli(['uninstall-service', '--root', root]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.ok(!existsSync(join(root, UNIT)));
+    assert.ok(!existsSync(join(root, WANTS)));
+    const again = await runCli(['uninstall-service', '--root', root, '--json']);
+    assert.equal(again.exitCode, 0);
+    assert.deepEqual((JSON.parse(again.stdout) as { changes: string[]; unitFile: string }), { ...(JSON.parse(again.stdout) as object), changes: [], unitFile: 'absent' });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('--dry-run prints the unit and the commands and writes nothing', async (t) => {
+  if (!(await systemdTools(t))) return;
+  const root = scratchRoot();
+  try {
+    const r = await runCli(['install-service', '--root', root, '--dry-run']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /would contain:\n# Written by asm-erdma/);
+    assert.match(r.stdout, /ExecStart=.* setup --wait --timeout 120/);
+    assert.match(r.stdout, new RegExp(`systemctl --root=${root} enable asm-erdma.service`));
+    assert.ok(!existsSync(join(root, 'etc')));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('bad targets: not a directory (2), --now with --root (2), unwritable root (6), no systemctl (8)', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  const root = scratchRoot();
+  try {
+    const missing = await runCli(['install-service', '--root', join(root, 'nope')]);
+    assert.equal(missing.exitCode, 2);
+    assert.match(missing.stderr, /--root .*nope: not a directory/);
+    assert.equal((await runCli(['install-service', '--root', root, '--now'])).exitCode, 2);
+    const unwritable = await runCli(['install-service', '--root', root], { asUser: 65534 });
+    assert.equal(unwritable.exitCode, 6, unwritable.stderr);
+    assert.match(unwritable.stderr, /^error: cannot write .*asm-erdma.service: EACCES; nothing was changed/);
+    const noTool = await runCli(['install-service', '--root', root], { env: { PATH: '/nonexistent' } });
+    assert.equal(noTool.exitCode, 8);
+    assert.match(noTool.stderr, /'systemctl' was not found on PATH \(install systemd\)/);
+    assert.ok(!existsSync(join(root, UNIT)), 'nothing written');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/** A private tmpfs over /etc/systemd/system: the live path writes where it would on a node, safely. */
+const PRIVATE_UNIT_DIR = 'mkdir -p /etc/systemd/system && mount -t tmpfs tmpfs /etc/systemd/system';
+
+test('live node: daemon-reload then enable; --now starts; legacy disabled; uninstall --now stops', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  const dir = scratchRoot();
+  const log = join(dir, 'systemctl.log');
+  const env = { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_LOG: log };
+  const legacyUnit = '[Service]\\nType=oneshot\\nExecStart=/bin/true\\n[Install]\\nWantedBy=multi-user.target\\n';
+  const script = [
+    PRIVATE_UNIT_DIR,
+    `printf '${legacyUnit}' > /etc/systemd/system/asm_erdma_eth_config.service`,
+    '/usr/bin/systemctl --root=/ enable asm_erdma_eth_config.service 2>/dev/null',
+  ].join(' && ');
+  try {
+    const r = await runCli(['install-service', '--now', '--json'], { env, privateMounts: script });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    assert.deepEqual(calls, [
+      'is-enabled asm-erdma.service',
+      'is-enabled asm_erdma_eth_config.service',
+      'daemon-reload',
+      'disable asm_erdma_eth_config.service',
+      'enable asm-erdma.service',
+      'restart asm-erdma.service',
+    ]);
+    const report = JSON.parse(r.stdout) as { legacy: string; started: boolean; unitPath: string };
+    assert.equal(report.legacy, 'disabled');
+    assert.equal(report.started, true);
+    assert.equal(report.unitPath, '/etc/systemd/system/asm-erdma.service');
+
+    writeFileSync(log, '');
+    const un = await runCli(['uninstall-service', '--now'], { env, privateMounts: `${PRIVATE_UNIT_DIR} && printf x > /etc/systemd/system/asm-erdma.service` });
+    assert.equal(un.exitCode, 0, un.stderr);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['is-enabled asm-erdma.service', 'stop asm-erdma.service', 'daemon-reload']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('live node: a failing enable puts the old unit file back', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  const env = { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_FAIL: 'enable' };
+  const r = await runCli(['install-service'], {
+    env,
+    privateMounts: `${PRIVATE_UNIT_DIR} && printf old > /etc/systemd/system/asm-erdma.service`,
+    afterwards: 'echo "after: $(cat /etc/systemd/system/asm-erdma.service)"; ls -A /etc/systemd/system',
+  });
+  assert.equal(r.exitCode, 6, r.stderr);
+  assert.match(r.stderr, /^error: 'systemctl enable asm-erdma.service' failed: Failed to enable unit: Access denied/m);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['after: old', 'asm-erdma.service'], 'old content back, no temp file left');
+});
+
+test('live node without root is refused before anything is written', async (t) => {
+  if (!requireRoot(t)) return;
+  const r = await runCli(['install-service'], { asUser: 65534 });
+  assert.equal(r.exitCode, 3);
+  assert.match(r.stderr, /^error: install-service needs root; nothing was changed/);
+});
