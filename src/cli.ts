@@ -8,6 +8,7 @@ import { ExitCode, ExitError, exitCodeMeaning, type ExitCodeName } from './exit-
 import { jsonAlreadyWritten, printJson } from './commands/common.js';
 import { registerNicCommands } from './commands/nic-commands.js';
 import { registerServiceCommands } from './commands/service-commands.js';
+import { registerKernelCommands } from './commands/kernel-commands.js';
 import { coloursFor } from './ui/colours.js';
 
 /** Set by the bundler; unbundled (tests importing dist/src) it is read from package.json. */
@@ -30,7 +31,10 @@ export function buildProgram(): Command {
     .addHelpText('after', `\nExit codes:\n${exitCodeTable()}`);
   registerNicCommands(program);
   registerServiceCommands(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  registerKernelCommands(program);
+  // Every (sub)command reports usage errors to the one boundary in main().
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const cmd of all(program)) cmd.exitOverride();
   return program;
 }
 
@@ -43,11 +47,12 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // Help and version end here too; commander already printed the usage error itself.
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
+      // Asked-for help and --version are success; help shown because a (sub)command was missing is a usage error.
+      // Commander already printed its message.
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? ExitCode.ok : ExitCode.usage;
     }
     const err = e instanceof ExitError ? e : new ExitError('internal', `unexpected error: ${e instanceof Error ? e.message : String(e)}`);
-    process.stderr.write(`${c.red('error:')} ${err.message}${err.hint ? ` (${err.hint})` : ''}\n`);
+    if (!err.reported) process.stderr.write(`${c.red('error:')} ${err.message}${err.hint ? ` (${err.hint})` : ''}\n`);
     if (!(e instanceof ExitError) && verbose && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     if (json && !jsonAlreadyWritten()) {
       const name = (Object.keys(ExitCode) as ExitCodeName[]).find((k) => ExitCode[k] === err.code);

@@ -45,10 +45,13 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
 export class ExitError extends Error {
   readonly code: ExitCodeValue;
   readonly hint: string | undefined;
-  constructor(code: ExitCodeName, message: string, hint?: string) {
+  /** The command already told the user (a report that ends in a non-zero code, like `kernel check`). */
+  readonly reported: boolean;
+  constructor(code: ExitCodeName, message: string, hint?: string, reported = false) {
     super(message);
     this.name = 'ExitError';
     this.code = ExitCode[code];
     this.hint = hint;
+    this.reported = reported;
   }
 }

@@ -62,8 +62,9 @@ export class Runner {
     const result = await execa(spec.file, spec.args, {
       reject: false,
       stdin: 'ignore',
-      stdout: spec.stream ? ['pipe', 'inherit'] : 'pipe',
-      stderr: spec.stream ? ['pipe', 'inherit'] : 'pipe',
+      // Streamed output goes to our stderr: stdout stays the result (one JSON document under --json).
+      stdout: spec.stream ? ['pipe', process.stderr] : 'pipe',
+      stderr: spec.stream ? ['pipe', process.stderr] : 'pipe',
       timeout: spec.timeoutMs,
       env: { LC_ALL: 'C' },
     });

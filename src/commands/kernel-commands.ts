@@ -1,0 +1,114 @@
+/** `kernel check|list|upgrade` and `hotfix`: options → workflow → human text or --json. */
+import type { Command } from 'commander';
+import { ExitError } from '../exit-codes.js';
+import { DEFAULT_MIN_KERNEL } from '../core/kernel-policy.js';
+import { parseMinimum, runHotfix, runKernelCheck, runKernelList, runKernelUpgrade } from '../workflows/kernel.js';
+import { makeContext, printJson } from './common.js';
+
+interface KernelFlags {
+  min: string;
+  to?: string;
+  yes?: boolean;
+  reboot?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+const out = (lines: string[]): void => void process.stdout.write(`${lines.join('\n')}\n`);
+const minOption = ['--min <release>', 'minimum kernel release (newer ASM versions ask for 5.10.134-17.3)', DEFAULT_MIN_KERNEL] as const;
+
+export function registerKernelCommands(program: Command): void {
+  const kernel = program.command('kernel').description('check, list and upgrade the kernel SMC over eRDMA needs');
+
+  kernel
+    .command('check')
+    .description('does the running kernel meet the minimum?')
+    .option(...minOption)
+    .option('--json', 'print one JSON document on stdout')
+    .option('-v, --verbose', 'log every command')
+    .addHelpText('after', `
+Examples:
+  asm-erdma kernel check                    against 5.10.134-16.3
+  asm-erdma kernel check --min 5.10.134-17.3 --json`)
+    .action(async (o: KernelFlags) => {
+      const ctx = makeContext({ ...o, timeout: 30 });
+      const report = await runKernelCheck(ctx.runner, parseMinimum(o.min, '--min'));
+      if (ctx.json) printJson(report);
+      else {
+        const lines = [`running kernel ${report.running} ${report.meets ? 'meets' : 'is below'} the minimum ${report.minimum}`];
+        if (report.newerInstalled) lines.push(`${report.newerInstalled} is installed but not running${report.rebootPending ? ': only a reboot is missing' : ''}`);
+        else if (!report.meets) lines.push('upgrade it: asm-erdma kernel upgrade');
+        if (report.hotfixNeeded) lines.push('this kernel needs the SMC hotfix: asm-erdma hotfix');
+        out(lines);
+      }
+      if (report.rebootPending) throw new ExitError('rebootPending', 'reboot pending', undefined, true);
+      if (!report.meets) throw new ExitError('kernelTooOld', 'kernel too old', undefined, true);
+    });
+
+  kernel
+    .command('list')
+    .description('kernels the repositories offer, in rpm order, marked installed / running / default / meets minimum')
+    .option(...minOption)
+    .option('--json', 'print one JSON document on stdout')
+    .option('-v, --verbose', 'log every command')
+    .addHelpText('after', `
+Examples:
+  asm-erdma kernel list
+  asm-erdma kernel list --min 5.10.134-17.3 --json`)
+    .action(async (o: KernelFlags) => {
+      const ctx = makeContext({ ...o, timeout: 30 });
+      const report = await runKernelList(ctx.runner, parseMinimum(o.min, '--min'), ctx.log);
+      if (ctx.json) return printJson(report);
+      const width = Math.max(6, ...report.kernels.map((k) => k.release.length));
+      const mark = (b: boolean, word: string): string => (b ? word : '-').padEnd(10);
+      out([
+        `${'KERNEL'.padEnd(width)}  ${'INSTALLED'.padEnd(10)}${'RUNNING'.padEnd(10)}${'DEFAULT'.padEnd(10)}MEETS ${report.minimum}`,
+        ...report.kernels.map((k) => `${k.release.padEnd(width)}  ${mark(k.installed, 'installed')}${mark(k.running, 'running')}${mark(k.defaultBoot, 'default')}${k.meetsMinimum ? 'yes' : 'no'}${k.available ? '' : '  (not in any repository)'}`),
+      ]);
+    });
+
+  kernel
+    .command('upgrade')
+    .description('install the newest kernel (or --to R) through yum; reboot only with --reboot')
+    .option(...minOption)
+    .option('--to <release>', 'install exactly this release (refused below the minimum)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--reboot', 'reboot into the new kernel when it is the default boot entry')
+    .option('-n, --dry-run', 'print the yum command; change nothing')
+    .option('--json', 'print one JSON document on stdout')
+    .option('-v, --verbose', "stream yum's output")
+    .addHelpText('after', `
+Examples:
+  asm-erdma kernel upgrade                  newest available, asks first
+  asm-erdma kernel upgrade --to 5.10.134-17.3.al8.x86_64 --yes
+  asm-erdma kernel upgrade --yes --reboot   unattended, reboots into it`)
+    .action(async (o: KernelFlags) => {
+      const ctx = makeContext({ ...o, timeout: 30 });
+      const report = await runKernelUpgrade(
+        ctx.runner,
+        { min: parseMinimum(o.min, '--min'), to: o.to === undefined ? undefined : parseMinimum(o.to, '--to'), yes: Boolean(o.yes), reboot: Boolean(o.reboot) },
+        ctx.log,
+      );
+      if (ctx.json) printJson(report);
+      else out([...(report.dryRun && report.commands.length ? ['dry run: these commands would run (nothing was changed):', ...report.commands] : []), report.message]);
+    });
+
+  program
+    .command('hotfix')
+    .description('on exactly 5.10.134-16.3, install the SMC netdev-leak hotfix kernel-hotfix-16664924-5.10.134-16.3')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('-n, --dry-run', 'print the yum command; change nothing')
+    .option('--json', 'print one JSON document on stdout')
+    .option('-v, --verbose', "stream yum's output")
+    .addHelpText('after', `
+Examples:
+  asm-erdma hotfix                          installs it if this kernel needs it (asks first)
+  asm-erdma hotfix --yes --json`)
+    .action(async (o: KernelFlags) => {
+      const ctx = makeContext({ ...o, timeout: 30 });
+      const report = await runHotfix(ctx.runner, { yes: Boolean(o.yes) }, ctx.log);
+      if (ctx.json) printJson(report);
+      else out([...(report.dryRun && report.commands.length ? ['dry run: these commands would run (nothing was changed):', ...report.commands] : []), report.message]);
+    });
+}

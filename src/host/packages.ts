@@ -1,0 +1,64 @@
+/** yum/rpm/grubby/uname/reboot: what the node runs and offers, and installing a package. */
+import { ExitError } from '../exit-codes.js';
+import { parseKernelRelease, type KernelRelease } from '../core/kernel-release.js';
+import { firstLine, type CommandResult, type Runner } from './runner.js';
+
+export async function runningKernel(runner: Runner): Promise<KernelRelease> {
+  const r = await runner.must({ file: 'uname', args: ['-r'], mutates: false }, (res) => new ExitError('missingTool', `uname -r failed: ${firstLine(res)}`));
+  const k = parseKernelRelease(r.stdout);
+  if (!k) throw new ExitError('missingTool', `uname -r printed '${r.stdout.trim().slice(0, 60)}', which is not a kernel release like 5.10.134-16.3.al8.x86_64`);
+  return k;
+}
+
+/** `package X is not installed` is rpm's answer (stdout, non-zero) for an absent package. */
+export async function isInstalled(runner: Runner, name: string): Promise<boolean> {
+  const r = await runner.run({ file: 'rpm', args: ['-q', name], mutates: false });
+  if (r.exitCode === 0) return true;
+  if (/is not installed/.test(r.stdout)) return false;
+  throw new ExitError('missingTool', `rpm -q ${name} failed: ${firstLine(r)}`);
+}
+
+export async function installedKernels(runner: Runner): Promise<KernelRelease[]> {
+  const r = await runner.run({ file: 'rpm', args: ['-q', 'kernel', '--qf', '%{VERSION}-%{RELEASE}.%{ARCH}\\n'], mutates: false });
+  if (r.exitCode !== 0) {
+    if (/is not installed/.test(r.stdout)) return [];
+    throw new ExitError('missingTool', `rpm -q kernel failed: ${firstLine(r)}`);
+  }
+  return r.stdout.split('\n').flatMap((l) => parseKernelRelease(l) ?? []);
+}
+
+/** A machine-readable query, one NEVRA a line; dnf's order is by string, so callers sort with rpmvercmp. */
+export async function repoPackages(runner: Runner, name: string): Promise<string[]> {
+  const r = await runner.run({ file: 'yum', args: ['-q', 'repoquery', '--showduplicates', '--qf', '%{name}-%{evr}.%{arch}', name], mutates: false, timeoutMs: 300_000 });
+  if (r.exitCode !== 0) throw yumFailure(['repoquery', name], r);
+  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${name}-`));
+}
+
+export async function availableKernels(runner: Runner): Promise<KernelRelease[]> {
+  // kernel-<epoch:>version-release.arch; the epoch is not part of `uname -r`.
+  return (await repoPackages(runner, 'kernel')).flatMap((nevra) => parseKernelRelease(nevra.slice('kernel-'.length).replace(/^\d+:/, '')) ?? []);
+}
+
+export async function defaultBootKernel(runner: Runner): Promise<KernelRelease | undefined> {
+  const r = await runner.run({ file: 'grubby', args: ['--default-kernel'], mutates: false });
+  if (r.exitCode !== 0) return undefined;
+  return parseKernelRelease(r.stdout.trim().replace(/^.*\/vmlinuz-/, ''));
+}
+
+function yumFailure(args: string[], r: CommandResult): ExitError {
+  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const text = lines.filter((l) => /error|no match|unable|failed|cannot/i.test(l)).join(' / ') || lines.slice(-2).join(' / ') || `exit code ${r.exitCode}`;
+  if (/no match for argument|unable to find a match/i.test(text)) return new ExitError('packageNotFound', `yum ${args.join(' ')}: ${text}`, 'check the enabled repositories (yum repolist)');
+  return new ExitError('packageFailed', `yum ${args.join(' ')} failed: ${text}`);
+}
+
+/** `yum install -y SPEC`; its output streams to stderr with --verbose, and its error text is surfaced on failure. */
+export async function yumInstall(runner: Runner, spec: string, stream: boolean): Promise<void> {
+  const args = ['install', '-y', spec];
+  const r = await runner.run({ file: 'yum', args, mutates: true, stream, timeoutMs: 1_800_000 });
+  if (r.exitCode !== 0) throw yumFailure(args, r);
+}
+
+export async function reboot(runner: Runner): Promise<void> {
+  await runner.must({ file: 'reboot', args: [], mutates: true }, (r) => new ExitError('apply', `reboot failed: ${firstLine(r)}`));
+}

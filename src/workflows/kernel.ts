@@ -1,0 +1,138 @@
+/** kernel check | list | upgrade and hotfix: facts from uname/rpm/yum/grubby, decisions from core/kernel-policy. */
+import { ExitError } from '../exit-codes.js';
+import { formatKernel, parseKernelRelease, type KernelRelease } from '../core/kernel-release.js';
+import { checkKernel, chooseUpgrade, HOTFIX, kernelRows, type KernelCheck, type KernelRow } from '../core/kernel-policy.js';
+import { availableKernels, defaultBootKernel, installedKernels, isInstalled, reboot, repoPackages, runningKernel, yumInstall } from '../host/packages.js';
+import { requireRoot } from '../host/privileges.js';
+import type { Runner } from '../host/runner.js';
+import type { Logger } from '../ui/logger.js';
+import { confirm } from '../ui/confirm.js';
+
+export function parseMinimum(text: string, flag: string): KernelRelease {
+  const k = parseKernelRelease(text);
+  if (!k) throw new ExitError('usage', `${flag} '${text}' is not a kernel release like 5.10.134-16.3`);
+  return k;
+}
+
+export async function runKernelCheck(runner: Runner, min: KernelRelease): Promise<KernelCheck> {
+  const [running, installed] = await Promise.all([runningKernel(runner), installedKernels(runner)]);
+  return checkKernel(running, installed, min);
+}
+
+export interface KernelList {
+  minimum: string;
+  kernels: KernelRow[];
+}
+
+export async function runKernelList(runner: Runner, min: KernelRelease, log: Logger): Promise<KernelList> {
+  const [running, installed, available, defaultBoot] = await Promise.all([
+    runningKernel(runner),
+    installedKernels(runner),
+    log.spin('querying the repositories for kernel…', () => availableKernels(runner)),
+    defaultBootKernel(runner),
+  ]);
+  return { minimum: formatKernel(min), kernels: kernelRows(available, installed, running, defaultBoot, min) };
+}
+
+export interface UpgradeReport {
+  command: 'kernel upgrade';
+  dryRun: boolean;
+  running: string;
+  minimum: string;
+  target: string | null;
+  installed: boolean;
+  defaultBoot: string | null;
+  defaultBootIsTarget: boolean;
+  rebootNeeded: boolean;
+  rebooting: boolean;
+  commands: string[];
+  message: string;
+}
+
+export interface UpgradeOptions {
+  min: KernelRelease;
+  to: KernelRelease | undefined;
+  yes: boolean;
+  reboot: boolean;
+}
+
+export async function runKernelUpgrade(runner: Runner, o: UpgradeOptions, log: Logger): Promise<UpgradeReport> {
+  if (!runner.dryRun) requireRoot('kernel upgrade');
+  const [running, installed, available] = await Promise.all([
+    runningKernel(runner),
+    installedKernels(runner),
+    log.spin('querying the repositories for kernel…', () => availableKernels(runner)),
+  ]);
+  const base = { command: 'kernel upgrade' as const, dryRun: runner.dryRun, running: formatKernel(running), minimum: formatKernel(o.min) };
+  const choice = chooseUpgrade(running, available, installed, o.min, o.to);
+  if (choice.kind === 'refuse') throw new ExitError(choice.code, choice.reason);
+  if (choice.kind === 'nothing-to-do') {
+    return { ...base, target: null, installed: false, defaultBoot: null, defaultBootIsTarget: false, rebootNeeded: false, rebooting: false, commands: [], message: `nothing to do: ${choice.reason}` };
+  }
+  const target = formatKernel(choice.target);
+  const spec = `kernel-${target}`;
+  const commands: string[] = [];
+  if (!choice.alreadyInstalled) {
+    commands.push(`yum install -y ${spec}`);
+    if (!runner.dryRun) {
+      await confirm(`install ${spec}?`, o.yes);
+      await log.spin(`installing ${spec}…`, () => yumInstall(runner, spec, log.isVerbose));
+    }
+  }
+  const defaultBoot = runner.dryRun ? undefined : await defaultBootKernel(runner);
+  const defaultBootIsTarget = defaultBoot !== undefined && formatKernel(defaultBoot) === target;
+  const isRunning = formatKernel(running) === target;
+  const rebootNeeded = !isRunning;
+  let message = choice.alreadyInstalled ? `${spec} is already installed` : `${runner.dryRun ? 'would install' : 'installed'} ${spec}`;
+  if (!runner.dryRun && !defaultBootIsTarget) {
+    log.warn(`the default boot entry is ${defaultBoot ? formatKernel(defaultBoot) : 'unknown'}, not ${target}: run grubby --set-default /boot/vmlinuz-${target}`);
+  }
+  if (rebootNeeded) message += o.reboot ? '; rebooting now' : '; reboot to run it (or pass --reboot)';
+  let rebooting = false;
+  if (rebootNeeded && o.reboot) {
+    commands.push('reboot');
+    if (!runner.dryRun) {
+      if (!defaultBootIsTarget) throw new ExitError('apply', `not rebooting: the default boot entry is not ${target}`, `grubby --set-default /boot/vmlinuz-${target}, then reboot`);
+      await reboot(runner);
+      rebooting = true;
+    }
+  }
+  return { ...base, target, installed: !choice.alreadyInstalled && !runner.dryRun, defaultBoot: defaultBoot ? formatKernel(defaultBoot) : null, defaultBootIsTarget, rebootNeeded, rebooting, commands, message };
+}
+
+export interface HotfixReport {
+  command: 'hotfix';
+  dryRun: boolean;
+  running: string;
+  package: string;
+  needed: boolean;
+  alreadyInstalled: boolean;
+  installed: boolean;
+  newerInstalled: string | null;
+  commands: string[];
+  message: string;
+}
+
+export async function runHotfix(runner: Runner, o: { yes: boolean }, log: Logger): Promise<HotfixReport> {
+  const [running, kernels] = await Promise.all([runningKernel(runner), installedKernels(runner)]);
+  const check = checkKernel(running, kernels, HOTFIX.forKernel);
+  const base = { command: 'hotfix' as const, dryRun: runner.dryRun, running: check.running, package: HOTFIX.packageName, newerInstalled: check.newerInstalled };
+  if (!check.hotfixNeeded) {
+    return { ...base, needed: false, alreadyInstalled: false, installed: false, commands: [], message: `not needed: the running kernel ${check.running} is not 5.10.134-16.3` };
+  }
+  const reboot = check.newerInstalled ? `; ${check.newerInstalled} is installed too: rebooting into it makes the hotfix unnecessary` : '';
+  if (await isInstalled(runner, HOTFIX.packageName)) {
+    return { ...base, needed: true, alreadyInstalled: true, installed: false, commands: [], message: `nothing to do: ${HOTFIX.packageName} is already installed${reboot}` };
+  }
+  if (!runner.dryRun) requireRoot('hotfix');
+  const offered = await log.spin(`looking for ${HOTFIX.packageName}…`, () => repoPackages(runner, HOTFIX.packageName));
+  if (offered.length === 0) {
+    throw new ExitError('packageNotFound', `${HOTFIX.packageName} is not in any enabled repository`, 'enable the Alibaba Cloud Linux hotfix repository (yum repolist)');
+  }
+  const commands = [`yum install -y ${HOTFIX.packageName}`];
+  if (!runner.dryRun) {
+    await confirm(`install ${HOTFIX.packageName} for ${check.running}?`, o.yes);
+    await log.spin(`installing ${HOTFIX.packageName}…`, () => yumInstall(runner, HOTFIX.packageName, log.isVerbose));
+  }
+  return { ...base, needed: true, alreadyInstalled: false, installed: !runner.dryRun, commands, message: `${runner.dryRun ? 'would install' : 'installed'} ${HOTFIX.packageName}${reboot}` };
+}

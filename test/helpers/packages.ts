@@ -1,0 +1,70 @@
+/** A scratch package node: real dnf/rpm on an install root, stand-in uname/grubby/reboot first on PATH. */
+import type { TestContext } from 'node:test';
+import { mkdirSync, readFileSync, rmSync, existsSync, symlinkSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { REPO_ROOT, type RunResult } from '../../scripts/sim/sim-node.js';
+import { kernelRelease, packageNode } from '../../scripts/fixtures/package-repo.js';
+import { runCli } from './cli.js';
+import { prerequisite } from './sim.js';
+
+export const STANDINS = join(REPO_ROOT, 'scripts/standins/packages');
+
+async function missingPackageTools(): Promise<string | undefined> {
+  for (const tool of ['dnf', 'rpm', 'rpmbuild', 'createrepo_c']) {
+    if ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode !== 0) return `${tool} is not installed (scripts/dev-setup.sh installs it)`;
+  }
+  return undefined;
+}
+
+export interface PackageNode {
+  root: string;
+  run(args: string[], o?: { env?: Record<string, string>; asUser?: number; withoutTools?: string[] }): Promise<RunResult>;
+  installedKernels(): Promise<string[]>;
+  rpmQuery(name: string): Promise<boolean>;
+  reboots(): string[];
+}
+
+export async function withPackageNode(
+  t: TestContext,
+  o: { running: string; installed?: string[]; withoutHotfix?: boolean },
+  body: (node: PackageNode) => Promise<void>,
+): Promise<void> {
+  if (!prerequisite(t, await missingPackageTools())) return;
+  const root = packageNode({ installed: o.installed ?? [], ...(o.withoutHotfix ? { withoutHotfix: true } : {}) });
+  const rebootLog = join(root, 'reboot.log');
+  const node: PackageNode = {
+    root,
+    async run(args, ro = {}) {
+      let bin = STANDINS;
+      if (ro.withoutTools) {
+        // A PATH without some tools: links to the stand-ins we keep, and none of the system's dirs.
+        bin = join(root, 'partial-bin');
+        mkdirSync(bin, { recursive: true });
+        for (const f of readdirSync(STANDINS)) if (!ro.withoutTools.includes(f) && !existsSync(join(bin, f))) symlinkSync(join(STANDINS, f), join(bin, f));
+      }
+      const path = ro.withoutTools ? `${bin}:/usr/local/bin` : `${bin}:${process.env.PATH}`;
+      return runCli(args, { env: { PATH: path, SIM_PKG_ROOT: root, SIM_UNAME_R: kernelReleaseOf(o.running), SIM_REBOOT_LOG: rebootLog, ...ro.env }, ...(ro.asUser !== undefined ? { asUser: ro.asUser } : {}) });
+    },
+    async installedKernels() {
+      const r = await execa('rpm', ['--root', root, '-q', 'kernel', '--qf', '%{RELEASE}\\n'], { reject: false });
+      return String(r.stdout).split('\n').filter((l) => l.endsWith('.al8')).map((l) => l.replace(/\.al8$/, '')).sort();
+    },
+    async rpmQuery(name) {
+      return (await execa('rpm', ['--root', root, '-q', name], { reject: false })).exitCode === 0;
+    },
+    reboots() {
+      return existsSync(rebootLog) ? readFileSync(rebootLog, 'utf8').trim().split('\n') : [];
+    },
+  };
+  try {
+    await body(node);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** '16.3' → 5.10.134-16.3.al8.x86_64; a full release passes through. */
+export function kernelReleaseOf(r: string): string {
+  return r.includes('-') ? r : kernelRelease(r);
+}
