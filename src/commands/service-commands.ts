@@ -1,8 +1,8 @@
 /** `install-service` and `uninstall-service`: options → workflow → human text or --json. */
-import { realpathSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_BOOT_TIMEOUT_S, UNIT_NAME } from '../core/unit.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
+import { installedPaths } from '../host/install-paths.js';
 import { installService, uninstallService, type ServiceReport } from '../workflows/service.js';
 import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
 
@@ -16,11 +16,6 @@ interface ServiceFlags {
   dryRun?: boolean;
   json?: boolean;
   verbose?: boolean;
-}
-
-/** The node binary and this CLI as installed now: the unit must not depend on PATH at boot. */
-function installedPaths(): { nodePath: string; cliPath: string } {
-  return { nodePath: realpathSync(process.execPath), cliPath: realpathSync(process.argv[1] ?? '') };
 }
 
 function render(report: ServiceReport): void {

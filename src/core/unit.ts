@@ -51,3 +51,27 @@ TimeoutStartSec=${o.timeoutSeconds + START_TIMEOUT_MARGIN_S}
 WantedBy=multi-user.target
 `;
 }
+
+/**
+ * The setup options in an installed unit's ExecStart (as renderUnit writes them), so status can re-render the
+ * unit install-service would write now with the same options and compare. Undefined when it is not ours.
+ */
+export function parseInstalledOptions(unitText: string): Omit<UnitOptions, 'nodePath' | 'cliPath'> | undefined {
+  const exec = /^ExecStart=(.*)$/m.exec(unitText)?.[1];
+  if (!exec) return undefined;
+  const words = [...exec.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] as string)));
+  const at = words.indexOf('setup');
+  if (at < 0) return undefined;
+  const o: Omit<UnitOptions, 'nodePath' | 'cliPath'> = { timeoutSeconds: DEFAULT_BOOT_TIMEOUT_S, interfaces: [] };
+  const rest = words.slice(at + 1);
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i];
+    const v = rest[i + 1];
+    if (w === '--timeout' && v) o.timeoutSeconds = Number(v);
+    else if (w === '--metadata-url' && v) o.metadataUrl = v;
+    else if (w === '--interface' && v) o.interfaces.push(v);
+    else continue;
+    i++;
+  }
+  return o;
+}

@@ -1,0 +1,50 @@
+/** `status`: every readiness check at once, as a table or one JSON document. */
+import type { Command } from 'commander';
+import { ExitError } from '../exit-codes.js';
+import { DEFAULT_MIN_KERNEL } from '../core/kernel-policy.js';
+import { DEFAULT_METADATA_URL } from '../host/metadata.js';
+import type { Logger } from '../ui/logger.js';
+import { parseMinimum } from '../workflows/kernel.js';
+import { runStatus, type StatusReport } from '../workflows/status.js';
+import { makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
+
+function render(report: StatusReport, log: Logger): void {
+  const { c } = log;
+  const paint = { ok: c.green, warn: c.yellow, fail: c.red };
+  const idWidth = Math.max(5, ...report.checks.map((k) => k.id.length));
+  const lines = [`${'CHECK'.padEnd(idWidth)}  STATE  DETAIL`];
+  for (const k of report.checks) {
+    lines.push(`${k.id.padEnd(idWidth)}  ${paint[k.state](k.state.padEnd(5))}  ${k.detail}`);
+    if (k.fix) lines.push(`${' '.repeat(idWidth + 9)}fix: ${k.fix}`);
+  }
+  lines.push(
+    '',
+    report.ready
+      ? `ready for SMC over eRDMA${report.warnings ? ` (${report.warnings} warning${report.warnings > 1 ? 's' : ''})` : ''}`
+      : `NOT ready for SMC over eRDMA: ${report.failed} failed, ${report.warnings} warning${report.warnings === 1 ? '' : 's'}`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('is this node ready for SMC over eRDMA? every check at once, with a fix for each')
+    .option('--min <release>', 'minimum kernel release', DEFAULT_MIN_KERNEL)
+    .option('--metadata-url <url>', 'ECS metadata server', parseMetadataUrl, DEFAULT_METADATA_URL)
+    .option('--timeout <seconds>', 'deadline for the metadata server', parseTimeout, 10)
+    .option('--json', 'print one JSON document on stdout')
+    .option('-v, --verbose', 'log every command and metadata request')
+    .addHelpText('after', `
+Examples:
+  asm-erdma status
+  asm-erdma status --json | jq '.checks[] | select(.state != "ok")'
+  asm-erdma status --min 5.10.134-17.3`)
+    .action(async (o: { min: string; metadataUrl: string; timeout: number; json?: boolean; verbose?: boolean }) => {
+      const ctx = makeContext(o);
+      const report = await runStatus(ctx.runner, { min: parseMinimum(o.min, '--min'), metadataUrl: o.metadataUrl, deadline: ctx.deadline }, ctx.log);
+      if (ctx.json) printJson(report);
+      else render(report, ctx.log);
+      if (!report.ready) throw new ExitError('notReady', 'not ready', undefined, true);
+    });
+}
