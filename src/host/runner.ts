@@ -13,6 +13,8 @@ export interface CommandSpec {
   /** Stream the tool's own output to our stderr (yum with --verbose). */
   stream?: boolean;
   timeoutMs?: number;
+  /** Written to the command's stdin (`ip -batch -`). */
+  input?: string;
 }
 
 export interface CommandResult {
@@ -61,7 +63,7 @@ export class Runner {
     }
     const result = await execa(spec.file, spec.args, {
       reject: false,
-      stdin: 'ignore',
+      ...(spec.input !== undefined ? { input: spec.input } : { stdin: 'ignore' as const }),
       // Streamed output goes to our stderr: stdout stays the result (one JSON document under --json).
       stdout: spec.stream ? ['pipe', process.stderr] : 'pipe',
       stderr: spec.stream ? ['pipe', process.stderr] : 'pipe',

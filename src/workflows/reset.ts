@@ -9,7 +9,7 @@ import { promotesSecondaries } from '../host/iproute.js';
 import { readOwned, writeOwned } from '../host/owned-state.js';
 import type { Runner } from '../host/runner.js';
 import type { Logger } from '../ui/logger.js';
-import { applyNicActions, describeAll, type NicResult } from './apply.js';
+import { applyPlans, describeAll, type ApplyOutcome, type NicResult } from './apply.js';
 import { discover } from './discover.js';
 import { fetchNicConfigs, metadataClient } from './setup.js';
 
@@ -66,11 +66,14 @@ export async function runReset(runner: Runner, options: ResetOptions, log: Logge
     }
   }
 
-  const reports: ResetNicReport[] = [];
-  for (const nic of nics) {
+  const plans = nics.map((nic) => {
     const { addresses, source } = ownedOf.get(nic.name) ?? { addresses: [], source: 'record' as const };
-    const plan = planReset(nic, addresses, promotesSecondaries(nic.name));
-    const outcome = await applyNicActions(runner, plan.actions);
+    return { nic, source, plan: planReset(nic, addresses, promotesSecondaries(nic.name)) };
+  });
+  const outcomes = await applyPlans(runner, plans.map(({ plan }) => plan.actions));
+  const reports: ResetNicReport[] = [];
+  for (const [i, { nic, source, plan }] of plans.entries()) {
+    const outcome = outcomes[i] as ApplyOutcome;
     if (outcome.result === 'changed' || outcome.result === 'unchanged') delete owned[nic.name];
     if (plan.kept.length > 0) {
       log.warn(`${nic.name} keeps ${plan.kept.map((a) => `${a.local}/${a.prefixlen}`).join(', ')} (not ours) and stays up; --all removes them too`);

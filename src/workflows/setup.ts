@@ -12,7 +12,7 @@ import { MetadataClient, MetadataError, nicPath, NIC_KEYS } from '../host/metada
 import { readOwned, writeOwned } from '../host/owned-state.js';
 import type { Runner } from '../host/runner.js';
 import type { Logger } from '../ui/logger.js';
-import { applyNicActions, describeAll, type NicResult } from './apply.js';
+import { applyPlans, describeAll, type ApplyOutcome, type NicResult } from './apply.js';
 import { discover } from './discover.js';
 
 export interface SetupOptions {
@@ -98,11 +98,10 @@ export async function runSetup(runner: Runner, options: SetupOptions, log: Logge
   });
 
   const owned = runner.dryRun ? {} : readOwned();
-  // NICs are independent: apply them concurrently; each NIC's own actions stay in order.
-  const outcomes = await Promise.all(plans.map(({ plan }) => applyNicActions(runner, plan.actions)));
+  const outcomes = await applyPlans(runner, plans.map(({ plan }) => plan.actions));
   const reports: NicReport[] = [];
   for (const [i, { nic, config, metric, plan }] of plans.entries()) {
-    const outcome = outcomes[i] as Awaited<ReturnType<typeof applyNicActions>>;
+    const outcome = outcomes[i] as ApplyOutcome;
     const warnings = plan.foreign.map(
       (a) => `${nic.name} also carries ${a.local}/${a.prefixlen}, which the metadata server did not give (Terway? check its eni_tag_filter)`,
     );
