@@ -31,7 +31,7 @@ export function makeContext(o: CommonOptions): Context {
 export function parseTimeout(value: string): number {
   const n = Number(value);
   if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0) || n > 3600) {
-    throw new InvalidArgumentError('must be a number of seconds between 0 and 3600, e.g. 30');
+    throw new InvalidArgumentError('must be a number of seconds above 0 and at most 3600, e.g. 30');
   }
   return n;
 }

@@ -24,6 +24,16 @@ function scratchRoot(): string {
   return dir;
 }
 
+/** A fresh image root (or scratch dir) for the body, removed afterwards. */
+async function withRoot(body: (root: string) => Promise<void>): Promise<void> {
+  const root = scratchRoot();
+  try {
+    await body(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 async function verify(path: string): Promise<{ exitCode: number; stderr: string }> {
   const r = await execa('systemd-analyze', ['verify', path], { reject: false });
   // Outside a booted system verify notes that multi-user.target does not exist; that is not about our unit.
@@ -33,8 +43,7 @@ async function verify(path: string): Promise<{ exitCode: number; stderr: string 
 
 test('install-service --root: a unit systemd-analyze accepts, enabled by the real systemctl --root', async (t) => {
   if (!(await systemdTools(t))) return;
-  const root = scratchRoot();
-  try {
+  await withRoot(async (root) => {
     const r = await runCli(['install-service', '--root', root, '--json']);
     assert.equal(r.exitCode, 0, r.stderr);
     const report = JSON.parse(r.stdout) as { unitFile: string; changes: string[] };
@@ -49,27 +58,21 @@ test('install-service --root: a unit systemd-analyze accepts, enabled by the rea
     assert.equal(v.stderr, '');
     const enabled = await execa('systemctl', [`--root=${root}`, 'is-enabled', 'asm-erdma.service'], { reject: false });
     assert.equal(String(enabled.stdout).trim(), 'enabled');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('systemd-analyze verify really rejects a broken unit (the check can fail)', async (t) => {
   if (!(await systemdTools(t))) return;
-  const dir = scratchRoot();
-  try {
+  await withRoot(async (dir) => {
     const bad = join(dir, 'asm-erdma.service');
     writeFileSync(bad, '[Service]\nType=oneshot\nExecStart=/nonexistent/node setup\n');
     assert.notEqual((await verify(bad)).exitCode, 0);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('re-running with the same content changes nothing; new options rewrite it', async (t) => {
   if (!(await systemdTools(t))) return;
-  const root = scratchRoot();
-  try {
+  await withRoot(async (root) => {
     assert.equal((await runCli(['install-service', '--root', root])).exitCode, 0);
     const before = statSync(join(root, UNIT));
     const again = await runCli(['install-service', '--root', root]);
@@ -81,9 +84,7 @@ test('re-running with the same content changes nothing; new options rewrite it',
     assert.equal(changed.exitCode, 0, changed.stderr);
     assert.equal((JSON.parse(changed.stdout) as { unitFile: string }).unitFile, 'updated');
     assert.match(readFileSync(join(root, UNIT), 'utf8'), /setup --wait --timeout 60 --interface eth1\nTimeoutStartSec=90\n/);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('the old asm_erdma_eth_config.service is disabled (file kept), unless --keep-legacy', async (t) => {
@@ -108,8 +109,7 @@ test('the old asm_erdma_eth_config.service is disabled (file kept), unless --kee
 
 test('uninstall-service --root removes it and is idempotent', async (t) => {
   if (!(await systemdTools(t))) return;
-  const root = scratchRoot();
-  try {
+  await withRoot(async (root) => {
     assert.equal((await runCli(['install-service', '--root', root])).exitCode, 0);
     const r = await runCli(['uninstall-service', '--root', root]);
     assert.equal(r.exitCode, 0, r.stderr);
@@ -118,30 +118,24 @@ test('uninstall-service --root removes it and is idempotent', async (t) => {
     const again = await runCli(['uninstall-service', '--root', root, '--json']);
     assert.equal(again.exitCode, 0);
     assert.deepEqual((JSON.parse(again.stdout) as { changes: string[]; unitFile: string }), { ...(JSON.parse(again.stdout) as object), changes: [], unitFile: 'absent' });
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('--dry-run prints the unit and the commands and writes nothing', async (t) => {
   if (!(await systemdTools(t))) return;
-  const root = scratchRoot();
-  try {
+  await withRoot(async (root) => {
     const r = await runCli(['install-service', '--root', root, '--dry-run']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, /would contain:\n# Written by asm-erdma/);
     assert.match(r.stdout, /ExecStart=.* setup --wait --timeout 120/);
     assert.match(r.stdout, new RegExp(`systemctl --root=${root} enable asm-erdma.service`));
     assert.ok(!existsSync(join(root, 'etc')));
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('bad targets: not a directory (2), --now with --root (2), unwritable root (6), no systemctl (8)', async (t) => {
   if (!(await systemdTools(t)) || !requireRoot(t)) return;
-  const root = scratchRoot();
-  try {
+  await withRoot(async (root) => {
     const missing = await runCli(['install-service', '--root', join(root, 'nope')]);
     assert.equal(missing.exitCode, 2);
     assert.match(missing.stderr, /--root .*nope: not a directory/);
@@ -153,9 +147,7 @@ test('bad targets: not a directory (2), --now with --root (2), unwritable root (
     assert.equal(noTool.exitCode, 8);
     assert.match(noTool.stderr, /'systemctl' was not found on PATH \(install systemd\)/);
     assert.ok(!existsSync(join(root, UNIT)), 'nothing written');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 /** A private tmpfs over /etc/systemd/system: the live path writes where it would on a node, safely. */
