@@ -27,12 +27,17 @@ export class Logger {
     return this.verboseOn;
   }
 
-  /** Runs `work` under an ora spinner on a TTY; with no TTY it just runs (no escape codes in logs). */
+  /**
+   * Runs `work` under an ora spinner on a TTY. With no TTY it just runs (no escape codes in logs), and with
+   * --verbose too: verbose lines (and streamed yum output) would be overwritten by the spinner.
+   */
   async spin<T>(text: string, work: () => Promise<T>): Promise<T> {
-    if (!this.err.isTTY || process.env.CI === 'true') return work();
+    // A terminal that reports 0 columns (a serial console, a bare pty) sends ora into an endless redraw.
+    if (!this.err.isTTY || this.verboseOn || !(this.err.columns > 0)) return work();
     // Loaded only here: ora costs ~40 ms of start-up that a boot unit or a pipe never needs.
     const { default: ora } = await import('ora');
-    const spinner = ora({ text, stream: this.err }).start();
+    // discardStdin would put the TTY in raw mode and keep stdin open: the process would never exit.
+    const spinner = ora({ text, stream: this.err, discardStdin: false }).start();
     try {
       const result = await work();
       spinner.stop();
