@@ -35,7 +35,8 @@ export interface RouteInfo {
 
 export class ToolOutputError extends Error {}
 
-function parseArray(text: string, what: string): unknown[] {
+/** The whole of stdout as one JSON array (empty output = no entries); anything else is a tool error. */
+export function parseJsonArray(text: string, what: string): unknown[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text.trim() === '' ? '[]' : text);
@@ -51,7 +52,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 export function parseAddrJson(text: string): LinkInfo[] {
   const links: LinkInfo[] = [];
-  for (const entry of parseArray(text, 'ip -j addr show')) {
+  for (const entry of parseJsonArray(text, 'ip -j addr show')) {
     if (!isObject(entry)) continue;
     const name = str(entry.ifname);
     if (!name) continue;
@@ -82,7 +83,7 @@ export function parseAddrJson(text: string): LinkInfo[] {
 
 export function parseRouteJson(text: string): RouteInfo[] {
   const routes: RouteInfo[] = [];
-  for (const r of parseArray(text, 'ip -j route show')) {
+  for (const r of parseJsonArray(text, 'ip -j route show')) {
     if (!isObject(r)) continue;
     const dst = str(r.dst);
     if (!dst) continue;

@@ -39,8 +39,3 @@ export function sameSubnet(a: number, b: number, prefix: number): boolean {
   const mask = prefixToMask(prefix);
   return ((a & mask) >>> 0) === ((b & mask) >>> 0);
 }
-
-/** Network address of ip/prefix as "a.b.c.d/p" — the dst of the kernel's subnet route. */
-export function networkCidr(ip: number, prefix: number): string {
-  return `${formatIPv4((ip & prefixToMask(prefix)) >>> 0)}/${prefix}`;
-}

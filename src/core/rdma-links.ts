@@ -1,5 +1,5 @@
 /** Readers for `rdma -j link show` and its text form (iproute2 rdma/link.c). */
-import { ToolOutputError } from './iproute-json.js';
+import { parseJsonArray } from './iproute-json.js';
 
 export interface RdmaPort {
   device: string;
@@ -11,15 +11,8 @@ export interface RdmaPort {
 
 /** Newer iproute2 puts newlines between objects; the whole of stdout is still one JSON document. */
 export function parseRdmaLinkJson(text: string): RdmaPort[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.trim() === '' ? '[]' : text);
-  } catch {
-    throw new ToolOutputError(`rdma -j link show did not print JSON (got: ${text.trim().slice(0, 60)})`);
-  }
-  if (!Array.isArray(doc)) throw new ToolOutputError('rdma -j link show printed JSON that is not an array');
   const ports: RdmaPort[] = [];
-  for (const e of doc) {
+  for (const e of parseJsonArray(text, 'rdma -j link show')) {
     if (typeof e !== 'object' || e === null) continue;
     const o = e as Record<string, unknown>;
     if (typeof o.ifname !== 'string') continue;

@@ -40,11 +40,6 @@ export function erdmaMetric(routes: RouteInfo[], primary: Primary, nicAddress: s
   return base.metric + 1;
 }
 
-/** The kernel's prefix route for an address on a device, as `ip addr add … metric M` creates it. */
-export function prefixRouteOf(routes: RouteInfo[], dev: string, network: string): RouteInfo | undefined {
-  return routes.find((r) => r.dev === dev && r.dst === network && r.protocol === 'kernel' && r.table === 'main');
-}
-
 export function linkByName(links: LinkInfo[], name: string): LinkInfo | undefined {
   return links.find((l) => l.name === name);
 }

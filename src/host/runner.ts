@@ -23,13 +23,6 @@ export interface CommandResult {
   stderr: string;
 }
 
-export interface RanCommand {
-  argv: string[];
-  mutates: boolean;
-  skipped: boolean;
-  exitCode: number | undefined;
-}
-
 /** Which package provides each tool we call, for a "missing tool" message that says what to install. */
 const PROVIDERS: Record<string, string> = {
   ip: 'iproute',
@@ -44,7 +37,6 @@ const PROVIDERS: Record<string, string> = {
 
 export class Runner {
   readonly dryRun: boolean;
-  readonly history: RanCommand[] = [];
 
   private readonly trace: ((line: string) => void) | undefined;
 
@@ -58,7 +50,6 @@ export class Runner {
     const argv = [spec.file, ...spec.args];
     if (spec.mutates && this.dryRun) {
       this.trace?.(`dry run, not running: ${argv.join(' ')}`);
-      this.history.push({ argv, mutates: true, skipped: true, exitCode: undefined });
       return { exitCode: 0, stdout: '', stderr: '' };
     }
     const result = await execa(spec.file, spec.args, {
@@ -83,7 +74,6 @@ export class Runner {
     }
     const exitCode = result.exitCode ?? 1;
     this.trace?.(`${argv.join(' ')} → exit ${exitCode} (${Math.round(result.durationMs)} ms)`);
-    this.history.push({ argv, mutates: spec.mutates, skipped: false, exitCode });
     return { exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
   }
 

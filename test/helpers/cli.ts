@@ -23,7 +23,3 @@ export async function runCli(args: string[], o: RunOptions = {}): Promise<RunRes
   const r = await execa(file, rest, { reject: false, stdin: 'ignore', env: { NO_COLOR: '1', ...o.env } });
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
-
-export function isRootHere(): boolean {
-  return process.getuid?.() === 0;
-}
