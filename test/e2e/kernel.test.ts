@@ -113,6 +113,20 @@ test('kernel upgrade without a TTY and without --yes refuses; --dry-run prints t
   });
 });
 
+test('kernel upgrade asks on a TTY: "n" changes nothing, "y" installs', async (t) => {
+  if (!requireRoot(t)) return;
+  await withPackageNode(t, { running: '16.2', installed: ['16.2'] }, async (node) => {
+    const no = await node.runOnTty(['kernel', 'upgrade'], 'n\n');
+    assert.match(no.stdout, /install kernel-5.10.134-18.al8.x86_64\? \[y\/N\]/);
+    assert.match(no.stdout, /error: declined; nothing was changed/);
+    assert.equal(no.exitCode, 13);
+    assert.deepEqual(await node.installedKernels(), ['16.2']);
+    const yes = await node.runOnTty(['kernel', 'upgrade'], 'y\n');
+    assert.equal(yes.exitCode, 0, yes.stdout);
+    assert.deepEqual(await node.installedKernels(), ['16.2', '18']);
+  });
+});
+
 test('kernel upgrade --reboot reboots only when the new kernel is the default boot entry', async (t) => {
   if (!requireRoot(t)) return;
   await withPackageNode(t, { running: '16.2', installed: ['16.2'] }, async (node) => {

@@ -203,6 +203,17 @@ test('live node: a failing enable puts the old unit file back', async (t) => {
   assert.deepEqual(r.stdout.trim().split('\n'), ['after: old', 'asm-erdma.service'], 'old content back, no temp file left');
 });
 
+test('--root needs no privileges when the image root is writable by the user', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  await withRoot(async (root) => {
+    await execa('chown', ['-R', '65534:65534', root]);
+    const r = await runCli(['install-service', '--root', root], { asUser: 65534 });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(readlinkSync(join(root, WANTS)), '/etc/systemd/system/asm-erdma.service');
+    assert.equal(statSync(join(root, UNIT)).uid, 65534);
+  });
+});
+
 test('live node without root is refused before anything is written', async (t) => {
   if (!requireRoot(t)) return;
   const r = await runCli(['install-service'], { asUser: 65534 });

@@ -3,7 +3,7 @@ import type { TestContext } from 'node:test';
 import { mkdirSync, readFileSync, rmSync, existsSync, symlinkSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { REPO_ROOT, type RunResult } from '../../scripts/sim/sim-node.js';
+import { CLI, REPO_ROOT, type RunResult } from '../../scripts/sim/sim-node.js';
 import { kernelRelease, packageNode } from '../../scripts/fixtures/package-repo.js';
 import { runCli } from './cli.js';
 import { prerequisite } from './sim.js';
@@ -20,6 +20,8 @@ async function missingPackageTools(): Promise<string | undefined> {
 export interface PackageNode {
   root: string;
   run(args: string[], o?: { env?: Record<string, string>; asUser?: number; withoutTools?: string[] }): Promise<RunResult>;
+  /** Runs the CLI on a pseudo-terminal (util-linux script), typing `input` at it. */
+  runOnTty(args: string[], input: string): Promise<RunResult>;
   installedKernels(): Promise<string[]>;
   rpmQuery(name: string): Promise<boolean>;
   reboots(): string[];
@@ -45,6 +47,12 @@ export async function withPackageNode(
       }
       const path = ro.withoutTools ? `${bin}:/usr/local/bin` : `${bin}:${process.env.PATH}`;
       return runCli(args, { env: { PATH: path, SIM_PKG_ROOT: root, SIM_UNAME_R: kernelReleaseOf(o.running), SIM_REBOOT_LOG: rebootLog, ...ro.env }, ...(ro.asUser !== undefined ? { asUser: ro.asUser } : {}) });
+    },
+    async runOnTty(args, input) {
+      const env = { PATH: `${STANDINS}:${process.env.PATH}`, SIM_PKG_ROOT: root, SIM_UNAME_R: kernelReleaseOf(o.running), SIM_REBOOT_LOG: rebootLog, NO_COLOR: '1' };
+      const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
+      const r = await execa('timeout', ['60', 'script', '-qec', `stty cols 100 rows 30; env -u CI ${vars} ${process.execPath} ${CLI} ${args.join(' ')}`, '/dev/null'], { input, reject: false });
+      return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
     },
     async installedKernels() {
       const r = await execa('rpm', ['--root', root, '-q', 'kernel', '--qf', '%{RELEASE}\\n'], { reject: false });
