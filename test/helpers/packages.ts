@@ -33,6 +33,7 @@ export async function withPackageNode(
   body: (node: PackageNode) => Promise<void>,
 ): Promise<void> {
   if (!prerequisite(t, await missingPackageTools())) return;
+  if (!prerequisite(t, (o.installed ?? []).length > 0 && process.getuid?.() !== 0 ? 'installing the starting kernels with dnf needs root' : undefined)) return;
   const root = packageNode({ installed: o.installed ?? [], ...(o.withoutHotfix ? { withoutHotfix: true } : {}) });
   const rebootLog = join(root, 'reboot.log');
   const node: PackageNode = {
