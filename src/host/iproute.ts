@@ -73,6 +73,8 @@ export async function applyBatch(runner: Runner, actions: Action[]): Promise<Map
     failed.set(Number(m[1]) - 1, message.join(' / ') || 'failed');
     message = [];
   }
-  if (failed.size === 0) throw new ActionFailed(actions[0] as Action, `ip -batch failed: ${firstLine(r)}`);
+  if (failed.size === 0) {
+    throw new ExitError('apply', `'ip -force -batch -' failed without naming a command: ${firstLine(r)}`, 'check the NICs with ip addr, then run again');
+  }
   return failed;
 }

@@ -5,13 +5,14 @@
 import { ExitError } from '../exit-codes.js';
 import type { Deadline } from '../core/deadline.js';
 import { planReset, type OwnedAddress } from '../core/nic-plan.js';
+import type { LinkInfo } from '../core/iproute-json.js';
 import { promotesSecondaries } from '../host/iproute.js';
 import { readOwned, writeOwned } from '../host/owned-state.js';
 import type { Runner } from '../host/runner.js';
 import type { Logger } from '../ui/logger.js';
 import { applyPlans, describeAll, type ApplyOutcome, type NicResult } from './apply.js';
 import { discover } from './discover.js';
-import { fetchNicConfigs, metadataClient } from './setup.js';
+import { fetchNicConfigs, withMetadataClient } from './setup.js';
 
 export interface ResetOptions {
   interfaces: string[];
@@ -42,7 +43,7 @@ export async function runReset(runner: Runner, options: ResetOptions, log: Logge
   const { primary, nics } = await discover(runner, { interfaces: options.interfaces, waitForDevices: false, deadline: options.deadline }, log);
   const owned = readOwned();
   const ownedOf = new Map<string, { addresses: OwnedAddress[] | 'all'; source: ResetNicReport['source'] }>();
-  const unrecorded = [];
+  const unrecorded: LinkInfo[] = [];
   for (const nic of nics) {
     const record = owned[nic.name];
     if (options.all) ownedOf.set(nic.name, { addresses: 'all', source: 'all' });
@@ -53,8 +54,9 @@ export async function runReset(runner: Runner, options: ResetOptions, log: Logge
   if (unrecorded.length > 0) {
     log.verbose(`no setup record for ${unrecorded.map((n) => n.name).join(', ')}: asking the metadata server which address is ours`);
     try {
-      const client = metadataClient({ metadataUrl: options.metadataUrl, deadline: options.deadline, wait: false }, log);
-      const configs = await fetchNicConfigs(client, unrecorded, log).finally(() => client.close());
+      const configs = await withMetadataClient({ metadataUrl: options.metadataUrl, deadline: options.deadline, wait: false }, log, (client) =>
+        fetchNicConfigs(client, unrecorded, log),
+      );
       for (const [name, config] of configs) ownedOf.set(name, { addresses: [config], source: 'metadata' });
     } catch (e) {
       if (!(e instanceof ExitError)) throw e;

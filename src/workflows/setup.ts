@@ -53,8 +53,22 @@ export function metadataFailure(e: MetadataError, nicOfPath: (path: string) => s
 }
 
 /** Fetches and validates every NIC's keys in one concurrent batch; throws before any change on a bad answer. */
-export function metadataClient(options: Pick<SetupOptions, 'metadataUrl' | 'deadline' | 'wait'>, log: Logger): MetadataClient {
-  return new MetadataClient({ baseUrl: options.metadataUrl, deadline: options.deadline, waitForServer: options.wait, trace: (l) => log.verbose(l) });
+/**
+ * A metadata client for the length of `body`: its token round trip starts at once (overlapping whatever local
+ * work body does first) and its keep-alive sockets are closed afterwards so the process can exit.
+ */
+export async function withMetadataClient<T>(
+  options: Pick<SetupOptions, 'metadataUrl' | 'deadline' | 'wait'>,
+  log: Logger,
+  body: (client: MetadataClient) => Promise<T>,
+): Promise<T> {
+  const client = new MetadataClient({ baseUrl: options.metadataUrl, deadline: options.deadline, waitForServer: options.wait, trace: (l) => log.verbose(l) });
+  client.prefetchToken();
+  try {
+    return await body(client);
+  } finally {
+    client.close();
+  }
 }
 
 export async function fetchNicConfigs(client: MetadataClient, nics: LinkInfo[], log: Logger): Promise<Map<string, NicConfig>> {
@@ -80,16 +94,10 @@ export async function fetchNicConfigs(client: MetadataClient, nics: LinkInfo[], 
 }
 
 export async function runSetup(runner: Runner, options: SetupOptions, log: Logger): Promise<SetupReport> {
-  const client = metadataClient(options, log);
-  let configs: Map<string, NicConfig>;
-  let found: Awaited<ReturnType<typeof discover>>;
-  try {
-    client.prefetchToken();
-    found = await discover(runner, { interfaces: options.interfaces, waitForDevices: options.wait, deadline: options.deadline }, log);
-    configs = await fetchNicConfigs(client, found.nics, log);
-  } finally {
-    client.close();
-  }
+  const { found, configs } = await withMetadataClient(options, log, async (client) => {
+    const found = await discover(runner, { interfaces: options.interfaces, waitForDevices: options.wait, deadline: options.deadline }, log);
+    return { found, configs: await fetchNicConfigs(client, found.nics, log) };
+  });
   const { observation, primary, nics } = found;
   const plans = nics.map((nic) => {
     const config = configs.get(nic.name) as NicConfig;

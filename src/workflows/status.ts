@@ -23,7 +23,7 @@ import { listRdmaPorts } from '../host/rdma.js';
 import type { Runner } from '../host/runner.js';
 import { Systemctl } from '../host/systemd.js';
 import type { Logger } from '../ui/logger.js';
-import { fetchNicConfigs, metadataClient } from './setup.js';
+import { fetchNicConfigs, withMetadataClient } from './setup.js';
 import { unitDir } from './service.js';
 
 export interface StatusReport {
@@ -47,9 +47,7 @@ async function fact<T>(work: () => Promise<T>): Promise<Fact<T>> {
 }
 
 async function nicFacts(runner: Runner, metadataUrl: string, deadline: Deadline, log: Logger): Promise<{ ports: Fact<Awaited<ReturnType<typeof listRdmaPorts>>>; nics: Fact<NicFacts> }> {
-  const client = metadataClient({ metadataUrl, deadline, wait: false }, log);
-  client.prefetchToken();
-  try {
+  return withMetadataClient({ metadataUrl, deadline, wait: false }, log, async (client) => {
     const [ports, observation] = await Promise.all([fact(() => listRdmaPorts(runner)), fact(() => observe(runner))]);
     if (isUnknown(observation)) return { ports, nics: observation };
     const primary = findPrimary(observation.routes);
@@ -57,9 +55,7 @@ async function nicFacts(runner: Runner, metadataUrl: string, deadline: Deadline,
     const links = observation.links.filter((l) => erdmaNics.includes(l.name) && l.mac);
     const desired = links.length === 0 ? new Map() : await fact(() => fetchNicConfigs(client, links, log));
     return { ports, nics: { links: observation.links, routes: observation.routes, primary, erdmaNics, desired } };
-  } finally {
-    client.close();
-  }
+  });
 }
 
 function smcFacts(): SmcFacts {
