@@ -12,12 +12,14 @@ export const ExitCode = {
   apply: 6,
   locked: 7,
   missingTool: 8,
+  toolTimeout: 9,
   kernelTooOld: 10,
   packageFailed: 11,
   packageNotFound: 12,
   confirmationNeeded: 13,
   notReady: 14,
   rebootPending: 15,
+  fellBack: 16,
 } as const;
 
 export type ExitCodeName = keyof typeof ExitCode;
@@ -33,12 +35,14 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   apply: 'a change to a NIC, unit or file failed; that NIC was rolled back',
   locked: 'another asm-erdma run held the lock for the whole --timeout',
   missingTool: 'a required system tool (ip, rdma, yum, rpm, systemctl) is missing or unusable',
+  toolTimeout: 'a system tool (named in the message) did not finish within the deadline and was killed',
   kernelTooOld: 'the running kernel is below the minimum',
   packageFailed: 'yum/dnf failed (its own error text is shown)',
   packageNotFound: 'the kernel or hotfix package is not in any enabled repository',
   confirmationNeeded: 'confirmation was declined, or is needed and no TTY is attached (use --yes)',
   notReady: 'status: at least one readiness check failed',
   rebootPending: 'the running kernel is too old but a newer one is installed: reboot',
+  fellBack: 'diag: at least one SMC connection fell back to TCP',
 };
 
 /** The one error type that becomes an exit code at the CLI's error boundary. */
