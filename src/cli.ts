@@ -10,6 +10,7 @@ import { registerNicCommands } from './commands/nic-commands.js';
 import { registerServiceCommands } from './commands/service-commands.js';
 import { registerKernelCommands } from './commands/kernel-commands.js';
 import { registerStatusCommand } from './commands/status-command.js';
+import { registerDiagCommand } from './commands/diag-command.js';
 import { coloursFor } from './ui/colours.js';
 
 /** Set by the bundler; unbundled (tests importing dist/src) it is read from package.json. */
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerServiceCommands(program);
   registerKernelCommands(program);
   registerStatusCommand(program);
+  registerDiagCommand(program);
   // Every (sub)command reports usage errors to the one boundary in main().
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) cmd.exitOverride();

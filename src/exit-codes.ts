@@ -34,7 +34,7 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   metadata: 'the metadata server was unreachable or gave an invalid answer; nothing was changed',
   apply: 'a change to a NIC, unit or file failed; that NIC was rolled back',
   locked: 'another asm-erdma run held the lock for the whole --timeout',
-  missingTool: 'a required system tool (ip, rdma, yum, rpm, systemctl) is missing or unusable',
+  missingTool: 'a required system tool (ip, rdma, yum, rpm, systemctl, smcss) is missing or unusable',
   toolTimeout: 'a system tool (named in the message) did not finish within the deadline and was killed',
   kernelTooOld: 'the running kernel is below the minimum',
   packageFailed: 'yum/dnf failed (its own error text is shown)',

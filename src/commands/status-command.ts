@@ -13,9 +13,10 @@ function render(report: StatusReport, log: Logger): void {
   const paint = { ok: c.green, warn: c.yellow, fail: c.red };
   const idWidth = Math.max(5, ...report.checks.map((k) => k.id.length));
   const lines = [`${'CHECK'.padEnd(idWidth)}  STATE  DETAIL`];
-  for (const k of report.checks) {
+  for (const [i, k] of report.checks.entries()) {
     lines.push(`${k.id.padEnd(idWidth)}  ${paint[k.state](k.state.padEnd(5))}  ${k.detail}`);
-    if (k.fix) lines.push(`${' '.repeat(idWidth + 9)}fix: ${k.fix}`);
+    // Checks that share one fix (one `asm-erdma setup` for several NICs) show it once, after the last of them.
+    if (k.fix && report.checks[i + 1]?.fix !== k.fix) lines.push(`${' '.repeat(idWidth + 9)}fix: ${k.fix}`);
   }
   lines.push(
     '',

@@ -19,6 +19,9 @@ export interface LinkInfo {
   /** Administratively up (the UP flag), which is what `ip link set up` changes. */
   adminUp: boolean;
   operstate: string;
+  /** Carrier (the LOWER_UP flag; NO-CARRIER when absent on an up link). */
+  lowerUp?: boolean;
+  mtu?: number;
   ipv4: Ipv4Address[];
 }
 
@@ -75,6 +78,8 @@ export function parseAddrJson(text: string): LinkInfo[] {
       mac: str(entry.address)?.toLowerCase(),
       adminUp: flags.includes('UP'),
       operstate: str(entry.operstate) ?? 'UNKNOWN',
+      lowerUp: flags.includes('LOWER_UP'),
+      ...(typeof entry.mtu === 'number' ? { mtu: entry.mtu } : {}),
       ipv4,
     });
   }

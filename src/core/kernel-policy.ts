@@ -20,10 +20,11 @@ export interface KernelCheck {
   newerInstalled: string | null;
   /** Below the minimum, but an installed kernel meets it: only a reboot is missing. */
   rebootPending: boolean;
+  /** The running kernel is exactly 5.10.134-16.3 and the hotfix is not installed (when that was asked). */
   hotfixNeeded: boolean;
 }
 
-export function checkKernel(running: KernelRelease, installed: KernelRelease[], min: KernelRelease): KernelCheck {
+export function checkKernel(running: KernelRelease, installed: KernelRelease[], min: KernelRelease, hotfixInstalled = false): KernelCheck {
   const top = newest(installed.filter((k) => sameArch(k, running)));
   const newer = top && compareKernels(top, running) > 0 ? top : undefined;
   const meets = meetsMinimum(running, min);
@@ -33,7 +34,7 @@ export function checkKernel(running: KernelRelease, installed: KernelRelease[], 
     meets,
     newerInstalled: newer ? formatKernel(newer) : null,
     rebootPending: !meets && newer !== undefined && meetsMinimum(newer, min),
-    hotfixNeeded: isExactly(running, HOTFIX.forKernel),
+    hotfixNeeded: isExactly(running, HOTFIX.forKernel) && !hotfixInstalled,
   };
 }
 

@@ -2,7 +2,7 @@
  * Pure readiness evaluation: facts in, checks out. Each check says ok / warn / fail, what it saw, and for
  * anything not ok the exact command that fixes it. Facts that could not be gathered arrive as `Unknown`.
  */
-import type { KernelRelease } from './kernel-release.js';
+import { formatKernel, meetsMinimum, parseKernelRelease, type KernelRelease } from './kernel-release.js';
 import { checkKernel, HOTFIX } from './kernel-policy.js';
 import type { LinkInfo, RouteInfo } from './iproute-json.js';
 import type { NicConfig } from './nic-config.js';
@@ -29,12 +29,24 @@ export interface Unknown {
 export type Fact<T> = T | Unknown;
 export const isUnknown = <T>(f: Fact<T>): f is Unknown => typeof f === 'object' && f !== null && 'unknown' in f;
 
-const check = (id: string, state: CheckState, detail: string, fix: string | null = null): Check => ({ id, state, detail, fix });
-const unknownCheck = (id: string, f: Unknown, state: CheckState = 'warn'): Check => ({ id, state, detail: `cannot check: ${f.unknown}`, fix: null, ...(f.needsRoot ? { needsRoot: true } : {}) });
+export const check = (id: string, state: CheckState, detail: string, fix: string | null = null): Check => ({ id, state, detail, fix });
+export const unknownCheck = (id: string, f: Unknown, state: CheckState = 'warn'): Check => ({
+  id, state, detail: `cannot check: ${f.unknown}`, fix: null, ...(f.needsRoot ? { needsRoot: true } : {}),
+});
+
+/** From 17.3 the kernel's SMC takes IPv4-mapped IPv6 addresses, which dual-stack sidecar sockets use. */
+export const SMC_MAPPED_IPV6_KERNEL = parseKernelRelease('5.10.134-17.3') as KernelRelease;
 
 export function kernelCheck(running: Fact<KernelRelease>, installed: Fact<KernelRelease[]>, min: KernelRelease): Check {
   if (isUnknown(running)) return unknownCheck('kernel', running, 'fail');
   const c = checkKernel(running, isUnknown(installed) ? [] : installed, min);
+  if (c.meets && !meetsMinimum(running, SMC_MAPPED_IPV6_KERNEL)) {
+    const installedOk = c.newerInstalled && meetsMinimum(parseKernelRelease(c.newerInstalled) as KernelRelease, SMC_MAPPED_IPV6_KERNEL);
+    return check('kernel', 'warn',
+      `${c.running} meets the minimum ${c.minimum}, but SMC over IPv4-mapped IPv6 addresses (dual-stack sidecar ` +
+      'sockets) needs 5.10.134-17.3: those connections fall back to TCP',
+      installedOk ? `reboot (${c.newerInstalled} is installed)` : 'asm-erdma kernel upgrade --min 5.10.134-17.3');
+  }
   if (c.meets) return check('kernel', 'ok', `${c.running} meets the minimum ${c.minimum}`);
   if (c.rebootPending) return check('kernel', 'fail', `${c.running} is below ${c.minimum}; ${c.newerInstalled} is installed: reboot pending`, 'reboot');
   return check('kernel', 'fail', `${c.running} is below the minimum ${c.minimum}`, 'asm-erdma kernel upgrade');
@@ -42,10 +54,12 @@ export function kernelCheck(running: Fact<KernelRelease>, installed: Fact<Kernel
 
 export function hotfixCheck(running: Fact<KernelRelease>, hotfixInstalled: Fact<boolean>, installed: Fact<KernelRelease[]>): Check {
   if (isUnknown(running)) return unknownCheck('hotfix', running);
-  const c = checkKernel(running, isUnknown(installed) ? [] : installed, HOTFIX.forKernel);
-  if (!c.hotfixNeeded) return check('hotfix', 'ok', `not needed on ${c.running}`);
+  const kernels = isUnknown(installed) ? [] : installed;
+  // The same decision as `kernel check` (core/kernel-policy), so the two never disagree.
+  if (!checkKernel(running, kernels, HOTFIX.forKernel).hotfixNeeded) return check('hotfix', 'ok', `not needed on ${formatKernel(running)}`);
   if (isUnknown(hotfixInstalled)) return unknownCheck('hotfix', hotfixInstalled, 'fail');
-  if (hotfixInstalled) return check('hotfix', 'ok', `${HOTFIX.packageName} is installed`);
+  const c = checkKernel(running, kernels, HOTFIX.forKernel, hotfixInstalled);
+  if (!c.hotfixNeeded) return check('hotfix', 'ok', `${HOTFIX.packageName} is installed`);
   return check('hotfix', 'fail', `${c.running} needs ${HOTFIX.packageName} (pod deletion hangs without it)`, 'asm-erdma hotfix');
 }
 
@@ -82,6 +96,11 @@ export function nicChecks(f: NicFacts): Check[] {
     if (!link) return check(id, 'fail', `rdma names ${name} but ip does not know it`, 'ip link show');
     const setupFix = `asm-erdma setup -i ${name}`;
     if (!link.adminUp) return check(id, 'fail', `${name} is down`, setupFix);
+    // Administratively up is not enough: without carrier (NO-CARRIER, no LOWER_UP) nothing passes.
+    if (!(link.lowerUp ?? link.operstate === 'UP')) {
+      return check(id, 'fail', `${name} is up but has no carrier (operstate ${link.operstate}, NO-CARRIER)`,
+        `check that the ENI is attached to this instance (ECS console), then: ip link set dev ${name} down && ip link set dev ${name} up`);
+    }
     if (isUnknown(f.desired) || !f.desired.get(name)) {
       const have = link.ipv4.filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`);
       return check(id, 'warn', `${name} is up with ${have.join(', ') || 'no IPv4 address'}; not compared with the metadata server`);
@@ -118,21 +137,6 @@ export function unitChecks(f: UnitFacts): Check[] {
   return checks;
 }
 
-export interface SmcFacts {
-  moduleLoaded: boolean;
-  sysctls: string[];
-}
-
-export function smcChecks(f: Fact<SmcFacts>): Check[] {
-  if (isUnknown(f)) return [unknownCheck('smc-module', f)];
-  return [
-    f.moduleLoaded ? check('smc-module', 'ok', 'smc is loaded (/sys/module/smc)') : check('smc-module', 'fail', 'the smc kernel module is not loaded', 'modprobe smc'),
-    f.sysctls.length > 0
-      ? check('smc-sysctl', 'ok', `net.smc: ${f.sysctls.slice(0, 4).join(', ')}${f.sysctls.length > 4 ? ', …' : ''}`)
-      : check('smc-sysctl', f.moduleLoaded ? 'fail' : 'warn', 'no net.smc sysctls (/proc/sys/net/smc)', f.moduleLoaded ? `asm-erdma kernel upgrade (this kernel's SMC is too old)` : 'modprobe smc'),
-  ];
-}
-
 export interface ConflictFacts {
   /** NetworkManager's view: device → state, or undefined when it is not running. */
   networkManager: Fact<Map<string, string> | undefined>;
@@ -149,7 +153,7 @@ export function conflictChecks(f: ConflictFacts, nics: NicFacts): Check[] {
     checks.push(
       claimed.length === 0
         ? check('network-manager', 'ok', 'NetworkManager leaves the eRDMA NICs alone (unmanaged)')
-        : check('network-manager', 'warn', `NetworkManager manages ${claimed.join(', ')} and may undo setup`, `printf '[keyfile]\\nunmanaged-devices=${claimed.map((n) => `interface-name:${n}`).join(';')}\\n' > /etc/NetworkManager/conf.d/asm-erdma.conf && systemctl reload NetworkManager`),
+        : check('network-manager', 'warn', `NetworkManager manages ${claimed.join(', ')} and may undo setup`, networkManagerFix(claimed)),
     );
   }
   if (f.terwayPresent && !isUnknown(nics.desired)) {
@@ -166,6 +170,26 @@ export function conflictChecks(f: ConflictFacts, nics: NicFacts): Check[] {
     );
   }
   return checks;
+}
+
+/** Now (nmcli device set … managed no) and across NetworkManager restarts and reboots (conf.d keyfile). */
+export function networkManagerFix(nics: string[]): string {
+  const now = nics.map((n) => `nmcli device set ${n} managed no`).join(' && ');
+  const devices = nics.map((n) => `interface-name:${n}`).join(';');
+  return `${now} && printf '[keyfile]\\nunmanaged-devices=${devices}\\n' > /etc/NetworkManager/conf.d/99-asm-erdma.conf`;
+}
+
+const SETUP_FIX = /^asm-erdma setup -i (\S+)$/;
+
+/**
+ * One `asm-erdma setup` instead of one per NIC: when several checks each ask for `setup -i <nic>`, they all
+ * get the same single command (for every NIC when all of them need it), which the table prints once.
+ */
+export function mergeSetupFixes(checks: Check[], erdmaNics: string[]): Check[] {
+  const nics = checks.flatMap((c) => SETUP_FIX.exec(c.fix ?? '')?.[1] ?? []);
+  if (nics.length < 2) return checks;
+  const fix = erdmaNics.every((n) => nics.includes(n)) ? 'asm-erdma setup' : `asm-erdma setup ${nics.map((n) => `-i ${n}`).join(' ')}`;
+  return checks.map((c) => (SETUP_FIX.test(c.fix ?? '') ? { ...c, fix } : c));
 }
 
 export function summary(checks: Check[]): { ready: boolean; failed: number; warnings: number } {

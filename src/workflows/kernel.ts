@@ -16,7 +16,9 @@ export function parseMinimum(text: string, flag: string): KernelRelease {
 
 export async function runKernelCheck(runner: Runner, min: KernelRelease): Promise<KernelCheck> {
   const [running, installed] = await Promise.all([runningKernel(runner), installedKernels(runner)]);
-  return checkKernel(running, installed, min);
+  // Asked only on 16.3: an installed hotfix means it is no longer needed (what `status` says too).
+  const hotfixInstalled = checkKernel(running, installed, min).hotfixNeeded && (await isInstalled(runner, HOTFIX.packageName));
+  return checkKernel(running, installed, min, hotfixInstalled);
 }
 
 export interface KernelList {

@@ -3,7 +3,7 @@
  * metadata batch) and evaluates them with core/readiness. A fact that cannot be gathered becomes a marked
  * check, never a crash: the report is always printed.
  */
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitError } from '../exit-codes.js';
 import type { Deadline } from '../core/deadline.js';
@@ -12,10 +12,13 @@ import type { KernelRelease } from '../core/kernel-release.js';
 import { erdmaNetdevs } from '../core/rdma-links.js';
 import { findPrimary } from '../core/topology.js';
 import { parseInstalledOptions, renderUnit, LEGACY_UNIT_NAME, UNIT_NAME } from '../core/unit.js';
+import type { NicConfig } from '../core/nic-config.js';
 import {
-  conflictChecks, hotfixCheck, isUnknown, kernelCheck, metadataCheck, nicChecks, primaryCheck, rdmaCheck, smcChecks, summary, unitChecks,
-  type Check, type Fact, type NicFacts, type SmcFacts, type Unknown,
+  conflictChecks, hotfixCheck, isUnknown, kernelCheck, mergeSetupFixes, metadataCheck, nicChecks, primaryCheck, rdmaCheck,
+  summary, unitChecks, type Check, type Fact, type NicFacts, type Unknown,
 } from '../core/readiness.js';
+import { erdmaDriverCheck, mtuCheck, rpFilterCheck, smcChecks, smcPortsCheck } from '../core/smc-readiness.js';
+import { erdmaDriverFacts, rpFilterFacts, smcFacts, tcpListeners } from '../host/node-facts.js';
 import { installedPaths } from '../host/install-paths.js';
 import { observe } from '../host/iproute.js';
 import { installedKernels, isInstalled, runningKernel } from '../host/packages.js';
@@ -46,26 +49,23 @@ async function fact<T>(work: () => Promise<T>): Promise<Fact<T>> {
   }
 }
 
-async function nicFacts(runner: Runner, metadataUrl: string, deadline: Deadline, log: Logger): Promise<{ ports: Fact<Awaited<ReturnType<typeof listRdmaPorts>>>; nics: Fact<NicFacts> }> {
-  return withMetadataClient({ metadataUrl, deadline, wait: false }, log, async (client) => {
-    const [ports, observation] = await Promise.all([fact(() => listRdmaPorts(runner)), fact(() => observe(runner))]);
-    if (isUnknown(observation)) return { ports, nics: observation };
-    const primary = findPrimary(observation.routes);
-    const erdmaNics = isUnknown(ports) ? [] : erdmaNetdevs(ports).filter((n) => n !== primary?.name);
-    const links = observation.links.filter((l) => erdmaNics.includes(l.name) && l.mac);
-    const desired = links.length === 0 ? new Map() : await fact(() => fetchNicConfigs(client, links, log));
-    return { ports, nics: { links: observation.links, routes: observation.routes, primary, erdmaNics, desired } };
-  });
-}
+type Ports = Fact<Awaited<ReturnType<typeof listRdmaPorts>>>;
 
-function smcFacts(): SmcFacts {
-  let sysctls: string[] = [];
-  try {
-    sysctls = readdirSync('/proc/sys/net/smc').sort();
-  } catch {
-    sysctls = [];
-  }
-  return { moduleLoaded: existsSync('/sys/module/smc'), sysctls };
+/**
+ * rdma and ip at once; the metadata server is asked (one batch) only when there is an eRDMA NIC to look up,
+ * so a node without one never contacts it.
+ */
+async function nicFacts(runner: Runner, metadataUrl: string, deadline: Deadline, log: Logger): Promise<{ ports: Ports; nics: Fact<NicFacts> }> {
+  const [ports, observation] = await Promise.all([fact(() => listRdmaPorts(runner)), fact(() => observe(runner))]);
+  if (isUnknown(observation)) return { ports, nics: observation };
+  const primary = findPrimary(observation.routes);
+  const erdmaNics = isUnknown(ports) ? [] : erdmaNetdevs(ports).filter((n) => n !== primary?.name);
+  const links = observation.links.filter((l) => erdmaNics.includes(l.name) && l.mac);
+  const desired: Fact<Map<string, NicConfig>> =
+    links.length === 0
+      ? new Map()
+      : await fact(() => withMetadataClient({ metadataUrl, deadline, wait: false }, log, (client) => fetchNicConfigs(client, links, log)));
+  return { ports, nics: { links: observation.links, routes: observation.routes, primary, erdmaNics, desired } };
 }
 
 function terwayPresent(): boolean {
@@ -111,10 +111,29 @@ export async function runStatus(runner: Runner, o: { min: KernelRelease; metadat
   const installedOptions = !isUnknown(unitContent) && unitContent ? parseInstalledOptions(unitContent) : undefined;
   const expected = installedOptions ? renderUnit({ ...installedPaths(), ...installedOptions }) : undefined;
 
-  const checks: Check[] = [kernelCheck(runningK, installedK, o.min), hotfixCheck(runningK, hotfix, installedK), rdmaCheck(nic.ports)];
+  const devicesListed = !isUnknown(nic.ports) && nic.ports.length > 0;
+  const checks: Check[] = [
+    kernelCheck(runningK, installedK, o.min),
+    hotfixCheck(runningK, hotfix, installedK),
+    rdmaCheck(nic.ports),
+    erdmaDriverCheck(await fact(async () => erdmaDriverFacts(devicesListed))),
+  ];
   if (isUnknown(nic.nics)) checks.push({ id: 'nics', state: 'fail', detail: `cannot check: ${nic.nics.unknown}`, fix: null });
-  else checks.push(primaryCheck(nic.nics), metadataCheck(nic.nics), ...nicChecks(nic.nics));
-  checks.push(...unitChecks({ content: unitContent, expected, enabled, legacyEnabled }), ...smcChecks(smc));
+  else {
+    const n = nic.nics;
+    checks.push(
+      primaryCheck(n),
+      metadataCheck(n),
+      ...mergeSetupFixes(nicChecks(n), n.erdmaNics),
+      mtuCheck(n.links, n.primary?.name, n.erdmaNics),
+      rpFilterCheck(await fact(async () => rpFilterFacts(n.erdmaNics))),
+    );
+  }
+  checks.push(
+    ...unitChecks({ content: unitContent, expected, enabled, legacyEnabled }),
+    ...smcChecks(smc),
+    smcPortsCheck(await fact(async () => tcpListeners())),
+  );
   if (!isUnknown(nic.nics)) checks.push(...conflictChecks({ networkManager: nm, terwayPresent: terwayPresent() }, nic.nics));
   return { command: 'status', ...summary(checks), checks };
 }

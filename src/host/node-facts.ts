@@ -1,0 +1,64 @@
+/**
+ * SMC and eRDMA facts read straight from /sys, /proc and PATH (files only: status spawns no process for
+ * them). Every path goes through host/sysroot, so tests can point the CLI at a scratch tree.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { parseListeners, type Listener } from '../core/proc-net-tcp.js';
+import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
+import { listSysDir, readSysFile } from './sysroot.js';
+
+/** The first executable `name` on PATH, as a shell would find it; undefined when there is none. */
+export function findOnPath(name: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (dir === '') continue;
+    const file = join(dir, name);
+    try {
+      if (statSync(file).isFile()) {
+        accessSync(file, constants.X_OK);
+        return file;
+      }
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export const moduleLoaded = (name: string): boolean => listSysDir(`/sys/module/${name}`) !== undefined;
+
+export function smcFacts(): SmcFacts {
+  return {
+    smcLoaded: moduleLoaded('smc'),
+    smcDiagLoaded: moduleLoaded('smc_diag'),
+    sysctls: listSysDir('/proc/sys/net/smc') ?? [],
+    tcp2smc: readSysFile('/proc/sys/net/smc/tcp2smc'),
+    smcss: findOnPath('smcss'),
+  };
+}
+
+export function erdmaDriverFacts(devicesListed: boolean): ErdmaDriverFacts {
+  return {
+    loaded: moduleLoaded('erdma'),
+    compatMode: readSysFile('/sys/module/erdma/parameters/compat_mode')?.trim(),
+    devicesListed,
+  };
+}
+
+/** TCP listeners of this network namespace, IPv4 and IPv6. */
+export function tcpListeners(): Listener[] {
+  const v4 = readSysFile('/proc/net/tcp');
+  if (v4 === undefined) throw new Error('/proc/net/tcp is missing');
+  return [...parseListeners(v4), ...parseListeners(readSysFile('/proc/net/tcp6') ?? '')];
+}
+
+function rpFilter(dev: string): number | undefined {
+  const text = readSysFile(`/proc/sys/net/ipv4/conf/${dev}/rp_filter`);
+  return text === undefined ? undefined : Number(text.trim());
+}
+
+export function rpFilterFacts(nics: string[]): RpFilterFacts {
+  const all = rpFilter('all');
+  if (all === undefined) throw new Error('/proc/sys/net/ipv4/conf/all/rp_filter is missing');
+  return { all, nics: new Map(nics.map((n) => [n, rpFilter(n)])) };
+}

@@ -1,0 +1,34 @@
+/**
+ * Where /sys and /proc facts are read from. ASM_ERDMA_SYSROOT (tests only) moves every such read into a
+ * scratch tree, so the simulator can give the CLI an smc module, erdma parameters or listeners this
+ * development kernel does not have. Unset on a node: the real /sys and /proc.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function sysPath(path: string): string {
+  const root = process.env.ASM_ERDMA_SYSROOT;
+  return root ? join(root, path) : path;
+}
+
+/** The file's text, or undefined when it does not exist; other errors (EACCES…) are thrown. */
+export function readSysFile(path: string): string | undefined {
+  try {
+    return readFileSync(sysPath(path), 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/** Entries of a directory, or undefined when it does not exist. */
+export function listSysDir(path: string): string[] | undefined {
+  try {
+    return readdirSync(sysPath(path)).sort();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * diag: is SMC really used? Samples the node's SMC sockets (smcss) once, or every --watch seconds for --count
+ * samples or until SIGINT, and sums each sample up (core/smcss). Without the smc module or smc-tools it
+ * stops at once with one line saying which.
+ */
+import { ExitError } from '../exit-codes.js';
+import { summarize, type DiagSample } from '../core/smcss.js';
+import { findOnPath, moduleLoaded } from '../host/node-facts.js';
+import { listSmcSockets } from '../host/smcss.js';
+import type { Runner } from '../host/runner.js';
+
+export interface DiagOptions {
+  /** Seconds between samples; undefined = one sample. */
+  watchSeconds: number | undefined;
+  /** With watch: stop after this many samples (undefined = until SIGINT). */
+  count: number | undefined;
+}
+
+export interface DiagReport {
+  samples: DiagSample[];
+  /** Some sample had a connection that fell back to TCP. */
+  fellBack: boolean;
+}
+
+function preflight(): string {
+  const smc = moduleLoaded('smc');
+  const smcss = findOnPath('smcss');
+  if (smc && smcss) return smcss;
+  const missing = [
+    ...(smc ? [] : ['the smc kernel module is not loaded (no connection can use SMC)']),
+    ...(smcss ? [] : ['smcss is not installed (smc-tools)']),
+  ];
+  const fix = [...(smc ? [] : ['modprobe smc']), ...(smcss ? [] : ['yum install -y smc-tools'])].join(' && ');
+  throw new ExitError('missingTool', `cannot look at SMC sockets: ${missing.join(' and ')}`, fix);
+}
+
+/** Resolves after `ms`, or at once when SIGINT arrives (then `stopped` is true). */
+function pause(ms: number, state: { stopped: boolean }): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      process.off('SIGINT', onInt);
+      resolve();
+    };
+    const onInt = (): void => {
+      state.stopped = true;
+      done();
+    };
+    const timer = setTimeout(done, ms);
+    process.once('SIGINT', onInt);
+  });
+}
+
+export async function runDiag(runner: Runner, o: DiagOptions, onSample: (s: DiagSample) => void): Promise<DiagReport> {
+  const smcss = preflight();
+  const samples: DiagSample[] = [];
+  const state = { stopped: false };
+  // A SIGINT while smcss runs ends the watch after that sample instead of killing the process.
+  const onInt = (): void => {
+    state.stopped = true;
+  };
+  if (o.watchSeconds !== undefined) process.on('SIGINT', onInt);
+  try {
+    for (;;) {
+      const sample = summarize(await listSmcSockets(runner, smcss), new Date());
+      samples.push(sample);
+      onSample(sample);
+      if (o.watchSeconds === undefined || state.stopped || (o.count !== undefined && samples.length >= o.count)) break;
+      await pause(o.watchSeconds * 1000, state);
+      if (state.stopped) break;
+    }
+  } finally {
+    process.off('SIGINT', onInt);
+  }
+  return { samples, fellBack: samples.some((s) => s.fellBack > 0) };
+}
