@@ -4,15 +4,15 @@ import { parseAddrJson, parseRouteJson, ToolOutputError } from '../../src/core/i
 
 test('addr JSON: flags, MAC, IPv4 with metric, malformed entries skipped', () => {
   const links = parseAddrJson(JSON.stringify([
-    { ifindex: 2, ifname: 'eth1', flags: ['BROADCAST', 'UP', 'LOWER_UP'], operstate: 'UP', address: '00:16:3E:00:00:01',
+    { ifindex: 2, ifname: 'eth1', flags: ['BROADCAST', 'UP', 'LOWER_UP'], mtu: 8500, operstate: 'UP', address: '00:16:3E:00:00:01',
       addr_info: [{ family: 'inet', local: '10.0.0.5', prefixlen: 24, metric: 101, scope: 'global' }, { family: 'inet6', local: 'fe80::1', prefixlen: 64 }, { family: 'inet' }] },
     { ifname: 'eth2', flags: ['BROADCAST'] },
     { noname: true },
     'junk',
   ]));
   assert.deepEqual(links, [
-    { name: 'eth1', mac: '00:16:3e:00:00:01', adminUp: true, operstate: 'UP', ipv4: [{ local: '10.0.0.5', prefixlen: 24, scope: 'global', metric: 101, secondary: false }] },
-    { name: 'eth2', mac: undefined, adminUp: false, operstate: 'UNKNOWN', ipv4: [] },
+    { name: 'eth1', mac: '00:16:3e:00:00:01', adminUp: true, operstate: 'UP', lowerUp: true, mtu: 8500, ipv4: [{ local: '10.0.0.5', prefixlen: 24, scope: 'global', metric: 101, secondary: false }] },
+    { name: 'eth2', mac: undefined, adminUp: false, operstate: 'UNKNOWN', lowerUp: false, ipv4: [] },
   ]);
 });
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseKernelRelease, type KernelRelease } from '../../src/core/kernel-release.js';
-import { conflictChecks, hotfixCheck, kernelCheck, nicChecks, summary, unitChecks, type NicFacts } from '../../src/core/readiness.js';
+import { conflictChecks, hotfixCheck, kernelCheck, mergeSetupFixes, nicChecks, summary, unitChecks, type NicFacts } from '../../src/core/readiness.js';
+import { checkKernel } from '../../src/core/kernel-policy.js';
 import { parseRouteJson } from '../../src/core/iproute-json.js';
 import { findPrimary } from '../../src/core/topology.js';
 import { parseInstalledOptions, renderUnit } from '../../src/core/unit.js';
@@ -10,7 +11,7 @@ const k = (s: string) => parseKernelRelease(s) as KernelRelease;
 const min = k('5.10.134-16.3');
 
 test('kernel: ok, too old, reboot pending, unknown', () => {
-  assert.equal(kernelCheck(k('5.10.134-17.al8.x86_64'), [], min).state, 'ok');
+  assert.equal(kernelCheck(k('5.10.134-17.3.al8.x86_64'), [], min).state, 'ok');
   assert.deepEqual(kernelCheck(k('5.10.134-16.2.al8.x86_64'), [], min).fix, 'asm-erdma kernel upgrade');
   const pending = kernelCheck(k('5.10.134-16.2.al8.x86_64'), [k('5.10.134-18.al8.x86_64')], min);
   assert.equal(pending.fix, 'reboot');
@@ -60,4 +61,48 @@ test('boot unit: missing, disabled, stale, current; legacy enabled', () => {
   assert.equal(state(text, 'enabled'), 'ok');
   assert.equal(unitChecks({ content: text, expected: text, enabled: 'enabled', legacyEnabled: 'enabled' })[1]?.id, 'legacy-unit');
   assert.deepEqual(summary(unitChecks({ content: text, expected: text, enabled: 'enabled', legacyEnabled: 'enabled' })), { ready: true, failed: 0, warnings: 1 });
+});
+
+test('kernel: at least the minimum but below 17.3 warns, saying why (IPv4-mapped IPv6 over SMC)', () => {
+  const w = kernelCheck(k('5.10.134-16.3.al8.x86_64'), [], min);
+  assert.equal(w.state, 'warn');
+  assert.match(w.detail, /IPv4-mapped IPv6/);
+  assert.equal(w.fix, 'asm-erdma kernel upgrade --min 5.10.134-17.3');
+  assert.equal(kernelCheck(k('5.10.134-16.3.al8.x86_64'), [k('5.10.134-17.3.al8.x86_64')], min).fix, 'reboot (5.10.134-17.3.al8.x86_64 is installed)');
+  assert.equal(kernelCheck(k('5.10.134-17.3.al8.x86_64'), [], min).state, 'ok');
+  assert.equal(kernelCheck(k('5.10.134-17.3.al8.x86_64'), [], k('5.10.134-17.3')).state, 'ok');
+});
+
+test('hotfix: status and kernel check take the same decision', () => {
+  const k163 = k('5.10.134-16.3.al8.x86_64');
+  for (const installed of [true, false]) {
+    assert.equal(hotfixCheck(k163, installed, []).state === 'fail', checkKernel(k163, [], min, installed).hotfixNeeded);
+  }
+});
+
+test('NIC: up without carrier (NO-CARRIER) fails; carrier comes from LOWER_UP', () => {
+  const f = facts(101);
+  const link = f.links[0] as NicFacts['links'][number];
+  const noCarrier = nicChecks({ ...f, links: [{ ...link, lowerUp: false, operstate: 'LOWERLAYERDOWN' }] })[0];
+  assert.equal(noCarrier?.state, 'fail');
+  assert.match(noCarrier?.detail ?? '', /eth1 is up but has no carrier \(operstate LOWERLAYERDOWN, NO-CARRIER\)/);
+  assert.equal(nicChecks({ ...f, links: [{ ...link, lowerUp: true, operstate: 'UNKNOWN' }] })[0]?.state, 'ok');
+});
+
+test('one asm-erdma setup fix for several NICs (with -i only when not all need it)', () => {
+  const c = (id: string, fix: string | null) => ({ id, state: fix ? ('fail' as const) : ('ok' as const), detail: '', fix });
+  const all = mergeSetupFixes([c('nic:eth1', 'asm-erdma setup -i eth1'), c('nic:eth2', 'asm-erdma setup -i eth2')], ['eth1', 'eth2']);
+  assert.deepEqual(all.map((x) => x.fix), ['asm-erdma setup', 'asm-erdma setup']);
+  const some = mergeSetupFixes([c('nic:eth1', null), c('nic:eth2', 'asm-erdma setup -i eth2'), c('nic:eth3', 'asm-erdma setup -i eth3')], ['eth1', 'eth2', 'eth3']);
+  assert.deepEqual(some.map((x) => x.fix), [null, 'asm-erdma setup -i eth2 -i eth3', 'asm-erdma setup -i eth2 -i eth3']);
+  const one = [c('nic:eth1', 'asm-erdma setup -i eth1')];
+  assert.deepEqual(mergeSetupFixes(one, ['eth1', 'eth2']), one);
+});
+
+test('network-manager: the fix works now (nmcli … managed no) and persists (conf.d unmanaged-devices)', () => {
+  const f = facts(101);
+  const nm = conflictChecks({ networkManager: new Map([['eth1', 'connected']]), terwayPresent: false }, f)[0];
+  assert.equal(nm?.state, 'warn');
+  assert.equal(nm?.fix, "nmcli device set eth1 managed no && printf '[keyfile]\\nunmanaged-devices=interface-name:eth1\\n' > /etc/NetworkManager/conf.d/99-asm-erdma.conf");
+  assert.equal(conflictChecks({ networkManager: new Map([['eth1', 'unmanaged']]), terwayPresent: false }, f)[0]?.state, 'ok');
 });
