@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { CLI, REPO_ROOT, type SimNode } from '../../scripts/sim/sim-node.js';
 import { roundTripDepth } from '../../scripts/sim/metadata-model.js';
@@ -17,29 +18,72 @@ interface Report {
   checks: { id: string; state: string; detail: string; fix: string | null }[];
 }
 
+const SMC_TOOLS = join(REPO_ROOT, 'scripts/standins/smc');
+const TCP_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+
+/**
+ * The /sys and /proc facts of a node (ASM_ERDMA_SYSROOT): the kernel here has no SMC and no erdma. With `smc`
+ * the smc, smc_diag and erdma modules are loaded and net.smc has tcp2smc; rp_filter is 0 everywhere and
+ * nothing listens. `edit` changes the tree afterwards.
+ */
+function sysroot(dir: string, nics: string[], smc: boolean, edit?: StatusOptions['edit']): void {
+  const put = (path: string, text?: string) => {
+    const file = join(dir, path);
+    if (text === undefined) return void mkdirSync(file, { recursive: true });
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  };
+  put('proc/net/tcp', TCP_HEADER);
+  put('proc/net/tcp6', TCP_HEADER);
+  for (const dev of ['all', 'default', 'lo', 'eth0', ...nics]) put(`proc/sys/net/ipv4/conf/${dev}/rp_filter`, '0\n');
+  if (smc) {
+    put('sys/module/smc/parameters');
+    put('sys/module/smc_diag');
+    put('sys/module/erdma/parameters/compat_mode', 'N\n');
+    for (const f of ['autocorking_size', 'smcr_buf_type', 'tcp2smc']) put(`proc/sys/net/smc/${f}`, f === 'tcp2smc' ? '0\n' : '65536\n');
+  }
+  edit?.(put, dir);
+}
+
+interface StatusOptions {
+  running?: string;
+  /** SMC modules, sysctls and smc-tools present. */
+  smc?: boolean;
+  /** Changes to the /sys and /proc tree. */
+  edit?: (put: (path: string, text?: string) => void, root: string) => void;
+  /** Read the namespace's real /proc and /sys instead of a tree. */
+  realProc?: boolean;
+  terway?: boolean;
+  installUnit?: boolean;
+  env?: Record<string, string>;
+  args?: string[];
+}
+
 /**
  * Runs `status` in the simulated node inside a private mount namespace: an overlay over /etc (unit files,
- * CNI config) and, for a node with SMC, tmpfs stand-ins for /sys/module/smc and /proc/sys/net/smc — the
- * kernel here has no SMC. Nothing leaks to this machine's /etc, /sys or /proc.
+ * CNI config), and /sys, /proc facts from a scratch tree. Nothing leaks to this machine's /etc.
  */
-async function status(node: SimNode, o: { running?: string; smc?: boolean; terway?: boolean; installUnit?: boolean; env?: Record<string, string>; args?: string[] } = {}) {
+async function status(node: SimNode, o: StatusOptions = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'asm-erdma-status-'));
   mkdirSync(join(scratch, 'upper'));
   mkdirSync(join(scratch, 'work'));
+  if (!o.realProc) sysroot(join(scratch, 'root'), node.nics.map((n) => n.name), Boolean(o.smc), o.edit);
   const steps = [`mount -t overlay overlay -o lowerdir=/etc,upperdir=${scratch}/upper,workdir=${scratch}/work /etc`, 'mkdir -p /etc/systemd/system'];
-  if (o.smc) steps.push('mount -t tmpfs none /sys/module', 'mkdir /sys/module/smc', 'mount -t tmpfs none /proc/sys/net', 'mkdir /proc/sys/net/smc', 'touch /proc/sys/net/smc/autocorking_size /proc/sys/net/smc/smcr_buf_type');
   if (o.terway) steps.push('mkdir -p /etc/cni/net.d', 'echo {} > /etc/cni/net.d/10-terway.conflist');
   if (o.installUnit) steps.push(`"${process.execPath}" "${CLI}" install-service >/dev/null 2>&1`);
   const env = {
     ...node.cliEnv(),
-    PATH: `${PKG}:${SYSTEMD}:${node.cliEnv().PATH}`,
+    PATH: `${PKG}:${SYSTEMD}:${o.smc ? `${SMC_TOOLS}:` : ''}${node.cliEnv().PATH}`,
     SIM_UNAME_R: o.running ?? '5.10.134-17.3.al8.x86_64',
     SIM_PKG_ROOT: join(scratch, 'pkgroot'),
+    ...(o.realProc ? {} : { ASM_ERDMA_SYSROOT: join(scratch, 'root') }),
     ...o.env,
   };
   try {
+    const started = performance.now();
     const r = await node.exec('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `${steps.join(' && ')} && exec "$@"`, 'sh', process.execPath, CLI, 'status', ...(o.args ?? ['--json'])], env);
-    return { ...r, report: r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as Report) : undefined };
+    const ms = performance.now() - started;
+    return { ...r, ms, report: r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as Report) : undefined };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -52,7 +96,7 @@ test('before setup: NICs down, not ready, each with the command that fixes it', 
     const r = await status(node, { smc: true });
     assert.equal(r.exitCode, 14, r.stderr);
     assert.equal(r.report?.ready, false);
-    assert.deepEqual(stateOf(r.report, 'nic:eth1'), { id: 'nic:eth1', state: 'fail', detail: 'eth1 is down', fix: 'asm-erdma setup -i eth1' });
+    assert.deepEqual(stateOf(r.report, 'nic:eth1'), { id: 'nic:eth1', state: 'fail', detail: 'eth1 is down', fix: 'asm-erdma setup' });
     assert.equal(stateOf(r.report, 'erdma-devices')?.state, 'ok');
     assert.equal(stateOf(r.report, 'boot-unit')?.state, 'warn');
   });
@@ -65,7 +109,12 @@ test('after setup, with SMC loaded and the boot unit installed: ready, every che
     const r = await status(node, { smc: true, installUnit: true });
     assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
     assert.deepEqual(r.report?.checks.filter((c) => c.state !== 'ok'), []);
-    assert.deepEqual(r.report?.checks.map((c) => c.id), ['kernel', 'hotfix', 'erdma-devices', 'primary-nic', 'metadata', 'nic:eth1', 'nic:eth2', 'boot-unit', 'smc-module', 'smc-sysctl', 'network-manager']);
+    assert.deepEqual(r.report?.checks.map((c) => c.id), [
+      'kernel', 'hotfix', 'erdma-devices', 'erdma-driver', 'primary-nic', 'metadata', 'nic:eth1', 'nic:eth2', 'mtu', 'rp-filter',
+      'boot-unit', 'smc-module', 'smc-diag', 'smc-sysctl', 'smc-tcp2smc', 'smc-tools', 'smc-ports', 'network-manager',
+    ]);
+    assert.equal(stateOf(r.report, 'erdma-driver')?.detail, 'erdma is loaded (compat_mode=N)');
+    assert.match(stateOf(r.report, 'smc-tools')?.detail ?? '', /smcss is at .*scripts\/standins\/smc\/smcss$/);
     assert.match(stateOf(r.report, 'nic:eth2')?.detail ?? '', /eth2 up, 192.168.0.12\/24 metric 101/);
     assert.equal(roundTripDepth(node.requests()), 1, 'one metadata round trip for the whole report');
   });
@@ -142,5 +191,98 @@ test('NetworkManager managing an eRDMA NIC is a warning with the unmanaged-devic
     assert.match(nm?.fix ?? '', /unmanaged-devices=interface-name:eth1\\n/);
     const quiet = await status(node, { smc: true, installUnit: true, env: { ...env, SIM_NMCLI_DEVICES: 'eth0:connected eth1:unmanaged eth2:unmanaged' } });
     assert.equal(stateOf(quiet.report, 'network-manager')?.state, 'ok');
+  });
+});
+
+test('no eRDMA NIC: status never contacts the metadata server and ends at once', async (t) => {
+  await withSim(t, { nics: 1, hideDevices: true }, async (node) => {
+    node.clearRequests();
+    const r = await status(node, { smc: true });
+    assert.equal(r.exitCode, 14, r.stderr);
+    assert.equal(stateOf(r.report, 'erdma-devices')?.state, 'fail');
+    assert.equal(stateOf(r.report, 'metadata')?.detail, 'not asked: no eRDMA NIC to look up');
+    assert.deepEqual(node.requests(), [], 'not one request, not even the token');
+    // A metadata server that never answers must not hold status either (it used to linger until the deadline).
+    node.setFaults([{ match: '', kind: 'hang' }]);
+    const hung = await status(node, { smc: true, args: ['--json', '--timeout', '30'] });
+    assert.equal(hung.exitCode, 14, hung.stderr);
+    assert.ok(hung.ms < 10_000, `status took ${Math.round(hung.ms)} ms with a 30 s deadline`);
+  });
+});
+
+test('a NIC that is up without carrier fails (NO-CARRIER); an MTU unlike the primary\'s warns', async (t) => {
+  await withSim(t, { nics: 2 }, async (node) => {
+    assert.equal((await node.cli(['setup'])).exitCode, 0);
+    await node.exec('ip', ['link', 'set', 'peer1', 'down']);
+    await node.exec('ip', ['link', 'set', 'eth2', 'mtu', '1400']);
+    const r = await status(node, { smc: true, installUnit: true });
+    assert.equal(r.exitCode, 14, r.stderr);
+    const eth1 = stateOf(r.report, 'nic:eth1');
+    assert.equal(eth1?.state, 'fail');
+    assert.match(eth1?.detail ?? '', /^eth1 is up but has no carrier \(operstate LOWERLAYERDOWN, NO-CARRIER\)$/);
+    assert.equal(stateOf(r.report, 'nic:eth2')?.state, 'ok');
+    const mtu = stateOf(r.report, 'mtu');
+    assert.deepEqual([mtu?.state, mtu?.detail, mtu?.fix], ['warn', 'eth2 MTU 1400, but the primary eth0 has 1500', 'ip link set dev eth2 mtu 1500']);
+  });
+});
+
+test('several NICs to set up: one `asm-erdma setup` fix line, not one per NIC', async (t) => {
+  await withSim(t, { nics: 2 }, async (node) => {
+    const r = await status(node, { smc: true, args: [] });
+    assert.equal(r.exitCode, 14, r.stderr);
+    assert.match(r.stdout, /^nic:eth1 +fail +eth1 is down\nnic:eth2 +fail +eth2 is down\n +fix: asm-erdma setup$/m);
+    assert.equal(r.stdout.match(/fix: asm-erdma setup/g)?.length, 1);
+  });
+});
+
+test('SMC pieces missing: smc_diag, tcp2smc, smc-tools, and eRDMA\'s ports taken, each with its fix', async (t) => {
+  await withSim(t, { nics: 1 }, async (node) => {
+    assert.equal((await node.cli(['setup'])).exitCode, 0);
+    const r = await status(node, {
+      smc: true,
+      installUnit: true,
+      env: { PATH: `${PKG}:${SYSTEMD}:${node.cliEnv().PATH}` },
+      edit: (put, root) => {
+        put('proc/net/tcp', `${TCP_HEADER}   0: 00000000:FFDC 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5150 1 0 100 0 0 10 0\n`);
+        put('proc/sys/net/ipv4/conf/all/rp_filter', '1\n');
+        rmSync(join(root, 'sys/module/smc_diag'), { recursive: true });
+        rmSync(join(root, 'proc/sys/net/smc/tcp2smc'));
+      },
+    });
+    assert.equal(r.exitCode, 14, r.stderr);
+    const got = (id: string) => { const c = stateOf(r.report, id); return [c?.state, c?.fix]; };
+    assert.deepEqual(got('smc-diag'), ['warn', 'modprobe smc_diag']);
+    assert.deepEqual(got('smc-tcp2smc'), ['fail', 'asm-erdma kernel upgrade (this kernel\'s SMC is too old)']);
+    assert.deepEqual(got('smc-tools'), ['warn', 'yum install -y smc-tools']);
+    assert.equal(stateOf(r.report, 'smc-ports')?.state, 'fail');
+    assert.match(stateOf(r.report, 'smc-ports')?.detail ?? '', /0\.0\.0\.0:65500$/);
+    assert.equal(stateOf(r.report, 'rp-filter')?.state, 'warn');
+    assert.match(stateOf(r.report, 'rp-filter')?.fix ?? '', /^sysctl -w net\.ipv4\.conf\.all\.rp_filter=2 /);
+  });
+});
+
+test('the real /proc of the node: a listener on 65501 and strict rp_filter on the eRDMA NIC are seen', async (t) => {
+  await withSim(t, { nics: 1 }, async (node) => {
+    assert.equal((await node.cli(['setup'])).exitCode, 0);
+    // Both only inside the simulated node's network namespace.
+    assert.equal((await node.exec('sysctl', ['-qw', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth1.rp_filter=1'])).exitCode, 0);
+    const listener = spawn('ip', ['netns', 'exec', node.ns, process.execPath, '-e',
+      "require('net').createServer().listen(65501, '127.0.0.1', () => console.log('listening'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        listener.stdout.once('data', () => resolve());
+        listener.once('exit', (code) => reject(new Error(`listener exited with ${code}`)));
+      });
+      const r = await status(node, { realProc: true });
+      assert.equal(stateOf(r.report, 'smc-ports')?.state, 'fail', r.stdout);
+      assert.match(stateOf(r.report, 'smc-ports')?.detail ?? '', /127\.0\.0\.1:65501$/);
+      const rp = stateOf(r.report, 'rp-filter');
+      assert.equal(rp?.state, 'warn');
+      assert.match(rp?.detail ?? '', /eth1 1 \(strict\)/);
+    } finally {
+      listener.kill('SIGTERM');
+    }
+    const after = await status(node, { realProc: true });
+    assert.equal(stateOf(after.report, 'smc-ports')?.state, 'ok');
   });
 });
