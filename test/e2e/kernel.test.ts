@@ -171,6 +171,20 @@ test('hotfix on exactly 16.3 installs once; a second run is a no-op', async (t) 
   });
 });
 
+test('kernel check and status agree: once the hotfix is installed, kernel check no longer asks for it', async (t) => {
+  if (!requireRoot(t)) return;
+  await withPackageNode(t, { running: '16.3', installed: ['16.3'] }, async (node) => {
+    const before = await node.run(['kernel', 'check', '--json']);
+    assert.equal(before.exitCode, 0, before.stderr);
+    assert.equal((JSON.parse(before.stdout) as { hotfixNeeded: boolean }).hotfixNeeded, true);
+    assert.match((await node.run(['kernel', 'check'])).stdout, /this kernel needs the SMC hotfix: asm-erdma hotfix/);
+    assert.equal((await node.run(['hotfix', '--yes'])).exitCode, 0);
+    const after = await node.run(['kernel', 'check', '--json']);
+    assert.equal((JSON.parse(after.stdout) as { hotfixNeeded: boolean }).hotfixNeeded, false);
+    assert.doesNotMatch((await node.run(['kernel', 'check'])).stdout, /hotfix/);
+  });
+});
+
 test('hotfix elsewhere: not needed on other kernels; on 16.3 with a newer kernel installed, reboot is mentioned', async (t) => {
   if (!requireRoot(t)) return;
   for (const running of ['16.2', '17', '5.10.134-16.3.al8.aarch64']) {
