@@ -27,7 +27,9 @@ export function renderSample(s: DiagSample, withTime: boolean): string {
 
 function parseCount(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 1_000_000) throw new InvalidArgumentError('must be a whole number of samples, 1 or more');
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 1_000_000) {
+    throw new InvalidArgumentError('must be a whole number of samples, 1 or more');
+  }
   return n;
 }
 

@@ -19,9 +19,11 @@ const SMCD_ONLY = 'SMC-D (ISM) exists only on IBM Z; on ECS only SMC-R applies: 
 
 // [name, code, meaning, fix]
 const TABLE: [string, number, string, string][] = [
-  ['MEM', 0x01010000, 'not enough memory for the SMC buffers', 'free memory on the node; check net.smc.wmem and net.smc.rmem'],
+  ['MEM', 0x01010000, 'not enough memory for the SMC buffers',
+    'free memory on the node; check net.smc.wmem and net.smc.rmem'],
   ['TIMEOUT_CL', 0x02010000, 'timed out waiting for the peer to confirm the RDMA link',
-    `the eRDMA path between the nodes does not work: ${STATUS}; the security group must allow traffic between the eRDMA NICs`],
+    `the eRDMA path between the nodes does not work: ${STATUS}; ` +
+    'the security group must allow traffic between the eRDMA NICs'],
   ['TIMEOUT_AL', 0x02020000, 'timed out adding a second RDMA link to the link group',
     `${STATUS}; the security group must allow traffic between the eRDMA NICs`],
   ['CNFERR', 0x03000000, 'configuration error', SETUP],
@@ -69,7 +71,8 @@ const TABLE: [string, number, string, string][] = [
     'eRDMA device)', 'check dmesg for erdma errors; free memory; reload the erdma driver if it repeats'],
 ];
 
-export const DECLINE_REASONS: readonly DeclineReason[] = TABLE.map(([name, code, meaning, fix]) => ({ name, code, meaning, fix }));
+export const DECLINE_REASONS: readonly DeclineReason[] =
+  TABLE.map(([name, code, meaning, fix]) => ({ name, code, meaning, fix }));
 
 /** Older kernels (5.10) call 0x09990003 ERR_REGRMB. */
 export const DECLINE_ALIASES: Readonly<Record<string, string>> = { ERR_REGRMB: 'ERR_REGBUF' };

@@ -24,7 +24,12 @@ export interface KernelCheck {
   hotfixNeeded: boolean;
 }
 
-export function checkKernel(running: KernelRelease, installed: KernelRelease[], min: KernelRelease, hotfixInstalled = false): KernelCheck {
+export function checkKernel(
+  running: KernelRelease,
+  installed: KernelRelease[],
+  min: KernelRelease,
+  hotfixInstalled = false,
+): KernelCheck {
   const top = newest(installed.filter((k) => sameArch(k, running)));
   const newer = top && compareKernels(top, running) > 0 ? top : undefined;
   const meets = meetsMinimum(running, min);

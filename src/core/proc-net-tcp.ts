@@ -44,7 +44,8 @@ export function parseListeners(text: string): Listener[] {
     const m = /^([0-9A-F]{8}|[0-9A-F]{32}):([0-9A-F]{4})$/i.exec(local);
     if (!m) continue;
     const addr = m[1] as string;
-    out.push({ address: addr.length === 8 ? ipv4(addr) : ipv6(addr), port: parseInt(m[2] as string, 16), inode: Number(f[9] ?? 0) });
+    const address = addr.length === 8 ? ipv4(addr) : ipv6(addr);
+    out.push({ address, port: parseInt(m[2] as string, 16), inode: Number(f[9] ?? 0) });
   }
   return out;
 }

@@ -29,7 +29,8 @@ export interface Unknown {
 export type Fact<T> = T | Unknown;
 export const isUnknown = <T>(f: Fact<T>): f is Unknown => typeof f === 'object' && f !== null && 'unknown' in f;
 
-export const check = (id: string, state: CheckState, detail: string, fix: string | null = null): Check => ({ id, state, detail, fix });
+export const check = (id: string, state: CheckState, detail: string, fix: string | null = null): Check =>
+  ({ id, state, detail, fix });
 export const unknownCheck = (id: string, f: Unknown, state: CheckState = 'warn'): Check => ({
   id, state, detail: `cannot check: ${f.unknown}`, fix: null, ...(f.needsRoot ? { needsRoot: true } : {}),
 });
@@ -41,7 +42,8 @@ export function kernelCheck(running: Fact<KernelRelease>, installed: Fact<Kernel
   if (isUnknown(running)) return unknownCheck('kernel', running, 'fail');
   const c = checkKernel(running, isUnknown(installed) ? [] : installed, min);
   if (c.meets && !meetsMinimum(running, SMC_MAPPED_IPV6_KERNEL)) {
-    const installedOk = c.newerInstalled && meetsMinimum(parseKernelRelease(c.newerInstalled) as KernelRelease, SMC_MAPPED_IPV6_KERNEL);
+    const newer = c.newerInstalled ? parseKernelRelease(c.newerInstalled) : undefined;
+    const installedOk = newer !== undefined && meetsMinimum(newer, SMC_MAPPED_IPV6_KERNEL);
     return check('kernel', 'warn',
       `${c.running} meets the minimum ${c.minimum}, but SMC over IPv4-mapped IPv6 addresses (dual-stack sidecar ` +
       'sockets) needs 5.10.134-17.3: those connections fall back to TCP',
@@ -56,7 +58,9 @@ export function hotfixCheck(running: Fact<KernelRelease>, hotfixInstalled: Fact<
   if (isUnknown(running)) return unknownCheck('hotfix', running);
   const kernels = isUnknown(installed) ? [] : installed;
   // The same decision as `kernel check` (core/kernel-policy), so the two never disagree.
-  if (!checkKernel(running, kernels, HOTFIX.forKernel).hotfixNeeded) return check('hotfix', 'ok', `not needed on ${formatKernel(running)}`);
+  if (!checkKernel(running, kernels, HOTFIX.forKernel).hotfixNeeded) {
+    return check('hotfix', 'ok', `not needed on ${formatKernel(running)}`);
+  }
   if (isUnknown(hotfixInstalled)) return unknownCheck('hotfix', hotfixInstalled, 'fail');
   const c = checkKernel(running, kernels, HOTFIX.forKernel, hotfixInstalled);
   if (!c.hotfixNeeded) return check('hotfix', 'ok', `${HOTFIX.packageName} is installed`);
@@ -99,7 +103,8 @@ export function nicChecks(f: NicFacts): Check[] {
     // Administratively up is not enough: without carrier (NO-CARRIER, no LOWER_UP) nothing passes.
     if (!(link.lowerUp ?? link.operstate === 'UP')) {
       return check(id, 'fail', `${name} is up but has no carrier (operstate ${link.operstate}, NO-CARRIER)`,
-        `check that the ENI is attached to this instance (ECS console), then: ip link set dev ${name} down && ip link set dev ${name} up`);
+        'check that the ENI is attached to this instance (ECS console), then: ' +
+        `ip link set dev ${name} down && ip link set dev ${name} up`);
     }
     if (isUnknown(f.desired) || !f.desired.get(name)) {
       const have = link.ipv4.filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`);
@@ -153,7 +158,8 @@ export function conflictChecks(f: ConflictFacts, nics: NicFacts): Check[] {
     checks.push(
       claimed.length === 0
         ? check('network-manager', 'ok', 'NetworkManager leaves the eRDMA NICs alone (unmanaged)')
-        : check('network-manager', 'warn', `NetworkManager manages ${claimed.join(', ')} and may undo setup`, networkManagerFix(claimed)),
+        : check('network-manager', 'warn', `NetworkManager manages ${claimed.join(', ')} and may undo setup`,
+          networkManagerFix(claimed)),
     );
   }
   if (f.terwayPresent && !isUnknown(nics.desired)) {
@@ -176,7 +182,8 @@ export function conflictChecks(f: ConflictFacts, nics: NicFacts): Check[] {
 export function networkManagerFix(nics: string[]): string {
   const now = nics.map((n) => `nmcli device set ${n} managed no`).join(' && ');
   const devices = nics.map((n) => `interface-name:${n}`).join(';');
-  return `${now} && printf '[keyfile]\\nunmanaged-devices=${devices}\\n' > /etc/NetworkManager/conf.d/99-asm-erdma.conf`;
+  const file = '/etc/NetworkManager/conf.d/99-asm-erdma.conf';
+  return `${now} && printf '[keyfile]\\nunmanaged-devices=${devices}\\n' > ${file}`;
 }
 
 const SETUP_FIX = /^asm-erdma setup -i (\S+)$/;
@@ -188,7 +195,9 @@ const SETUP_FIX = /^asm-erdma setup -i (\S+)$/;
 export function mergeSetupFixes(checks: Check[], erdmaNics: string[]): Check[] {
   const nics = checks.flatMap((c) => SETUP_FIX.exec(c.fix ?? '')?.[1] ?? []);
   if (nics.length < 2) return checks;
-  const fix = erdmaNics.every((n) => nics.includes(n)) ? 'asm-erdma setup' : `asm-erdma setup ${nics.map((n) => `-i ${n}`).join(' ')}`;
+  const fix = erdmaNics.every((n) => nics.includes(n))
+    ? 'asm-erdma setup'
+    : `asm-erdma setup ${nics.map((n) => `-i ${n}`).join(' ')}`;
   return checks.map((c) => (SETUP_FIX.test(c.fix ?? '') ? { ...c, fix } : c));
 }
 

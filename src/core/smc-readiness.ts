@@ -57,7 +57,8 @@ export function smcChecks(f: Fact<SmcFacts>): Check[] {
     f.tcp2smc !== undefined
       ? check('smc-tcp2smc', 'ok', `net.smc.tcp2smc exists (${f.tcp2smc.trim()} here; ASM sets it per pod)`)
       : check('smc-tcp2smc', f.smcLoaded ? 'fail' : 'warn',
-        'no /proc/sys/net/smc/tcp2smc: ASM cannot switch pods\' TCP to SMC on this kernel', f.smcLoaded ? tooOld : modprobe),
+        'no /proc/sys/net/smc/tcp2smc: ASM cannot switch pods\' TCP to SMC on this kernel',
+        f.smcLoaded ? tooOld : modprobe),
     f.smcss !== undefined
       ? check('smc-tools', 'ok', `smcss is at ${f.smcss}`)
       : check('smc-tools', 'warn', 'smc-tools is not installed: no smcss to see which connections use SMC',
@@ -72,7 +73,9 @@ export function smcPortsCheck(listeners: Fact<Listener[]>): Check {
   if (isUnknown(listeners)) return unknownCheck('smc-ports', listeners);
   const { first, last } = ERDMA_PORTS;
   const taken = listeners.filter((l) => l.port >= first && l.port <= last);
-  if (taken.length === 0) return check('smc-ports', 'ok', `nothing listens on ${first}–${last} (eRDMA's reserved ports)`);
+  if (taken.length === 0) {
+    return check('smc-ports', 'ok', `nothing listens on ${first}–${last} (eRDMA's reserved ports)`);
+  }
   const which = [...new Set(taken.map((l) => `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`))];
   return check('smc-ports', 'fail',
     `a TCP listener holds eRDMA's reserved ports ${first}–${last}: ${which.join(', ')}`,
@@ -99,7 +102,8 @@ export function rpFilterCheck(f: Fact<RpFilterFacts>): Check {
   const text = seen.map((s) => `${s.nic} ${s.effective} (${words[s.effective] ?? '?'})`).join(', ');
   const strict = seen.filter((s) => s.effective === 1);
   if (strict.length === 0) return check('rp-filter', 'ok', `effective rp_filter: ${text}`);
-  const keys = [...(f.all === 1 ? ['all'] : []), ...strict.filter((s) => s.value === 1).map((s) => s.nic)].map(sysctlKey);
+  const devs = [...(f.all === 1 ? ['all'] : []), ...strict.filter((s) => s.value === 1).map((s) => s.nic)];
+  const keys = devs.map(sysctlKey);
   const set = keys.map((k) => `${k}=2`);
   return check('rp-filter', 'warn',
     `strict reverse-path filtering on ${strict.map((s) => s.nic).join(', ')} (effective: ${text}): the eRDMA NIC ` +
@@ -112,13 +116,16 @@ export function mtuCheck(links: LinkInfo[], primary: string | undefined, erdmaNi
   const main = links.find((l) => l.name === primary);
   const nics = erdmaNics.map((n) => links.find((l) => l.name === n)).filter((l): l is LinkInfo => l !== undefined);
   if (nics.length === 0) return check('mtu', 'ok', 'no eRDMA NIC to compare');
-  if (!main?.mtu) return check('mtu', 'ok', `${nics.map((l) => `${l.name} ${l.mtu ?? '?'}`).join(', ')} (no primary to compare)`);
+  const mtus = nics.map((l) => `${l.name} MTU ${l.mtu ?? '?'}`);
+  if (!main?.mtu) return check('mtu', 'ok', `${mtus.join(', ')} (no primary to compare)`);
   const differ = nics.filter((l) => l.mtu !== main.mtu);
   const jumbo = main.mtu > 1500 ? ' (jumbo frames)' : '';
   if (differ.length === 0) {
-    return check('mtu', 'ok', `${nics.map((l) => l.name).join(', ')} MTU ${main.mtu}, same as the primary ${main.name}${jumbo}`);
+    const names = nics.map((l) => l.name).join(', ');
+    return check('mtu', 'ok', `${names} MTU ${main.mtu}, same as the primary ${main.name}${jumbo}`);
   }
   return check('mtu', 'warn',
-    `${differ.map((l) => `${l.name} MTU ${l.mtu ?? '?'}`).join(', ')}, but the primary ${main.name} has ${main.mtu}${jumbo}`,
+    `${differ.map((l) => `${l.name} MTU ${l.mtu ?? '?'}`).join(', ')}, ` +
+    `but the primary ${main.name} has ${main.mtu}${jumbo}`,
     differ.map((l) => `ip link set dev ${l.name} mtu ${main.mtu}`).join(' && '));
 }

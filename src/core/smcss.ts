@@ -90,7 +90,10 @@ export function summarize(sockets: SmcSocket[], at: Date): DiagSample {
     entry.peers.set(address, (entry.peers.get(address) ?? 0) + 1);
   }
   const reasons = [...groups.values()]
-    .map(({ group, peers }) => ({ ...group, peers: byCount([...peers].map(([address, count]) => ({ address, count }))) }))
+    .map(({ group, peers }) => ({
+      ...group,
+      peers: byCount([...peers].map(([address, count]) => ({ address, count }))),
+    }))
     .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
   const count = (mode: SmcMode): number => connected.filter((s) => s.mode === mode).length;
   return {
@@ -111,12 +114,14 @@ function describe(code: string, reason: number | undefined, peerReason: number |
   const group = (name: string, peerName: string | null, meaning: string, fix: string): FallbackGroup =>
     ({ code, name, peerName, meaning, fix, count: 0, peers: [] });
   if (reason === undefined) {
-    return group('UNKNOWN', null, 'the kernel reported no fallback reason (an smc_diag without reason codes: old kernel)',
+    return group('UNKNOWN', null,
+      'the kernel reported no fallback reason (an smc_diag without reason codes: old kernel)',
       'asm-erdma status on both nodes');
   }
   const main = decodeDecline(reason);
   if (!peerReason) return group(main.name, null, main.meaning, main.fix);
   // The peer's diagnosis is from its own side: its "peer" is this node.
   const peer = decodeDecline(peerReason);
-  return group(main.name, peer.name, `${main.meaning}; its reason, seen from the peer: ${peer.meaning}`, `on the peer node: ${peer.fix}`);
+  const meaning = `${main.meaning}; its reason, seen from the peer: ${peer.meaning}`;
+  return group(main.name, peer.name, meaning, `on the peer node: ${peer.fix}`);
 }

@@ -7,12 +7,15 @@ import { firstLine, type Runner } from './runner.js';
 export async function listSmcSockets(runner: Runner, smcss: string): Promise<SmcSocket[]> {
   const args = ['-a', '-W'];
   const r = await runner.must({ file: smcss, args, mutates: false }, (res) =>
-    new ExitError('missingTool', `'smcss ${args.join(' ')}' failed: ${firstLine(res)}`, 'modprobe smc_diag, then run it again as root'),
+    new ExitError('missingTool', `'smcss ${args.join(' ')}' failed: ${firstLine(res)}`,
+      'modprobe smc_diag, then run it again as root'),
   );
   try {
     return parseSmcss(r.stdout);
   } catch (e) {
-    if (e instanceof ToolOutputError) throw new ExitError('missingTool', e.message, 'check that smc-tools works: smcss -a');
+    if (e instanceof ToolOutputError) {
+      throw new ExitError('missingTool', e.message, 'check that smc-tools works: smcss -a');
+    }
     throw e;
   }
 }

@@ -17,7 +17,8 @@ export function parseMinimum(text: string, flag: string): KernelRelease {
 export async function runKernelCheck(runner: Runner, min: KernelRelease): Promise<KernelCheck> {
   const [running, installed] = await Promise.all([runningKernel(runner), installedKernels(runner)]);
   // Asked only on 16.3: an installed hotfix means it is no longer needed (what `status` says too).
-  const hotfixInstalled = checkKernel(running, installed, min).hotfixNeeded && (await isInstalled(runner, HOTFIX.packageName));
+  const onHotfixKernel = checkKernel(running, installed, min).hotfixNeeded;
+  const hotfixInstalled = onHotfixKernel && (await isInstalled(runner, HOTFIX.packageName));
   return checkKernel(running, installed, min, hotfixInstalled);
 }
 

@@ -14,8 +14,8 @@ import { findPrimary } from '../core/topology.js';
 import { parseInstalledOptions, renderUnit, LEGACY_UNIT_NAME, UNIT_NAME } from '../core/unit.js';
 import type { NicConfig } from '../core/nic-config.js';
 import {
-  conflictChecks, hotfixCheck, isUnknown, kernelCheck, mergeSetupFixes, metadataCheck, nicChecks, primaryCheck, rdmaCheck,
-  summary, unitChecks, type Check, type Fact, type NicFacts, type Unknown,
+  conflictChecks, hotfixCheck, isUnknown, kernelCheck, mergeSetupFixes, metadataCheck, nicChecks, primaryCheck,
+  rdmaCheck, summary, unitChecks, type Check, type Fact, type NicFacts, type Unknown,
 } from '../core/readiness.js';
 import { erdmaDriverCheck, mtuCheck, rpFilterCheck, smcChecks, smcPortsCheck } from '../core/smc-readiness.js';
 import { erdmaDriverFacts, rpFilterFacts, smcFacts, tcpListeners } from '../host/node-facts.js';
@@ -55,7 +55,12 @@ type Ports = Fact<Awaited<ReturnType<typeof listRdmaPorts>>>;
  * rdma and ip at once; the metadata server is asked (one batch) only when there is an eRDMA NIC to look up,
  * so a node without one never contacts it.
  */
-async function nicFacts(runner: Runner, metadataUrl: string, deadline: Deadline, log: Logger): Promise<{ ports: Ports; nics: Fact<NicFacts> }> {
+async function nicFacts(
+  runner: Runner,
+  metadataUrl: string,
+  deadline: Deadline,
+  log: Logger,
+): Promise<{ ports: Ports; nics: Fact<NicFacts> }> {
   const [ports, observation] = await Promise.all([fact(() => listRdmaPorts(runner)), fact(() => observe(runner))]);
   if (isUnknown(observation)) return { ports, nics: observation };
   const primary = findPrimary(observation.routes);
@@ -64,7 +69,8 @@ async function nicFacts(runner: Runner, metadataUrl: string, deadline: Deadline,
   const desired: Fact<Map<string, NicConfig>> =
     links.length === 0
       ? new Map()
-      : await fact(() => withMetadataClient({ metadataUrl, deadline, wait: false }, log, (client) => fetchNicConfigs(client, links, log)));
+      : await fact(() =>
+        withMetadataClient({ metadataUrl, deadline, wait: false }, log, (client) => fetchNicConfigs(client, links, log)));
   return { ports, nics: { links: observation.links, routes: observation.routes, primary, erdmaNics, desired } };
 }
 
