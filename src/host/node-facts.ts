@@ -27,9 +27,12 @@ export function findOnPath(name: string, path = process.env.PATH ?? ''): string 
 
 export const moduleLoaded = (name: string): boolean => listSysDir(`/sys/module/${name}`) !== undefined;
 
+/** SMC is there: the module, or (built into the kernel, no /sys/module entry) its net.smc sysctls. */
+export const smcPresent = (): boolean => moduleLoaded('smc') || listSysDir('/proc/sys/net/smc') !== undefined;
+
 export function smcFacts(): SmcFacts {
   return {
-    smcLoaded: moduleLoaded('smc'),
+    smcLoaded: smcPresent(),
     smcDiagLoaded: moduleLoaded('smc_diag'),
     sysctls: listSysDir('/proc/sys/net/smc') ?? [],
     tcp2smc: readSysFile('/proc/sys/net/smc/tcp2smc'),

@@ -5,7 +5,7 @@
  */
 import { ExitError } from '../exit-codes.js';
 import { summarize, type DiagSample } from '../core/smcss.js';
-import { findOnPath, moduleLoaded } from '../host/node-facts.js';
+import { findOnPath, smcPresent } from '../host/node-facts.js';
 import { listSmcSockets } from '../host/smcss.js';
 import type { Runner } from '../host/runner.js';
 
@@ -23,7 +23,7 @@ export interface DiagReport {
 }
 
 function preflight(): string {
-  const smc = moduleLoaded('smc');
+  const smc = smcPresent();
   const smcss = findOnPath('smcss');
   if (smc && smcss) return smcss;
   const missing = [
