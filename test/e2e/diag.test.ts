@@ -21,12 +21,12 @@ interface Sample {
 }
 
 /** A /sys with (or without) the smc module, and a PATH with (or without) the stand-in smcss. */
-async function diag(args: string[], o: { sockets?: string; smc?: boolean; smcss?: boolean } = {}) {
+async function diag(args: string[], o: { sockets?: string; smc?: boolean; smcss?: boolean; env?: Record<string, string> } = {}) {
   const root = mkdtempSync(join(tmpdir(), 'asm-erdma-diag-'));
   try {
     if (o.smc ?? true) mkdirSync(join(root, 'sys/module/smc'), { recursive: true });
     const path = `${o.smcss ?? true ? `${SMCSS}:` : ''}/usr/bin:/bin`;
-    return await runCli(['diag', ...args], { env: { PATH: path, ASM_ERDMA_SYSROOT: root, SIM_SMCSS_SOCKETS: join(FIXTURES, o.sockets ?? 'sockets-mixed.txt') } });
+    return await runCli(['diag', ...args], { env: { PATH: path, ASM_ERDMA_SYSROOT: root, SIM_SMCSS_SOCKETS: join(FIXTURES, o.sockets ?? 'sockets-mixed.txt'), ...o.env } });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -86,6 +86,13 @@ test('without smcss, or without the smc module: one line, exit 8', async () => {
   assert.equal(noSmc.exitCode, 8);
   assert.equal(noSmc.stderr, 'error: cannot look at SMC sockets: the smc kernel module is not loaded (no connection can use SMC) (modprobe smc)');
   assert.equal((JSON.parse(noSmc.stdout) as { error: { code: number } }).error.code, 8);
+});
+
+test('an smcss that fails is an unusable tool: exit 8 with its own words', async () => {
+  const r = await diag([], { env: { SIM_SMCSS_FAIL: 'socket' } });
+  assert.equal(r.exitCode, 8);
+  assert.equal(r.stderr, "error: 'smcss -a -W' failed: Error: Cannot open netlink socket: Address family not supported by protocol " +
+    '(modprobe smc_diag, then run it again as root)');
 });
 
 test('--watch with --count samples that many times; --count alone is a usage error', async () => {
