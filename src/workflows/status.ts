@@ -69,8 +69,8 @@ async function nicFacts(
   const desired: Fact<Map<string, NicConfig>> =
     links.length === 0
       ? new Map()
-      : await fact(() =>
-        withMetadataClient({ metadataUrl, deadline, wait: false }, log, (client) => fetchNicConfigs(client, links, log)));
+      : await fact(() => withMetadataClient({ metadataUrl, deadline, wait: false }, log, (client) =>
+        fetchNicConfigs(client, links, log)));
   return { ports, nics: { links: observation.links, routes: observation.routes, primary, erdmaNics, desired } };
 }
 

@@ -9,7 +9,9 @@ import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
 function headerCodes(file: string): Map<string, number> {
   const text = readFileSync(join(REPO_ROOT, 'test/fixtures/smc', file), 'utf8');
   const codes = new Map<string, number>();
-  for (const m of text.matchAll(/^#define\s+SMC_CLC_DECL_(\w+)\s+(0x[0-9a-fA-F]+)/gm)) codes.set(m[1] as string, parseInt(m[2] as string, 16));
+  for (const m of text.matchAll(/^#define\s+SMC_CLC_DECL_(\w+)\s+(0x[0-9a-fA-F]+)/gm)) {
+    codes.set(m[1] as string, parseInt(m[2] as string, 16));
+  }
   return codes;
 }
 
@@ -40,7 +42,9 @@ test('codes are unique, every entry has a meaning and a fix', () => {
 });
 
 test('an unknown code is decoded by its class; 0 means no reason', () => {
-  assert.deepEqual([decodeDecline(0x03990000).name, decodeDecline(0x03990000).meaning], ['UNKNOWN', 'configuration error (code not in this asm-erdma\'s table)']);
+  const unknown = decodeDecline(0x03990000);
+  assert.deepEqual([unknown.name, unknown.meaning],
+    ['UNKNOWN', 'configuration error (code not in this asm-erdma\'s table)']);
   assert.match(decodeDecline(0x02990000).meaning, /^timeout/);
   assert.match(decodeDecline(0x77000000).meaning, /^unknown reason/);
   assert.equal(decodeDecline(0).name, 'NONE');

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseKernelRelease, type KernelRelease } from '../../src/core/kernel-release.js';
-import { conflictChecks, hotfixCheck, kernelCheck, mergeSetupFixes, nicChecks, summary, unitChecks, type NicFacts } from '../../src/core/readiness.js';
+import {
+  conflictChecks, hotfixCheck, kernelCheck, mergeSetupFixes, nicChecks, summary, unitChecks, type NicFacts,
+} from '../../src/core/readiness.js';
 import { checkKernel } from '../../src/core/kernel-policy.js';
 import { parseRouteJson } from '../../src/core/iproute-json.js';
 import { findPrimary } from '../../src/core/topology.js';
@@ -68,7 +70,8 @@ test('kernel: at least the minimum but below 17.3 warns, saying why (IPv4-mapped
   assert.equal(w.state, 'warn');
   assert.match(w.detail, /IPv4-mapped IPv6/);
   assert.equal(w.fix, 'asm-erdma kernel upgrade --min 5.10.134-17.3');
-  assert.equal(kernelCheck(k('5.10.134-16.3.al8.x86_64'), [k('5.10.134-17.3.al8.x86_64')], min).fix, 'reboot (5.10.134-17.3.al8.x86_64 is installed)');
+  const pending = kernelCheck(k('5.10.134-16.3.al8.x86_64'), [k('5.10.134-17.3.al8.x86_64')], min);
+  assert.equal(pending.fix, 'reboot (5.10.134-17.3.al8.x86_64 is installed)');
   assert.equal(kernelCheck(k('5.10.134-17.3.al8.x86_64'), [], min).state, 'ok');
   assert.equal(kernelCheck(k('5.10.134-17.3.al8.x86_64'), [], k('5.10.134-17.3')).state, 'ok');
 });
@@ -90,11 +93,14 @@ test('NIC: up without carrier (NO-CARRIER) fails; carrier comes from LOWER_UP', 
 });
 
 test('one asm-erdma setup fix for several NICs (with -i only when not all need it)', () => {
-  const c = (id: string, fix: string | null) => ({ id, state: fix ? ('fail' as const) : ('ok' as const), detail: '', fix });
-  const all = mergeSetupFixes([c('nic:eth1', 'asm-erdma setup -i eth1'), c('nic:eth2', 'asm-erdma setup -i eth2')], ['eth1', 'eth2']);
+  const c = (id: string, fix: string | null) =>
+    ({ id, state: fix ? ('fail' as const) : ('ok' as const), detail: '', fix });
+  const setup = (nic: string) => c(`nic:${nic}`, `asm-erdma setup -i ${nic}`);
+  const all = mergeSetupFixes([setup('eth1'), setup('eth2')], ['eth1', 'eth2']);
   assert.deepEqual(all.map((x) => x.fix), ['asm-erdma setup', 'asm-erdma setup']);
-  const some = mergeSetupFixes([c('nic:eth1', null), c('nic:eth2', 'asm-erdma setup -i eth2'), c('nic:eth3', 'asm-erdma setup -i eth3')], ['eth1', 'eth2', 'eth3']);
-  assert.deepEqual(some.map((x) => x.fix), [null, 'asm-erdma setup -i eth2 -i eth3', 'asm-erdma setup -i eth2 -i eth3']);
+  const some = mergeSetupFixes([c('nic:eth1', null), setup('eth2'), setup('eth3')], ['eth1', 'eth2', 'eth3']);
+  const both = 'asm-erdma setup -i eth2 -i eth3';
+  assert.deepEqual(some.map((x) => x.fix), [null, both, both]);
   const one = [c('nic:eth1', 'asm-erdma setup -i eth1')];
   assert.deepEqual(mergeSetupFixes(one, ['eth1', 'eth2']), one);
 });
@@ -103,6 +109,8 @@ test('network-manager: the fix works now (nmcli … managed no) and persists (co
   const f = facts(101);
   const nm = conflictChecks({ networkManager: new Map([['eth1', 'connected']]), terwayPresent: false }, f)[0];
   assert.equal(nm?.state, 'warn');
-  assert.equal(nm?.fix, "nmcli device set eth1 managed no && printf '[keyfile]\\nunmanaged-devices=interface-name:eth1\\n' > /etc/NetworkManager/conf.d/99-asm-erdma.conf");
-  assert.equal(conflictChecks({ networkManager: new Map([['eth1', 'unmanaged']]), terwayPresent: false }, f)[0]?.state, 'ok');
+  assert.equal(nm?.fix, 'nmcli device set eth1 managed no && ' +
+    "printf '[keyfile]\\nunmanaged-devices=interface-name:eth1\\n' > /etc/NetworkManager/conf.d/99-asm-erdma.conf");
+  const unmanaged = conflictChecks({ networkManager: new Map([['eth1', 'unmanaged']]), terwayPresent: false }, f);
+  assert.equal(unmanaged[0]?.state, 'ok');
 });

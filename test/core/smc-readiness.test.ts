@@ -1,13 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LinkInfo } from '../../src/core/iproute-json.js';
-import { erdmaDriverCheck, mtuCheck, rpFilterCheck, smcChecks, smcPortsCheck, type SmcFacts } from '../../src/core/smc-readiness.js';
+import {
+  erdmaDriverCheck, mtuCheck, rpFilterCheck, smcChecks, smcPortsCheck, type SmcFacts,
+} from '../../src/core/smc-readiness.js';
 
-const healthy: SmcFacts = { smcLoaded: true, smcDiagLoaded: true, sysctls: ['autocorking_size', 'tcp2smc'], tcp2smc: '0\n', smcss: '/usr/sbin/smcss' };
-const byId = (checks: { id: string; state: string; fix: string | null; detail: string }[], id: string) => checks.find((c) => c.id === id);
+const healthy: SmcFacts = {
+  smcLoaded: true,
+  smcDiagLoaded: true,
+  sysctls: ['autocorking_size', 'tcp2smc'],
+  tcp2smc: '0\n',
+  smcss: '/usr/sbin/smcss',
+};
+const byId = (checks: { id: string; state: string; fix: string | null; detail: string }[], id: string) =>
+  checks.find((c) => c.id === id);
 
 test('erdma-driver: loaded (with its compat mode), built in, missing', () => {
-  assert.deepEqual(erdmaDriverCheck({ loaded: true, compatMode: 'N', devicesListed: true }), { id: 'erdma-driver', state: 'ok', detail: 'erdma is loaded (compat_mode=N)', fix: null });
+  assert.deepEqual(erdmaDriverCheck({ loaded: true, compatMode: 'N', devicesListed: true }),
+    { id: 'erdma-driver', state: 'ok', detail: 'erdma is loaded (compat_mode=N)', fix: null });
   assert.equal(erdmaDriverCheck({ loaded: false, compatMode: undefined, devicesListed: true }).state, 'ok');
   const missing = erdmaDriverCheck({ loaded: false, compatMode: undefined, devicesListed: false });
   assert.deepEqual([missing.state, missing.fix], ['fail', 'modprobe erdma']);
@@ -15,7 +25,8 @@ test('erdma-driver: loaded (with its compat mode), built in, missing', () => {
 
 test('smc checks: every one ok on a healthy node, ids stable', () => {
   const checks = smcChecks(healthy);
-  assert.deepEqual(checks.map((c) => [c.id, c.state]), [['smc-module', 'ok'], ['smc-diag', 'ok'], ['smc-sysctl', 'ok'], ['smc-tcp2smc', 'ok'], ['smc-tools', 'ok']]);
+  assert.deepEqual(checks.map((c) => [c.id, c.state]),
+    [['smc-module', 'ok'], ['smc-diag', 'ok'], ['smc-sysctl', 'ok'], ['smc-tcp2smc', 'ok'], ['smc-tools', 'ok']]);
 });
 
 test('smc checks: each not-ok state has its fix', () => {
@@ -34,8 +45,9 @@ test('smc checks: each not-ok state has its fix', () => {
 });
 
 test('smc-ports: nothing on 65500–65515 is ok; a listener there fails and is named', () => {
-  assert.equal(smcPortsCheck([{ address: '0.0.0.0', port: 8080, inode: 1 }, { address: '::', port: 65499, inode: 2 }, { address: '::', port: 65516, inode: 3 }]).state, 'ok');
-  const taken = smcPortsCheck([{ address: '127.0.0.1', port: 65500, inode: 1 }, { address: '::', port: 65515, inode: 2 }]);
+  const at = (address: string, port: number) => ({ address, port, inode: port });
+  assert.equal(smcPortsCheck([at('0.0.0.0', 8080), at('::', 65499), at('::', 65516)]).state, 'ok');
+  const taken = smcPortsCheck([at('127.0.0.1', 65500), at('::', 65515)]);
   assert.equal(taken.state, 'fail');
   assert.match(taken.detail, /127\.0\.0\.1:65500, \[::\]:65515$/);
   assert.match(taken.fix ?? '', /ip_local_reserved_ports=65500-65515/);
@@ -55,10 +67,12 @@ test('rp-filter: effective = max(all, nic); strict warns with the keys to loosen
   assert.equal(rpFilterCheck({ all: 2, nics: new Map([['eth1', 1]]) }).state, 'ok');
 });
 
-const link = (name: string, mtu: number): LinkInfo => ({ name, mac: undefined, adminUp: true, operstate: 'UP', lowerUp: true, mtu, ipv4: [] });
+const link = (name: string, mtu: number): LinkInfo =>
+  ({ name, mac: undefined, adminUp: true, operstate: 'UP', lowerUp: true, mtu, ipv4: [] });
 
 test('mtu: same as the primary is ok; a different one warns with ip link set … mtu', () => {
-  assert.equal(mtuCheck([link('eth0', 8500), link('eth1', 8500)], 'eth0', ['eth1']).detail, 'eth1 MTU 8500, same as the primary eth0 (jumbo frames)');
+  assert.equal(mtuCheck([link('eth0', 8500), link('eth1', 8500)], 'eth0', ['eth1']).detail,
+    'eth1 MTU 8500, same as the primary eth0 (jumbo frames)');
   const w = mtuCheck([link('eth0', 8500), link('eth1', 1500), link('eth2', 8500)], 'eth0', ['eth1', 'eth2']);
   assert.deepEqual([w.state, w.fix], ['warn', 'ip link set dev eth1 mtu 8500']);
   assert.equal(mtuCheck([link('eth0', 1500)], 'eth0', []).state, 'ok');

@@ -11,9 +11,12 @@ const at = new Date('2026-11-30T06:00:00Z');
 test('smcss -a -W: every socket with its state, peer, mode and fallback reasons', () => {
   const sockets = parseSmcss(fixture('smcss-a-W-mixed.out'));
   assert.equal(sockets.length, 10);
-  assert.deepEqual(sockets[0], { state: 'LISTEN', local: '0.0.0.0:8080', peer: undefined, mode: undefined, reason: undefined, peerReason: undefined });
+  assert.deepEqual(sockets[0],
+    { state: 'LISTEN', local: '0.0.0.0:8080', peer: undefined, mode: undefined, reason: undefined,
+      peerReason: undefined });
   assert.deepEqual(sockets.find((s) => s.state === 'APPCLOSEWAIT1'), {
-    state: 'APPCLOSEWAIT1', local: '192.168.0.11:8080', peer: '192.168.0.41:40000', mode: 'TCP', reason: 0x05000000, peerReason: 0x03010000,
+    state: 'APPCLOSEWAIT1', local: '192.168.0.11:8080', peer: '192.168.0.41:40000',
+    mode: 'TCP', reason: 0x05000000, peerReason: 0x03010000,
   });
   assert.equal(sockets.filter((s) => s.mode === 'SMCR').length, 2);
 });
@@ -26,7 +29,8 @@ test('summary: SMC-R vs fallen back, grouped by reason (peer reason apart), peer
     ['0x03070000', 'DIFFPREFIX', null, 1],
     ['0x05000000/0x03010000', 'PEERDECL', 'PEERNOSMC', 1],
   ]);
-  assert.deepEqual(s.reasons[0]?.peers, [{ address: '::ffff:192.168.0.40', count: 2 }, { address: '192.168.0.41', count: 1 }]);
+  assert.deepEqual(s.reasons[0]?.peers,
+    [{ address: '::ffff:192.168.0.40', count: 2 }, { address: '192.168.0.41', count: 1 }]);
   assert.match(s.reasons[2]?.fix ?? '', /^on the peer node: /);
   assert.equal(s.at, '2026-11-30T06:00:00.000Z');
 });
@@ -42,7 +46,8 @@ test('without -W smcss truncates long addresses; a TCP socket without a reason i
   const sockets = parseSmcss(fixture('smcss-mixed.out'));
   assert.equal(sockets.find((s) => s.peer?.startsWith('::ffff'))?.peer, '::ffff:192.168...:39999');
   const header = 'State          UID   Inode   Local Address           Peer Address            Intf Mode ';
-  const s = summarize(parseSmcss(`${header}\nACTIVE         00000 0041235 1.2.3.4:80              5.6.7.8:9               0002 TCP \n`), at);
+  const row = 'ACTIVE         00000 0041235 1.2.3.4:80              5.6.7.8:9               0002 TCP ';
+  const s = summarize(parseSmcss(`${header}\n${row}\n`), at);
   assert.deepEqual(s.reasons.map((g) => [g.code, g.name]), [['unknown', 'UNKNOWN']]);
 });
 

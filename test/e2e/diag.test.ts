@@ -17,27 +17,45 @@ interface Sample {
   smcr: number;
   fellBack: number;
   listening: number;
-  reasons: { code: string; name: string; peerName: string | null; meaning: string; fix: string; count: number; peers: { address: string; count: number }[] }[];
+  reasons: {
+    code: string; name: string; peerName: string | null; meaning: string; fix: string; count: number;
+    peers: { address: string; count: number }[];
+  }[];
 }
 
 /** A /sys with (or without) the smc module, and a PATH with (or without) the stand-in smcss. */
-async function diag(args: string[], o: { sockets?: string; smc?: boolean; smcss?: boolean; env?: Record<string, string> } = {}) {
+interface DiagRun {
+  sockets?: string;
+  smc?: boolean;
+  smcss?: boolean;
+  env?: Record<string, string>;
+}
+
+async function diag(args: string[], o: DiagRun = {}) {
   const root = mkdtempSync(join(tmpdir(), 'asm-erdma-diag-'));
   try {
     if (o.smc ?? true) mkdirSync(join(root, 'sys/module/smc'), { recursive: true });
     const path = `${o.smcss ?? true ? `${SMCSS}:` : ''}/usr/bin:/bin`;
-    return await runCli(['diag', ...args], { env: { PATH: path, ASM_ERDMA_SYSROOT: root, SIM_SMCSS_SOCKETS: join(FIXTURES, o.sockets ?? 'sockets-mixed.txt'), ...o.env } });
+    const sockets = join(FIXTURES, o.sockets ?? 'sockets-mixed.txt');
+    const env = { PATH: path, ASM_ERDMA_SYSROOT: root, SIM_SMCSS_SOCKETS: sockets, ...o.env };
+    return await runCli(['diag', ...args], { env });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
 
 test('the stand-in smcss prints exactly what smc-tools\' smcss prints (-a -W, no option, -R)', async () => {
-  for (const [args, out] of [[['-a', '-W'], 'smcss-a-W-mixed.out'], [[], 'smcss-mixed.out'], [['-R'], 'smcss-R-mixed.out']] as const) {
-    const r = await execa(join(SMCSS, 'smcss'), [...args], { env: { SIM_SMCSS_SOCKETS: join(FIXTURES, 'sockets-mixed.txt') }, stripFinalNewline: false });
+  const env = { SIM_SMCSS_SOCKETS: join(FIXTURES, 'sockets-mixed.txt') };
+  const cases = [
+    [['-a', '-W'], 'smcss-a-W-mixed.out'],
+    [[], 'smcss-mixed.out'],
+    [['-R'], 'smcss-R-mixed.out'],
+  ] as const;
+  for (const [args, out] of cases) {
+    const r = await execa(join(SMCSS, 'smcss'), [...args], { env, stripFinalNewline: false });
     assert.equal(r.stdout, readFileSync(join(FIXTURES, out), 'utf8'), `smcss ${args.join(' ')}`);
   }
-  const bad = await execa(join(SMCSS, 'smcss'), ['-x'], { reject: false, env: { SIM_SMCSS_SOCKETS: join(FIXTURES, 'sockets-mixed.txt') } });
+  const bad = await execa(join(SMCSS, 'smcss'), ['-x'], { reject: false, env });
   assert.equal(bad.exitCode, 1);
   assert.match(String(bad.stderr), /^smcss: invalid option -- 'x'\nUsage: smcss \[ OPTIONS \]/);
 });
@@ -59,7 +77,8 @@ test('some fell back: exit 16, grouped by reason in words, with peers and a fix 
   assert.equal(lines[2], '        peers: ::ffff:192.168.0.40 (2), 192.168.0.41 (1)');
   assert.match(lines[3] ?? '', /^ +fix: asm-erdma status on both nodes; asm-erdma setup/);
   assert.match(r.stdout, /^ +1 {2}0x03070000 {2}DIFFPREFIX: the two ends are not in the same IP subnet/m);
-  assert.match(r.stdout, /^ +1 {2}0x05000000\/0x03010000 {2}PEERDECL\/PEERNOSMC: the peer declined SMC; its reason, seen from the peer:/m);
+  assert.match(r.stdout,
+    /^ +1 {2}0x05000000\/0x03010000 {2}PEERDECL\/PEERNOSMC: the peer declined SMC; its reason, seen from the peer:/m);
 });
 
 test('--json: one document with counts and decoded reasons', async () => {
@@ -71,7 +90,8 @@ test('--json: one document with counts and decoded reasons', async () => {
   assert.deepEqual([doc.connections, doc.smcr, doc.fellBack, doc.listening], [7, 2, 5, 1]);
   assert.deepEqual(doc.reasons[0], {
     code: '0x03030002', name: 'NOSMCRDEV', peerName: null,
-    meaning: 'no SMC-R device for the route to the peer: the eRDMA NIC is missing, down, or has no address in the subnet the connection uses',
+    meaning: 'no SMC-R device for the route to the peer: the eRDMA NIC is missing, down, or has no address in the ' +
+      'subnet the connection uses',
     fix: 'asm-erdma status on both nodes; asm-erdma setup where a NIC is not ready',
     count: 3, peers: [{ address: '::ffff:192.168.0.40', count: 2 }, { address: '192.168.0.41', count: 1 }],
   });
@@ -80,18 +100,22 @@ test('--json: one document with counts and decoded reasons', async () => {
 test('without smcss, or without the smc module: one line, exit 8', async () => {
   const noTool = await diag([], { smcss: false });
   assert.equal(noTool.exitCode, 8);
-  assert.equal(noTool.stderr, 'error: cannot look at SMC sockets: smcss is not installed (smc-tools) (yum install -y smc-tools)');
+  assert.equal(noTool.stderr,
+    'error: cannot look at SMC sockets: smcss is not installed (smc-tools) (yum install -y smc-tools)');
   assert.equal(noTool.stdout, '');
   const noSmc = await diag(['--json'], { smc: false });
   assert.equal(noSmc.exitCode, 8);
-  assert.equal(noSmc.stderr, 'error: cannot look at SMC sockets: the smc kernel module is not loaded (no connection can use SMC) (modprobe smc)');
+  assert.equal(noSmc.stderr,
+    'error: cannot look at SMC sockets: the smc kernel module is not loaded (no connection can use SMC) ' +
+    '(modprobe smc)');
   assert.equal((JSON.parse(noSmc.stdout) as { error: { code: number } }).error.code, 8);
 });
 
 test('an smcss that fails is an unusable tool: exit 8 with its own words', async () => {
   const r = await diag([], { env: { SIM_SMCSS_FAIL: 'socket' } });
   assert.equal(r.exitCode, 8);
-  assert.equal(r.stderr, "error: 'smcss -a -W' failed: Error: Cannot open netlink socket: Address family not supported by protocol " +
+  assert.equal(r.stderr,
+    "error: 'smcss -a -W' failed: Error: Cannot open netlink socket: Address family not supported by protocol " +
     '(modprobe smc_diag, then run it again as root)');
 });
 
@@ -118,7 +142,12 @@ test('--watch without --count ends on SIGINT after the samples so far, with thei
   mkdirSync(join(root, 'sys/module/smc'), { recursive: true });
   try {
     const child = spawn(process.execPath, [CLI, 'diag', '--watch', '30'], {
-      env: { PATH: `${SMCSS}:/usr/bin:/bin`, ASM_ERDMA_SYSROOT: root, SIM_SMCSS_SOCKETS: join(FIXTURES, 'sockets-mixed.txt'), NO_COLOR: '1' },
+      env: {
+        PATH: `${SMCSS}:/usr/bin:/bin`,
+        ASM_ERDMA_SYSROOT: root,
+        SIM_SMCSS_SOCKETS: join(FIXTURES, 'sockets-mixed.txt'),
+        NO_COLOR: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -40,7 +40,8 @@ function sysroot(dir: string, nics: string[], smc: boolean, edit?: StatusOptions
     put('sys/module/smc/parameters');
     put('sys/module/smc_diag');
     put('sys/module/erdma/parameters/compat_mode', 'N\n');
-    for (const f of ['autocorking_size', 'smcr_buf_type', 'tcp2smc']) put(`proc/sys/net/smc/${f}`, f === 'tcp2smc' ? '0\n' : '65536\n');
+    for (const f of ['autocorking_size', 'smcr_buf_type']) put(`proc/sys/net/smc/${f}`, '65536\n');
+    put('proc/sys/net/smc/tcp2smc', '0\n');
   }
   edit?.(put, dir);
 }
@@ -96,7 +97,8 @@ test('before setup: NICs down, not ready, each with the command that fixes it', 
     const r = await status(node, { smc: true });
     assert.equal(r.exitCode, 14, r.stderr);
     assert.equal(r.report?.ready, false);
-    assert.deepEqual(stateOf(r.report, 'nic:eth1'), { id: 'nic:eth1', state: 'fail', detail: 'eth1 is down', fix: 'asm-erdma setup' });
+    assert.deepEqual(stateOf(r.report, 'nic:eth1'),
+      { id: 'nic:eth1', state: 'fail', detail: 'eth1 is down', fix: 'asm-erdma setup' });
     assert.equal(stateOf(r.report, 'erdma-devices')?.state, 'ok');
     assert.equal(stateOf(r.report, 'boot-unit')?.state, 'warn');
   });
@@ -110,7 +112,8 @@ test('after setup, with SMC loaded and the boot unit installed: ready, every che
     assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
     assert.deepEqual(r.report?.checks.filter((c) => c.state !== 'ok'), []);
     assert.deepEqual(r.report?.checks.map((c) => c.id), [
-      'kernel', 'hotfix', 'erdma-devices', 'erdma-driver', 'primary-nic', 'metadata', 'nic:eth1', 'nic:eth2', 'mtu', 'rp-filter',
+      'kernel', 'hotfix', 'erdma-devices', 'erdma-driver', 'primary-nic', 'metadata', 'nic:eth1', 'nic:eth2', 'mtu',
+      'rp-filter',
       'boot-unit', 'smc-module', 'smc-diag', 'smc-sysctl', 'smc-tcp2smc', 'smc-tools', 'smc-ports', 'network-manager',
     ]);
     assert.equal(stateOf(r.report, 'erdma-driver')?.detail, 'erdma is loaded (compat_mode=N)');
@@ -222,7 +225,8 @@ test('a NIC that is up without carrier fails (NO-CARRIER); an MTU unlike the pri
     assert.match(eth1?.detail ?? '', /^eth1 is up but has no carrier \(operstate LOWERLAYERDOWN, NO-CARRIER\)$/);
     assert.equal(stateOf(r.report, 'nic:eth2')?.state, 'ok');
     const mtu = stateOf(r.report, 'mtu');
-    assert.deepEqual([mtu?.state, mtu?.detail, mtu?.fix], ['warn', 'eth2 MTU 1400, but the primary eth0 has 1500', 'ip link set dev eth2 mtu 1500']);
+    assert.deepEqual([mtu?.state, mtu?.detail, mtu?.fix],
+      ['warn', 'eth2 MTU 1400, but the primary eth0 has 1500', 'ip link set dev eth2 mtu 1500']);
   });
 });
 
@@ -243,7 +247,10 @@ test('SMC pieces missing: smc_diag, tcp2smc, smc-tools, and eRDMA\'s ports taken
       installUnit: true,
       env: { PATH: `${PKG}:${SYSTEMD}:${node.cliEnv().PATH}` },
       edit: (put, root) => {
-        put('proc/net/tcp', `${TCP_HEADER}   0: 00000000:FFDC 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5150 1 0 100 0 0 10 0\n`);
+        // 0.0.0.0:65500 (FFDC), state 0A: listening
+        const row = '   0: 00000000:FFDC 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5150 1 ' +
+          '0 100 0 0 10 0';
+        put('proc/net/tcp', `${TCP_HEADER}${row}\n`);
         put('proc/sys/net/ipv4/conf/all/rp_filter', '1\n');
         rmSync(join(root, 'sys/module/smc_diag'), { recursive: true });
         rmSync(join(root, 'proc/sys/net/smc/tcp2smc'));
@@ -265,9 +272,12 @@ test('the real /proc of the node: a listener on 65501 and strict rp_filter on th
   await withSim(t, { nics: 1 }, async (node) => {
     assert.equal((await node.cli(['setup'])).exitCode, 0);
     // Both only inside the simulated node's network namespace.
-    assert.equal((await node.exec('sysctl', ['-qw', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth1.rp_filter=1'])).exitCode, 0);
+    const rp = ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth1.rp_filter=1'];
+    const sysctl = await node.exec('sysctl', ['-qw', ...rp]);
+    assert.equal(sysctl.exitCode, 0);
     const listener = spawn('ip', ['netns', 'exec', node.ns, process.execPath, '-e',
-      "require('net').createServer().listen(65501, '127.0.0.1', () => console.log('listening'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+      "require('net').createServer().listen(65501, '127.0.0.1', () => console.log('listening'))"],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       await new Promise<void>((resolve, reject) => {
         listener.stdout.once('data', () => resolve());
