@@ -74,7 +74,8 @@ function writeUnitFile(path: string, content: string): void {
     writeFileAtomic(path, content, 0o644);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new ExitError('apply', `cannot write ${path}: ${code}; nothing was changed`, code === 'EACCES' || code === 'EROFS' ? 'is the root writable by this user?' : undefined);
+    // The executor adds what was put back ("nothing was changed" when this was the first step).
+    throw new ExitError('apply', `cannot write ${path}: ${code}`, code === 'EACCES' || code === 'EROFS' ? 'is the root writable by this user?' : undefined);
   }
 }
 
@@ -119,9 +120,8 @@ export async function installService(runner: Runner, o: ServiceOptions & { keepL
   let startError: string | undefined;
   if (o.now) {
     // A changed unit must run again with its new options; an unchanged active one needs nothing.
-    const start = systemctl.verb(unitFile === 'unchanged' ? 'start' : 'restart', UNIT_NAME);
     try {
-      changes.push(...(await runEffects([start], runner.dryRun)));
+      changes.push(await systemctl.change(unitFile === 'unchanged' ? 'start' : 'restart', UNIT_NAME));
       started = true;
     } catch (e) {
       startError = e instanceof Error ? e.message : String(e);
