@@ -24,7 +24,8 @@ export function invalidIfNameReason(name: string): string | undefined {
  */
 export function batchWord(word: string): string | undefined {
   if (word === '' || /[#\n\r\0]/.test(word)) return undefined;
-  if (/^[A-Za-z0-9_.,:@%+=/-]+$/.test(word)) return word;
+  // A bare word is read literally unless it starts with a quote, holds a blank, or ends in a backslash.
+  if (!/^['"]/.test(word) && !/[ \t]/.test(word) && !word.endsWith('\\')) return word;
   if (!word.includes("'")) return `'${word}'`;
   if (!word.includes('"')) return `"${word}"`;
   return undefined;

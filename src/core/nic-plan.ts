@@ -51,6 +51,25 @@ export function inverseOf(a: Action): Action {
   }
 }
 
+/** Whether an action's effect is visible on the links (plans only hold actions whose effect was absent). */
+export function tookEffect(a: Action, links: LinkInfo[]): boolean {
+  const link = links.find((l) => l.name === a.dev);
+  if (!link) return false;
+  const addr = a.kind === 'link-up' || a.kind === 'link-down' ? undefined : link.ipv4.find((x) => x.local === a.address && x.prefixlen === a.prefix);
+  switch (a.kind) {
+    case 'link-up':
+      return link.adminUp;
+    case 'link-down':
+      return !link.adminUp;
+    case 'addr-add':
+      return addr !== undefined;
+    case 'addr-del':
+      return addr === undefined;
+    case 'addr-replace':
+      return addr?.metric === a.metric;
+  }
+}
+
 export interface OwnedAddress {
   address: string;
   prefix: number;

@@ -5,8 +5,7 @@
  * name cannot be written in batch syntax (a '#' in it) has its actions run as separate `ip` commands.
  */
 import { batchLine } from '../core/ifname.js';
-import type { LinkInfo } from '../core/iproute-json.js';
-import { actionArgv, describeAction, inverseOf, type Action } from '../core/nic-plan.js';
+import { actionArgv, describeAction, inverseOf, tookEffect, type Action } from '../core/nic-plan.js';
 import { ActionFailed, applyAction, applyBatch, observe, type BatchResult } from '../host/iproute.js';
 import type { Runner } from '../host/runner.js';
 
@@ -28,25 +27,6 @@ async function rollBack(runner: Runner, done: Action[], error: string): Promise<
   }
   if (rollbackErrors.length > 0) return { result: 'failed', error: `${error}; rolling back also failed: ${rollbackErrors.join('; ')}` };
   return { result: done.length > 0 ? 'rolled-back' : 'failed', error };
-}
-
-/** Whether an action's effect is visible on the links (plans only hold actions whose effect was absent). */
-export function tookEffect(a: Action, links: LinkInfo[]): boolean {
-  const link = links.find((l) => l.name === a.dev);
-  if (!link) return false;
-  const addr = a.kind === 'link-up' || a.kind === 'link-down' ? undefined : link.ipv4.find((x) => x.local === a.address && x.prefixlen === a.prefix);
-  switch (a.kind) {
-    case 'link-up':
-      return link.adminUp;
-    case 'link-down':
-      return !link.adminUp;
-    case 'addr-add':
-      return addr !== undefined;
-    case 'addr-del':
-      return addr === undefined;
-    case 'addr-replace':
-      return addr?.metric === a.metric;
-  }
 }
 
 /** One NIC's actions as separate `ip` commands, stopping at the first failure. */
