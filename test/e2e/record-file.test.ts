@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kernelState, withSim } from '../helpers/sim.js';
+import { execa } from 'execa';
+import { ipv4Of, kernelState, withSim } from '../helpers/sim.js';
 
 interface Fault {
   name: string;
@@ -106,5 +107,29 @@ test('dry-run reads the record without writing; a missing run directory is creat
     assert.equal(st.stdout.trim(), '0 755 directory');
     const files = await node.exec('ls', ['-A', run]);
     assert.equal(files.stdout.trim(), 'owned.json', 'no temp or probe file left');
+  });
+});
+
+test('the record cannot be written after the NICs changed: the report is kept, exit 6 says what happened', async (t) => {
+  await withSim(t, { nics: 1 }, async (node) => {
+    // A full 4 KiB tmpfs as the run directory: the empty probe file fits, the record does not.
+    const run = join(node.dir, 'run');
+    mkdirSync(run);
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=4k,mode=0755', 'tmpfs', run]);
+    try {
+      writeFileSync(join(run, 'filler'), Buffer.alloc(4096));
+      const r = await node.cli(['setup', '--json']);
+      assert.equal(r.exitCode, 6, r.stderr);
+      assert.match(r.stderr, /^error: could not write .*\/run\/owned\.json: ENOSPC \(the NICs were changed as reported\) \(fix the run directory/);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      const report = JSON.parse(r.stdout) as { nics: { result: string }[]; recordError: string };
+      assert.deepEqual(report.nics.map((n) => n.result), ['changed']);
+      assert.match(report.recordError, /ENOSPC/);
+      assert.deepEqual(ipv4Of(await kernelState(node), 'eth1'), ['192.168.0.11/24 metric 101 global']);
+      const left = await node.exec('ls', ['-A', run]);
+      assert.equal(left.stdout.trim(), 'filler', 'no temp file left behind');
+    } finally {
+      await execa('umount', [run], { reject: false });
+    }
   });
 });
