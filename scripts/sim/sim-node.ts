@@ -67,7 +67,11 @@ export class SimNode {
     this.dir = mkdtempSync(join(tmpdir(), 'asm-erdma-sim-'));
     this.primary = options.primaryName;
     const count = options.nicNames.length > 0 ? options.nicNames.length : options.nics;
-    this.nics = Array.from({ length: count }, (_, i) => ({ name: options.nicNames[i] ?? `eth${i + 1}`, mac: macOf(i + 1), address: `192.168.0.${11 + i}` }));
+    this.nics = Array.from({ length: count }, (_, i) => ({
+      name: options.nicNames[i] ?? `eth${i + 1}`,
+      mac: macOf(i + 1),
+      address: `192.168.0.${11 + i}`,
+    }));
     this.config = {
       tokenMode: options.tokenMode,
       latencyMs: options.latencyMs,
@@ -83,8 +87,8 @@ export class SimNode {
 
   static async create(options: SimOptions = {}): Promise<SimNode> {
     const node = new SimNode({
-      nics: 1, primaryName: 'eth0', primaryMetric: 100, tokenMode: 'optional', latencyMs: 0, faults: [], hideDevices: false, serverDown: false,
-      nicNames: [], multipathDefault: false, ...options,
+      nics: 1, primaryName: 'eth0', primaryMetric: 100, tokenMode: 'optional', latencyMs: 0, faults: [],
+      hideDevices: false, serverDown: false, nicNames: [], multipathDefault: false, ...options,
     });
     try {
       await node.build(options.primaryMetric ?? 100, options.hideDevices ?? false, options.multipathDefault ?? false);

@@ -49,7 +49,8 @@ function failIfAnyFailed(nics: { name: string; result: string; error?: string }[
 /** The NICs changed as reported, but the record of what setup gave them could not be written. */
 function failIfRecordLost(report: { recordError?: string }): void {
   if (report.recordError) {
-    throw new ExitError('apply', `${report.recordError} (the NICs were changed as reported)`, 'fix the run directory; reset asks the metadata server meanwhile');
+    const hint = 'fix the run directory; reset asks the metadata server meanwhile';
+    throw new ExitError('apply', `${report.recordError} (the NICs were changed as reported)`, hint);
   }
 }
 
@@ -62,7 +63,8 @@ function renderSetup(report: SetupReport, log: Logger): void {
       continue;
     }
     const replaced = nic.stale.length > 0 ? `  replaced ${nic.stale.join(', ')}` : '';
-    out.push(`${nic.name}  ${nic.address}/${nic.prefix}  gateway ${nic.gateway}  metric ${nic.metric}  ${nic.result}${replaced}`);
+    const line = `${nic.name}  ${nic.address}/${nic.prefix}  gateway ${nic.gateway}  metric ${nic.metric}`;
+    out.push(`${line}  ${nic.result}${replaced}`);
     for (const a of nic.actions) out.push(`  ${a}`);
   }
   for (const nic of report.nics) for (const w of nic.warnings) log.warn(w);

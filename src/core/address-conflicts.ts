@@ -31,7 +31,7 @@ interface Subnet {
 
 function edgeOf(address: number, s: Subnet): 'network' | 'broadcast' | undefined {
   const mask = prefixToMask(s.prefix);
-  if (s.prefix >= 31 || ((address & mask) >>> 0) !== s.network) return undefined;
+  if (s.prefix >= 31 || (address & mask) >>> 0 !== s.network) return undefined;
   if (address === s.network) return 'network';
   return address === (s.network | ~mask) >>> 0 ? 'broadcast' : undefined;
 }
@@ -47,7 +47,12 @@ function cidr(dst: string): { network: number; prefix: number } | undefined {
  * Every conflict of the wanted addresses with the node and with each other. `links` and `routes` are what the
  * node has now; links named in `wanted` are judged by what they will have, not what they have.
  */
-export function findConflicts(wanted: WantedAddress[], links: LinkInfo[], routes: RouteInfo[], primary: string): AddressConflict[] {
+export function findConflicts(
+  wanted: WantedAddress[],
+  links: LinkInfo[],
+  routes: RouteInfo[],
+  primary: string,
+): AddressConflict[] {
   const conflicts: AddressConflict[] = [];
   const planned = new Set(wanted.map((w) => w.nic));
   const defaultGateways = routes.filter((r) => r.dst === 'default' && r.table === 'main').flatMap(routeGateways);
@@ -66,7 +71,9 @@ export function findConflicts(wanted: WantedAddress[], links: LinkInfo[], routes
     for (const link of links) {
       if (link.name === w.nic || planned.has(link.name)) continue;
       if (link.ipv4.some((a) => a.local === w.address)) {
-        found(link.name === primary ? `the address of ${primary} (the primary NIC)` : `already the address of ${link.name}`);
+        found(
+          link.name === primary ? `the address of ${primary} (the primary NIC)` : `already the address of ${link.name}`,
+        );
       }
     }
     const twin = wanted.slice(0, i).find((o) => o.address === w.address);

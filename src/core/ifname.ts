@@ -10,8 +10,11 @@ export function invalidIfNameReason(name: string): string | undefined {
   if (bytes.length > 15) return `it is ${bytes.length} bytes long (the kernel allows 15)`;
   if (name === '.' || name === '..') return 'the kernel does not allow "." or ".."';
   // The kernel's isspace() also counts 0xA0 (Latin-1 no-break space) and NUL ends the string.
-  const bad = bytes.find((b) => b === 0x2f || b === 0x3a || b === 0x20 || (b >= 0x09 && b <= 0x0d) || b === 0xa0 || b === 0);
-  if (bad !== undefined) return `it contains ${JSON.stringify(String.fromCharCode(bad))}, which the kernel does not allow`;
+  const bad = bytes.find(
+    (b) => b === 0x2f || b === 0x3a || b === 0x20 || (b >= 0x09 && b <= 0x0d) || b === 0xa0 || b === 0,
+  );
+  if (bad !== undefined)
+    return `it contains ${JSON.stringify(String.fromCharCode(bad))}, which the kernel does not allow`;
   return undefined;
 }
 

@@ -55,7 +55,8 @@ export function inverseOf(a: Action): Action {
 export function tookEffect(a: Action, links: LinkInfo[]): boolean {
   const link = links.find((l) => l.name === a.dev);
   if (!link) return false;
-  const addr = a.kind === 'link-up' || a.kind === 'link-down' ? undefined : link.ipv4.find((x) => x.local === a.address && x.prefixlen === a.prefix);
+  const isLink = a.kind === 'link-up' || a.kind === 'link-down';
+  const addr = isLink ? undefined : link.ipv4.find((x) => x.local === a.address && x.prefixlen === a.prefix);
   switch (a.kind) {
     case 'link-up':
       return link.adminUp;
@@ -83,8 +84,9 @@ export interface SetupPlan {
   stale: Ipv4Address[];
 }
 
-const addrDel = (dev: string, a: Ipv4Address): Action => ({ kind: 'addr-del', dev, address: a.local, prefix: a.prefixlen, metric: a.metric });
-const addrAdd = (dev: string, a: Ipv4Address): Action => ({ kind: 'addr-add', dev, address: a.local, prefix: a.prefixlen, metric: a.metric });
+const addrOf = (dev: string, a: Ipv4Address) => ({ dev, address: a.local, prefix: a.prefixlen, metric: a.metric });
+const addrDel = (dev: string, a: Ipv4Address): Action => ({ kind: 'addr-del', ...addrOf(dev, a) });
+const addrAdd = (dev: string, a: Ipv4Address): Action => ({ kind: 'addr-add', ...addrOf(dev, a) });
 
 /**
  * Without promote_secondaries the kernel deletes a primary address's secondaries (same subnet) along with it:
@@ -102,7 +104,13 @@ function lostWith(doomed: Ipv4Address[], kept: Ipv4Address[]): Ipv4Address[] {
  * Addresses nobody recorded stay (foreign). Deleting a stale primary may take kept secondaries with it (no
  * promote_secondaries): those are added back.
  */
-export function planSetup(link: LinkInfo, desired: NicConfig, metric: number, owned: OwnedAddress[] = [], promoteSecondaries = true): SetupPlan {
+export function planSetup(
+  link: LinkInfo,
+  desired: NicConfig,
+  metric: number,
+  owned: OwnedAddress[] = [],
+  promoteSecondaries = true,
+): SetupPlan {
   const dev = link.name;
   const actions: Action[] = [];
   if (!link.adminUp) actions.push({ kind: 'link-up', dev });

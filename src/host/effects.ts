@@ -61,6 +61,10 @@ export async function runEffects(effects: Effect[], dryRun: boolean): Promise<st
 }
 
 /** An effect from plain functions. */
-export function effect(description: string, run: () => Promise<void> | void, inverse?: () => Effect | undefined): Effect {
+export function effect(
+  description: string,
+  run: () => Promise<void> | void,
+  inverse?: () => Effect | undefined,
+): Effect {
   return { description, run: async () => run(), inverse: inverse ?? (() => undefined) };
 }

@@ -75,7 +75,8 @@ export async function applyBatch(runner: Runner, actions: Action[]): Promise<Bat
     if (line === undefined) throw new Error(`cannot write '${describeAction(a)}' as an ip -batch line`);
     return line;
   });
-  const r = await runner.run({ file: 'ip', args: ['-force', '-batch', '-'], mutates: true, input: `${lines.join('\n')}\n` });
+  const input = `${lines.join('\n')}\n`;
+  const r = await runner.run({ file: 'ip', args: ['-force', '-batch', '-'], mutates: true, input });
   const failed = new Map<number, string>();
   if (r.exitCode === 0) return { failed };
   // iproute2 prints the error, then "Command failed -:N" (N counts input lines from 1). Text after the last

@@ -40,12 +40,16 @@ function lstatOrUndefined(path: string): Stats | undefined {
 
 /** A run directory someone else could write into (or redirect) would let them choose what reset removes. */
 function checkRunDir(dir: string, st: Stats): void {
-  if (st.isSymbolicLink()) throw refuse(`${dir} is a symbolic link`, 'make it a real directory owned by root, mode 0755');
+  if (st.isSymbolicLink())
+    throw refuse(`${dir} is a symbolic link`, 'make it a real directory owned by root, mode 0755');
   if (!st.isDirectory()) throw refuse(`${dir} is not a directory`, 'remove it: setup creates the directory itself');
   const uid = process.getuid?.() ?? 0;
   if (st.uid !== 0 && st.uid !== uid) throw refuse(`${dir} is owned by uid ${st.uid}, not root`, `chown root ${dir}`);
   if ((st.mode & 0o022) !== 0) {
-    throw refuse(`${dir} is writable by group or others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`, `chmod go-w ${dir}`);
+    throw refuse(
+      `${dir} is writable by group or others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`,
+      `chmod go-w ${dir}`,
+    );
   }
 }
 
@@ -89,7 +93,8 @@ export function openRecord(options: { readOnly: boolean }): OwnedRecord {
   const path = recordPath();
   const fileStat = lstatOrUndefined(path);
   if (fileStat && !fileStat.isFile()) {
-    throw refuse(`${path} is ${fileStat.isSymbolicLink() ? 'a symbolic link' : fileStat.isDirectory() ? 'a directory' : 'not a regular file'}`);
+    const kind = fileStat.isSymbolicLink() ? 'a symbolic link' : fileStat.isDirectory() ? 'a directory' : 'not a file';
+    throw refuse(`${path} is ${kind}`);
   }
   let record: OwnedRecord = {};
   if (fileStat) {

@@ -25,7 +25,8 @@ async function rollBack(runner: Runner, done: Action[], error: string): Promise<
       rollbackErrors.push(u instanceof ActionFailed ? u.message : String(u));
     }
   }
-  if (rollbackErrors.length > 0) return { result: 'failed', error: `${error}; rolling back also failed: ${rollbackErrors.join('; ')}` };
+  if (rollbackErrors.length > 0)
+    return { result: 'failed', error: `${error}; rolling back also failed: ${rollbackErrors.join('; ')}` };
   return { result: done.length > 0 ? 'rolled-back' : 'failed', error };
 }
 
@@ -48,7 +49,13 @@ async function applyOneByOne(runner: Runner, actions: Action[]): Promise<ApplyOu
 export async function applyPlans(runner: Runner, plans: Action[][]): Promise<ApplyOutcome[]> {
   const batchable = plans.map((actions) => actions.every((a) => batchLine(actionArgv(a)) !== undefined));
   const lines = plans.flatMap((actions, nic) => (batchable[nic] ? actions.map((action) => ({ nic, action })) : []));
-  const batch: BatchResult = lines.length > 0 ? await applyBatch(runner, lines.map((l) => l.action)) : { failed: new Map() };
+  const batch: BatchResult =
+    lines.length > 0
+      ? await applyBatch(
+          runner,
+          lines.map((l) => l.action),
+        )
+      : { failed: new Map() };
   const after = batch.stopped ? (await observe(runner)).links : [];
   return Promise.all(
     plans.map(async (actions, nic): Promise<ApplyOutcome> => {
@@ -64,8 +71,12 @@ export async function applyPlans(runner: Runner, plans: Action[][]): Promise<App
       const error =
         why !== undefined
           ? `'${describeAction(firstFailure.action)}' failed: ${why}`
-          : `ip -batch stopped before '${describeAction(firstFailure.action)}' ran: ${batch.stopped?.message ?? 'unknown'}`;
-      return rollBack(runner, mine.filter(ran).map((l) => l.action), error);
+          : `ip -batch stopped before '${describeAction(firstFailure.action)}' ran: ${batch.stopped?.message}`;
+      return rollBack(
+        runner,
+        mine.filter(ran).map((l) => l.action),
+        error,
+      );
     }),
   );
 }

@@ -78,13 +78,16 @@ export async function runReset(runner: Runner, options: ResetOptions, log: Logge
   });
   const outcomes = await applyPlans(runner, plans.map(({ plan }) => plan.actions));
   // After a failed rollback the record follows what the NIC really carries.
-  const after = outcomes.some((o) => o.result === 'failed') && !runner.dryRun ? (await observe(runner)).links : undefined;
+  const anyFailed = outcomes.some((o) => o.result === 'failed') && !runner.dryRun;
+  const after = anyFailed ? (await observe(runner)).links : undefined;
   const reports: ResetNicReport[] = [];
   for (const [i, { nic, source, plan }] of plans.entries()) {
     const outcome = outcomes[i] as ApplyOutcome;
     const record = owned[nic.name];
     const stillThere = (r: { address: string; prefix: number }): boolean =>
-      (after ?? []).some((l) => l.name === nic.name && l.ipv4.some((x) => x.local === r.address && x.prefixlen === r.prefix));
+      (after ?? []).some(
+        (l) => l.name === nic.name && l.ipv4.some((x) => x.local === r.address && x.prefixlen === r.prefix),
+      );
     if (outcome.result === 'changed' || outcome.result === 'unchanged') delete owned[nic.name];
     else if (outcome.result === 'failed' && after && record && !stillThere(record)) delete owned[nic.name];
     if (plan.kept.length > 0) {
@@ -102,5 +105,6 @@ export async function runReset(runner: Runner, options: ResetOptions, log: Logge
     });
   }
   const recordError = runner.dryRun ? undefined : saveRecord(owned);
-  return { command: 'reset', dryRun: runner.dryRun, primary: primary.name, nics: reports, ...(recordError ? { recordError } : {}) };
+  const { dryRun } = runner;
+  return { command: 'reset', dryRun, primary: primary.name, nics: reports, ...(recordError ? { recordError } : {}) };
 }

@@ -75,7 +75,8 @@ function writeUnitFile(path: string, content: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
     // The executor adds what was put back ("nothing was changed" when this was the first step).
-    throw new ExitError('apply', `cannot write ${path}: ${code}`, code === 'EACCES' || code === 'EROFS' ? 'is the root writable by this user?' : undefined);
+    const hint = code === 'EACCES' || code === 'EROFS' ? 'is the root writable by this user?' : undefined;
+    throw new ExitError('apply', `cannot write ${path}: ${code}`, hint);
   }
 }
 
@@ -83,9 +84,10 @@ function writeUnitFile(path: string, content: string): void {
  * Writing the unit file; its inverse puts the previous content back (or removes a file that did not exist) and,
  * on a live node, reloads systemd so it forgets the new unit.
  */
-function unitFileEffect(path: string, content: string, previous: string | undefined, reload: Effect | undefined): Effect {
+function unitFileEffect(path: string, content: string, previous: string | undefined, reload?: Effect): Effect {
+  const what = `${previous === undefined ? 'remove' : 'restore the previous'} ${path}`;
   const restore = (): Effect =>
-    effect(`${previous === undefined ? 'remove' : 'restore the previous'} ${path}${reload ? `, ${reload.description}` : ''}`, async () => {
+    effect(`${what}${reload ? `, ${reload.description}` : ''}`, async () => {
       if (previous === undefined) rmSync(path, { force: true });
       else writeFileAtomic(path, previous, 0o644);
       await reload?.run();
@@ -114,7 +116,9 @@ export async function installService(runner: Runner, o: ServiceOptions & { keepL
   if (legacy === 'disabled') effects.push(systemctl.verb('disable', LEGACY_UNIT_NAME, 'enable'));
   if (!wasEnabled) effects.push(systemctl.verb('enable', UNIT_NAME, 'disable'));
   const changes = await runEffects(effects, runner.dryRun);
-  if (legacy === 'disabled' && !runner.dryRun) log.warn(`disabled the old ${LEGACY_UNIT_NAME} so it does not fight ${UNIT_NAME} at boot (its file is kept)`);
+  if (legacy === 'disabled' && !runner.dryRun) {
+    log.warn(`disabled the old ${LEGACY_UNIT_NAME} so it does not fight ${UNIT_NAME} at boot (its file is kept)`);
+  }
 
   let started = false;
   let startError: string | undefined;
@@ -128,8 +132,18 @@ export async function installService(runner: Runner, o: ServiceOptions & { keepL
     }
   }
   return {
-    command: 'install-service', dryRun: runner.dryRun, root: o.root ?? null, unitPath, unitFile, enabled: true, started, stopped: false,
-    legacy, changes, ...(startError ? { startError } : {}), unit: desired,
+    command: 'install-service',
+    dryRun: runner.dryRun,
+    root: o.root ?? null,
+    unitPath,
+    unitFile,
+    enabled: true,
+    started,
+    stopped: false,
+    legacy,
+    changes,
+    ...(startError ? { startError } : {}),
+    unit: desired,
   };
 }
 

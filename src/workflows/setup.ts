@@ -55,7 +55,8 @@ export function checkNicNames(nics: LinkInfo[]): void {
   for (const nic of nics) {
     const reason = invalidIfNameReason(nic.name);
     if (reason) {
-      throw new ExitError('missingTool', `rdma/ip name a NIC ${JSON.stringify(nic.name)}, which is not a valid interface name: ${reason}; nothing was changed`, 'check the rdma and ip tools on this node');
+      const what = `rdma/ip name a NIC ${JSON.stringify(nic.name)}, which is not a valid interface name: ${reason}`;
+      throw new ExitError('missingTool', `${what}; nothing was changed`, 'check the rdma and ip tools on this node');
     }
   }
 }
@@ -140,7 +141,8 @@ export async function runSetup(runner: Runner, options: SetupOptions, log: Logge
     primary.name,
   );
   if (conflicts.length > 0) {
-    throw new ExitError('metadata', `${conflicts.map(describeConflict).join('; ')}; nothing was changed`, "check the ENI's private IP in the ECS console");
+    const what = conflicts.map(describeConflict).join('; ');
+    throw new ExitError('metadata', `${what}; nothing was changed`, "check the ENI's private IP in the ECS console");
   }
   const plans = wanted.map(({ nic, config }) => {
     const metric = erdmaMetric(observation.routes, primary, config.address);
@@ -152,7 +154,8 @@ export async function runSetup(runner: Runner, options: SetupOptions, log: Logge
 
   const outcomes = await applyPlans(runner, plans.map(({ plan }) => plan.actions));
   // After a failed rollback the record follows what the NIC really carries.
-  const after = outcomes.some((o) => o.result === 'failed') && !runner.dryRun ? (await observe(runner)).links : undefined;
+  const anyFailed = outcomes.some((o) => o.result === 'failed') && !runner.dryRun;
+  const after = anyFailed ? (await observe(runner)).links : undefined;
   const reports: NicReport[] = [];
   for (const [i, { nic, config, metric, plan }] of plans.entries()) {
     const outcome = outcomes[i] as ApplyOutcome;
@@ -181,5 +184,6 @@ export async function runSetup(runner: Runner, options: SetupOptions, log: Logge
     });
   }
   const recordError = runner.dryRun ? undefined : saveRecord(owned);
-  return { command: 'setup', dryRun: runner.dryRun, primary: primary.name, nics: reports, ...(recordError ? { recordError } : {}) };
+  const { dryRun } = runner;
+  return { command: 'setup', dryRun, primary: primary.name, nics: reports, ...(recordError ? { recordError } : {}) };
 }

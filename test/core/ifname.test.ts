@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import { batchLine, batchWord, invalidIfNameReason, shellWord } from '../../src/core/ifname.js';
 
 test("interface names: the kernel's dev_valid_name rules, counted in bytes", () => {
-  for (const ok of ['eth0', 'eth0#1', '"q', "a'b", 'x\\', 'é', '123456789012345']) assert.equal(invalidIfNameReason(ok), undefined, ok);
+  for (const ok of ['eth0', 'eth0#1', '"q', "a'b", 'x\\', 'é', '123456789012345'])
+    assert.equal(invalidIfNameReason(ok), undefined, ok);
   assert.match(invalidIfNameReason('') ?? '', /empty/);
   assert.match(invalidIfNameReason('1234567890123456') ?? '', /16 bytes long/);
   assert.match(invalidIfNameReason('éééééééé') ?? '', /16 bytes long/, '8 characters but 16 bytes');
   for (const bad of ['.', '..']) assert.match(invalidIfNameReason(bad) ?? '', /does not allow/);
-  for (const bad of ['a/b', 'a:b', 'a b', 'a\tb', 'a\nb', 'a\u00a0b']) assert.match(invalidIfNameReason(bad) ?? '', /which the kernel does not allow/, JSON.stringify(bad));
+  for (const bad of ['a/b', 'a:b', 'a b', 'a\tb', 'a\nb', 'a\u00a0b'])
+    assert.match(invalidIfNameReason(bad) ?? '', /which the kernel does not allow/, JSON.stringify(bad));
 });
 
 test('batch words: bare when iproute2 reads them literally, quoted otherwise, undefined when impossible', () => {

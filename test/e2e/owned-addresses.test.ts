@@ -19,7 +19,10 @@ interface NicJson {
 }
 
 const record = (dir: string): Record<string, { mac: string; address: string; prefix: number }> =>
-  JSON.parse(readFileSync(join(dir, 'run/owned.json'), 'utf8')) as Record<string, { mac: string; address: string; prefix: number }>;
+  JSON.parse(readFileSync(join(dir, 'run/owned.json'), 'utf8')) as Record<
+    string,
+    { mac: string; address: string; prefix: number }
+  >;
 
 test('metadata moves a NIC from .102 to .120: setup replaces its own old address in the same batch', async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
@@ -42,8 +45,15 @@ test('metadata moves a NIC from .102 to .120: setup replaces its own old address
       'ip addr add 192.168.0.99/24 dev eth1 metric 0',
     ]);
     assert.equal(r.stderr.match(/ip -force -batch - → exit 0/g)?.length, 1, 'one batch for the whole change');
-    assert.deepEqual(nic?.warnings.map((w) => w.replace(/, which.*/, '')), ['eth1 also carries 192.168.0.99/24'], 'no warning for .102');
-    assert.deepEqual(ipv4Of(await kernelState(node), 'eth1'), ['192.168.0.120/24 metric 101 global', '192.168.0.99/24 metric 0 global']);
+    assert.deepEqual(
+      nic?.warnings.map((w) => w.replace(/, which.*/, '')),
+      ['eth1 also carries 192.168.0.99/24'],
+      'no warning for .102',
+    );
+    assert.deepEqual(ipv4Of(await kernelState(node), 'eth1'), [
+      '192.168.0.120/24 metric 101 global',
+      '192.168.0.99/24 metric 0 global',
+    ]);
     assert.deepEqual(record(node.dir).eth1, { mac, address: '192.168.0.120', prefix: 24 });
 
     const reset = await node.cli(['reset', '--json']);
@@ -68,8 +78,14 @@ test('an address of a NIC whose record has another MAC is not ours: it stays, wi
     assert.equal(r.exitCode, 0, r.stderr);
     const nic = (JSON.parse(r.stdout) as { nics: NicJson[] }).nics[0];
     assert.deepEqual(nic?.stale, []);
-    assert.match(nic?.warnings.join('\n') ?? '', /eth1 also carries 192\.168\.0\.102\/24, which the metadata server did not give/);
-    assert.deepEqual(ipv4Of(await kernelState(node), 'eth1'), ['192.168.0.102/24 metric 101 global', '192.168.0.120/24 metric 101 global']);
+    assert.match(
+      nic?.warnings.join('\n') ?? '',
+      /eth1 also carries 192\.168\.0\.102\/24, which the metadata server did not give/,
+    );
+    assert.deepEqual(ipv4Of(await kernelState(node), 'eth1'), [
+      '192.168.0.102/24 metric 101 global',
+      '192.168.0.120/24 metric 101 global',
+    ]);
   });
 });
 
@@ -78,18 +94,31 @@ test('conflicting addresses are refused before any change, exit 5, naming both s
     const [a, b] = node.nics.map((n) => n.mac) as [string, string];
     const pristine = await kernelState(node);
     const cases: { set: [string, Record<string, string>][]; message: RegExp }[] = [
-      { set: [[a, { 'primary-ip-address': '192.168.0.10' }]], message: /eth1 would get 192\.168\.0\.10, which is the address of eth0 \(the primary NIC\)/ },
-      { set: [[a, { 'primary-ip-address': '192.168.0.253' }]], message: /eth1 would get 192\.168\.0\.253, which is its own gateway/ },
+      {
+        set: [[a, { 'primary-ip-address': '192.168.0.10' }]],
+        message: /eth1 would get 192\.168\.0\.10, which is the address of eth0 \(the primary NIC\)/,
+      },
+      {
+        set: [[a, { 'primary-ip-address': '192.168.0.253' }]],
+        message: /eth1 would get 192\.168\.0\.253, which is its own gateway/,
+      },
       {
         set: [[a, { 'primary-ip-address': '192.168.0.253', gateway: '192.168.0.1' }]],
         message: /eth1 would get 192\.168\.0\.253, which is the gateway of the default route \(via eth0\)/,
       },
-      { set: [[b, { 'primary-ip-address': '192.168.0.11' }]], message: /eth2 would get 192\.168\.0\.11, which is also given to eth1 by the metadata server/ },
+      {
+        set: [[b, { 'primary-ip-address': '192.168.0.11' }]],
+        message: /eth2 would get 192\.168\.0\.11, which is also given to eth1 by the metadata server/,
+      },
       {
         set: [[a, { 'primary-ip-address': '192.168.0.255', netmask: '255.255.0.0' }]],
         message: /eth1 would get 192\.168\.0\.255, which is the broadcast address of eth0's subnet 192\.168\.0\.0\/24/,
       },
-      { set: [[a, { 'primary-ip-address': '192.168.0.0' }]], message: /eth1: metadata primary-ip-address is invalid: '192\.168\.0\.0' \(is the network or broadcast address of its \/24\)/ },
+      {
+        set: [[a, { 'primary-ip-address': '192.168.0.0' }]],
+        message:
+          /eth1: metadata primary-ip-address is invalid: '192\.168\.0\.0' \(is the network or broadcast address/,
+      },
     ];
     const original = structuredClone(node.config.nics);
     for (const c of cases) {
@@ -120,7 +149,10 @@ test('odd but valid interface names: eth0#1 and "q get their own addresses, neve
     ]);
     const r = await node.cli(['setup', '--json']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.deepEqual((JSON.parse(r.stdout) as { nics: NicJson[] }).nics.map((n) => `${n.name}:${n.result}`), ['eth0#1:changed', '"q:changed']);
+    assert.deepEqual(
+      (JSON.parse(r.stdout) as { nics: NicJson[] }).nics.map((n) => `${n.name}:${n.result}`),
+      ['eth0#1:changed', '"q:changed'],
+    );
     const after = await kernelState(node);
     assert.deepEqual(after.links.eth0, before.links.eth0, 'the primary is untouched');
     assert.deepEqual(ipv4Of(after, 'eth0#1'), ['192.168.0.11/24 metric 101 global']);
@@ -136,11 +168,24 @@ test('a batch ip stops part-way: the NIC it stopped in is put back, the record s
   await withSim(t, { nics: 3 }, async (node) => {
     const before = await kernelState(node);
     const faulty = join(REPO_ROOT, 'scripts/sim/faulty-bin');
-    const r = await node.cli(['setup', '--json'], { PATH: `${faulty}:${node.cliEnv().PATH}`, SIM_IP_ABORT: '192.168.0.12/24' });
+    const r = await node.cli(['setup', '--json'], {
+      PATH: `${faulty}:${node.cliEnv().PATH}`,
+      SIM_IP_ABORT: '192.168.0.12/24',
+    });
     assert.equal(r.exitCode, 6, r.stderr);
-    assert.match(r.stderr, /^error: eth2: ip -batch stopped before 'ip addr add 192\.168\.0\.12\/24 dev eth2 metric 101' ran: Unterminated quoted string \(put back as it was\)$/m);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        "^error: eth2: ip -batch stopped before 'ip addr add 192\\.168\\.0\\.12/24 dev eth2 metric 101' ran: " +
+          'Unterminated quoted string \\(put back as it was\\)$',
+        'm',
+      ),
+    );
     const nics = (JSON.parse(r.stdout) as { nics: NicJson[] }).nics;
-    assert.deepEqual(nics.map((n) => `${n.name}:${n.result}`), ['eth1:changed', 'eth2:rolled-back', 'eth3:failed']);
+    assert.deepEqual(
+      nics.map((n) => `${n.name}:${n.result}`),
+      ['eth1:changed', 'eth2:rolled-back', 'eth3:failed'],
+    );
     assert.match(nics[2]?.error ?? '', /stopped before 'ip link set dev eth3 up' ran/);
     const after = await kernelState(node);
     assert.deepEqual(ipv4Of(after, 'eth1'), ['192.168.0.11/24 metric 101 global']);

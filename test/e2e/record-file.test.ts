@@ -16,7 +16,11 @@ interface Fault {
 }
 
 const faults: Fault[] = [
-  { name: 'record is a directory', make: (run) => mkdirSync(join(run, 'owned.json'), { recursive: true }), message: /owned\.json is a directory/ },
+  {
+    name: 'record is a directory',
+    make: (run) => mkdirSync(join(run, 'owned.json'), { recursive: true }),
+    message: /owned\.json is a directory/,
+  },
   { name: 'run dir is a file', make: (run) => writeFileSync(run, ''), message: /run is not a directory/ },
   {
     name: 'run dir is a symlink',
@@ -69,7 +73,7 @@ const faults: Fault[] = [
   },
 ];
 
-test('record-file faults: setup and reset refuse before any change, exit 6, one line; --json gets the error', async (t) => {
+test('record-file faults: setup and reset refuse before any change, exit 6, one line, --json error', async (t) => {
   await withSim(t, { nics: 2 }, async (node) => {
     const run = join(node.dir, 'run');
     // eth1 configured (reset would change it), eth2 bare (setup would change it).
@@ -91,7 +95,8 @@ test('record-file faults: setup and reset refuse before any change, exit 6, one 
         }
         assert.deepEqual(await kernelState(node), before, `${fault.name}, ${args.join(' ')}: nothing changed`);
       }
-      if (fault.name === 'record is a symlink') assert.equal(readFileSync(join(node.dir, 'victim'), 'utf8'), 'precious\n');
+      if (fault.name === 'record is a symlink')
+        assert.equal(readFileSync(join(node.dir, 'victim'), 'utf8'), 'precious\n');
     }
   });
 });
@@ -110,7 +115,7 @@ test('dry-run reads the record without writing; a missing run directory is creat
   });
 });
 
-test('the record cannot be written after the NICs changed: the report is kept, exit 6 says what happened', async (t) => {
+test('the record cannot be written after the NICs changed: the report is kept, exit 6 says so', async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
     // A full 4 KiB tmpfs as the run directory: the empty probe file fits, the record does not.
     const run = join(node.dir, 'run');
@@ -120,10 +125,16 @@ test('the record cannot be written after the NICs changed: the report is kept, e
       writeFileSync(join(run, 'filler'), Buffer.alloc(4096));
       const r = await node.cli(['setup', '--json']);
       assert.equal(r.exitCode, 6, r.stderr);
-      assert.match(r.stderr, /^error: could not write .*\/run\/owned\.json: ENOSPC \(the NICs were changed as reported\) \(fix the run directory/);
+      assert.match(
+        r.stderr,
+        /^error: could not write .*\/run\/owned\.json: ENOSPC \(the NICs were changed as reported\) \(fix the run/,
+      );
       assert.equal(r.stderr.trim().split('\n').length, 1);
       const report = JSON.parse(r.stdout) as { nics: { result: string }[]; recordError: string };
-      assert.deepEqual(report.nics.map((n) => n.result), ['changed']);
+      assert.deepEqual(
+        report.nics.map((n) => n.result),
+        ['changed'],
+      );
       assert.match(report.recordError, /ENOSPC/);
       assert.deepEqual(ipv4Of(await kernelState(node), 'eth1'), ['192.168.0.11/24 metric 101 global']);
       const left = await node.exec('ls', ['-A', run]);

@@ -14,5 +14,8 @@ test('iproute2 reads every batch word back as the name it was', async () => {
   const r = await execa('ip', ['-force', '-batch', '-'], { input: `${lines.join('\n')}\n`, reject: false });
   const echoed = [...String(r.stderr).matchAll(/^Device "(.*)" does not exist\.$/gm)].map((m) => m[1]);
   assert.deepEqual(echoed, names);
-  assert.deepEqual([...String(r.stderr).matchAll(/^Command failed -:(\d+)$/gm)].map((m) => Number(m[1])), [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(
+    [...String(r.stderr).matchAll(/^Command failed -:(\d+)$/gm)].map((m) => Number(m[1])),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
 });

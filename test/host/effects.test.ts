@@ -6,13 +6,18 @@ import { effect, EffectsFailed, runEffects, type Effect } from '../../src/host/e
 function recorded(names: string[], failAt?: string, undoFails?: string): { effects: Effect[]; log: string[] } {
   const log: string[] = [];
   const effects = names.map((n) =>
-    effect(n, () => {
-      if (n === failAt) throw new Error(`${n} broke`);
-      log.push(n);
-    }, () => effect(`undo ${n}`, () => {
-      if (n === undoFails) throw new Error(`undo ${n} broke`);
-      log.push(`undo ${n}`);
-    })),
+    effect(
+      n,
+      () => {
+        if (n === failAt) throw new Error(`${n} broke`);
+        log.push(n);
+      },
+      () =>
+        effect(`undo ${n}`, () => {
+          if (n === undoFails) throw new Error(`undo ${n} broke`);
+          log.push(`undo ${n}`);
+        }),
+    ),
   );
   return { effects, log };
 }
@@ -51,7 +56,11 @@ test('an effect without an inverse is skipped when undoing', async () => {
   const log: string[] = [];
   const effects = [
     effect('reload', () => void log.push('reload')),
-    effect('enable', () => void log.push('enable'), () => effect('disable', () => void log.push('disable'))),
+    effect(
+      'enable',
+      () => void log.push('enable'),
+      () => effect('disable', () => void log.push('disable')),
+    ),
     effect('start', () => {
       throw new Error('start broke');
     }),
