@@ -330,3 +330,34 @@ test('install-service --now --json: a failed start still prints the report (star
   assert.deepEqual([report.unitFile, report.enabled, report.started], ['created', true, false]);
   assert.match(report.startError, /'systemctl restart asm-erdma.service' failed/);
 });
+
+test('uninstall-service: daemon-reload fails → the unit file is back and enabled again', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  const dir = scratchRoot();
+  const log = join(dir, 'systemctl.log');
+  try {
+    const env = {
+      PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_LOG: log, SIM_SYSTEMCTL_FAIL: 'daemon-reload', SIM_SYSTEMCTL_FAIL_TIMES: '1',
+    };
+    const before = [
+      PRIVATE_UNIT_DIR,
+      `printf '${OLD_UNIT}' > /etc/systemd/system/asm-erdma.service`,
+      '/usr/bin/systemctl --root=/ enable asm-erdma.service 2>/dev/null',
+    ].join(' && ');
+    const after = 'echo "unit: $(head -n 1 /etc/systemd/system/asm-erdma.service)"; '
+      + 'echo "enabled: $(/usr/bin/systemctl --root=/ is-enabled asm-erdma.service)"';
+    const r = await runCli(['uninstall-service'], { env, privateMounts: before, afterwards: after });
+    assert.equal(r.exitCode, 6, r.stderr);
+    assert.match(r.stderr, /^error: 'systemctl daemon-reload' failed: .*; put back as it was \(restore .*asm-erdma.service, /m);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
+      'is-enabled asm-erdma.service',
+      'disable asm-erdma.service',
+      'daemon-reload',
+      'daemon-reload',
+      'enable asm-erdma.service',
+    ]);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['unit: [Service]', 'enabled: enabled']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
