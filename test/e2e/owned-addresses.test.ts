@@ -64,6 +64,27 @@ test('metadata moves a NIC from .102 to .120: setup replaces its own old address
   });
 });
 
+test('a replacement that fails part-way puts the old address back, undoing newest first', async (t) => {
+  await withSim(t, { nics: 1 }, async (node) => {
+    const mac = node.nics[0]?.mac ?? '';
+    node.setNicMetadata(mac, { 'primary-ip-address': '192.168.0.102' });
+    assert.equal((await node.cli(['setup'])).exitCode, 0);
+    assert.equal((await node.exec('ip', ['addr', 'add', '192.168.0.99/24', 'dev', 'eth1'])).exitCode, 0);
+    node.setNicMetadata(mac, { 'primary-ip-address': '192.168.0.120' });
+    // Batch: del .102 (takes .99 along: no promote_secondaries), add .120, add .99 back ← fails.
+    const faulty = join(REPO_ROOT, 'scripts/sim/faulty-bin');
+    const env = { PATH: `${faulty}:${node.cliEnv().PATH}`, SIM_IP_FAIL: '192.168.0.99/24' };
+    const r = await node.cli(['setup', '--json'], env);
+    assert.equal(r.exitCode, 6, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { nics: NicJson[] }).nics.map((n) => n.result), ['rolled-back']);
+    // Undone newest first: del .120, then add .102. In the other order the kernel would drop .102 with .120.
+    const left = ipv4Of(await kernelState(node), 'eth1');
+    assert.ok(left.includes('192.168.0.102/24 metric 101 global'), left.join(', '));
+    assert.ok(!left.some((a) => a.startsWith('192.168.0.120/')), left.join(', '));
+    assert.deepEqual(record(node.dir).eth1, { mac, address: '192.168.0.102', prefix: 24 }, 'the record is unchanged');
+  });
+});
+
 test('an address of a NIC whose record has another MAC is not ours: it stays, with the warning', async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
     const mac = node.nics[0]?.mac ?? '';
