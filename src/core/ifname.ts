@@ -5,7 +5,7 @@
 
 /** Linux's dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or white space (the kernel's isspace). */
 export function invalidIfNameReason(name: string): string | undefined {
-  const bytes = Buffer.from(name, 'utf8');
+  const bytes = new TextEncoder().encode(name);
   if (bytes.length === 0) return 'it is empty';
   if (bytes.length > 15) return `it is ${bytes.length} bytes long (the kernel allows 15)`;
   if (name === '.' || name === '..') return 'the kernel does not allow "." or ".."';
