@@ -32,7 +32,7 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   needsRoot: 'needs root (CAP_NET_ADMIN / package installation)',
   noDevice: 'no eRDMA NIC found (or a requested --interface is not one)',
   metadata: 'the metadata server was unreachable or gave an invalid answer; nothing was changed',
-  apply: 'a change to a NIC, unit or file failed; that NIC was rolled back',
+  apply: "a change to a NIC, unit or file failed (rolled back), or setup's record is unusable (nothing changed)",
   locked: 'another asm-erdma run held the lock for the whole --timeout',
   missingTool: 'a required system tool (ip, rdma, yum, rpm, systemctl, smcss) is missing or unusable',
   toolTimeout: 'a system tool (named in the message) did not finish within the deadline and was killed',

@@ -28,6 +28,10 @@ export interface SimOptions {
   hideDevices?: boolean;
   /** Boot simulation: the metadata server is not answering yet (see startServer). */
   serverDown?: boolean;
+  /** Names of the eRDMA NICs instead of eth1..ethN (any name the kernel accepts, e.g. `eth0#1` or `"q`). */
+  nicNames?: string[];
+  /** The default route is multipath: `nexthop via 192.168.0.253 dev P nexthop via 192.168.0.252 dev P`. */
+  multipathDefault?: boolean;
 }
 
 export interface RunResult {
@@ -62,7 +66,12 @@ export class SimNode {
     this.ns = `asmsim-${process.pid}-${counter++}`;
     this.dir = mkdtempSync(join(tmpdir(), 'asm-erdma-sim-'));
     this.primary = options.primaryName;
-    this.nics = Array.from({ length: options.nics }, (_, i) => ({ name: `eth${i + 1}`, mac: macOf(i + 1), address: `192.168.0.${11 + i}` }));
+    const count = options.nicNames.length > 0 ? options.nicNames.length : options.nics;
+    this.nics = Array.from({ length: count }, (_, i) => ({
+      name: options.nicNames[i] ?? `eth${i + 1}`,
+      mac: macOf(i + 1),
+      address: `192.168.0.${11 + i}`,
+    }));
     this.config = {
       tokenMode: options.tokenMode,
       latencyMs: options.latencyMs,
@@ -77,9 +86,12 @@ export class SimNode {
   }
 
   static async create(options: SimOptions = {}): Promise<SimNode> {
-    const node = new SimNode({ nics: 1, primaryName: 'eth0', primaryMetric: 100, tokenMode: 'optional', latencyMs: 0, faults: [], hideDevices: false, serverDown: false, ...options });
+    const node = new SimNode({
+      nics: 1, primaryName: 'eth0', primaryMetric: 100, tokenMode: 'optional', latencyMs: 0, faults: [],
+      hideDevices: false, serverDown: false, nicNames: [], multipathDefault: false, ...options,
+    });
     try {
-      await node.build(options.primaryMetric ?? 100, options.hideDevices ?? false);
+      await node.build(options.primaryMetric ?? 100, options.hideDevices ?? false, options.multipathDefault ?? false);
       if (!options.serverDown) await node.startServer();
     } catch (e) {
       await node.destroy();
@@ -88,7 +100,7 @@ export class SimNode {
     return node;
   }
 
-  private async build(primaryMetric: number, hideDevices: boolean): Promise<void> {
+  private async build(primaryMetric: number, hideDevices: boolean, multipath: boolean): Promise<void> {
     const { ns } = this;
     await ip('netns', 'add', ns);
     await ip('-n', ns, 'link', 'set', 'lo', 'up');
@@ -97,7 +109,10 @@ export class SimNode {
     await ip('-n', ns, 'link', 'set', 'peer0', 'up');
     await ip('-n', ns, 'link', 'set', this.primary, 'up');
     await ip('-n', ns, 'addr', 'add', '192.168.0.10/24', 'dev', this.primary, 'metric', String(primaryMetric));
-    await ip('-n', ns, 'route', 'add', 'default', 'via', '192.168.0.253', 'dev', this.primary, 'proto', 'dhcp', 'metric', String(primaryMetric));
+    const via = multipath
+      ? ['nexthop', 'via', '192.168.0.253', 'dev', this.primary, 'nexthop', 'via', '192.168.0.252', 'dev', this.primary]
+      : ['via', '192.168.0.253', 'dev', this.primary];
+    await ip('-n', ns, 'route', 'add', 'default', 'proto', 'dhcp', 'metric', String(primaryMetric), ...via);
     for (const [i, nic] of this.nics.entries()) {
       await ip('-n', ns, 'link', 'add', nic.name, 'address', nic.mac, 'type', 'veth', 'peer', 'name', `peer${i + 1}`);
       await ip('-n', ns, 'link', 'set', `peer${i + 1}`, 'up');
@@ -109,6 +124,12 @@ export class SimNode {
   /** The eRDMA driver registers its devices: the stand-in rdma starts listing them. */
   async revealDevices(): Promise<void> {
     for (const [i, nic] of this.nics.entries()) await ip('-n', this.ns, 'link', 'set', nic.name, 'alias', `erdma_${i}`);
+  }
+
+  /** What the metadata server answers for a NIC from now on (the server re-reads its config per request). */
+  setNicMetadata(mac: string, values: Record<string, string>): void {
+    this.config.nics[mac] = { ...this.config.nics[mac], ...values };
+    this.writeConfig();
   }
 
   writeConfig(): void {

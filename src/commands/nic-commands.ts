@@ -46,6 +46,14 @@ function failIfAnyFailed(nics: { name: string; result: string; error?: string }[
   }
 }
 
+/** The NICs changed as reported, but the record of what setup gave them could not be written. */
+function failIfRecordLost(report: { recordError?: string }): void {
+  if (report.recordError) {
+    const hint = 'fix the run directory; reset asks the metadata server meanwhile';
+    throw new ExitError('apply', `${report.recordError} (the NICs were changed as reported)`, hint);
+  }
+}
+
 function renderSetup(report: SetupReport, log: Logger): void {
   const out: string[] = [];
   if (report.dryRun) out.push('dry run: these commands would run (nothing was changed):');
@@ -54,7 +62,9 @@ function renderSetup(report: SetupReport, log: Logger): void {
       out.push(...(nic.actions.length > 0 ? nic.actions : [`# ${nic.name}: already configured, nothing to do`]));
       continue;
     }
-    out.push(`${nic.name}  ${nic.address}/${nic.prefix}  gateway ${nic.gateway}  metric ${nic.metric}  ${nic.result}`);
+    const replaced = nic.stale.length > 0 ? `  replaced ${nic.stale.join(', ')}` : '';
+    const line = `${nic.name}  ${nic.address}/${nic.prefix}  gateway ${nic.gateway}  metric ${nic.metric}`;
+    out.push(`${line}  ${nic.result}${replaced}`);
     for (const a of nic.actions) out.push(`  ${a}`);
   }
   for (const nic of report.nics) for (const w of nic.warnings) log.warn(w);
@@ -104,6 +114,7 @@ Examples:
       if (ctx.json) printJson(report);
       else renderSetup(report, ctx.log);
       failIfAnyFailed(report.nics);
+      failIfRecordLost(report);
     });
 
   nicOptions(
@@ -125,5 +136,6 @@ Examples:
       if (ctx.json) printJson(report);
       else renderReset(report);
       failIfAnyFailed(report.nics);
+      failIfRecordLost(report);
     });
 }

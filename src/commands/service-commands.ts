@@ -4,6 +4,7 @@ import { DEFAULT_BOOT_TIMEOUT_S, UNIT_NAME } from '../core/unit.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
 import { installedPaths } from '../host/install-paths.js';
 import { installService, uninstallService, type ServiceReport } from '../workflows/service.js';
+import { ExitError } from '../exit-codes.js';
 import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
 
 interface ServiceFlags {
@@ -26,7 +27,10 @@ function render(report: ServiceReport): void {
   } else if (report.command === 'install-service') {
     out.push(...report.changes);
     if (report.unitFile === 'unchanged') out.push(`${report.unitPath} is already up to date`);
-    out.push(report.changes.length === 0 ? `nothing to do: ${UNIT_NAME} is installed and enabled` : `${UNIT_NAME} is installed and enabled${report.started ? ' and started' : ''}`);
+    const idle = report.changes.length === 0 && !report.startError;
+    const started = report.started ? ' and started' : '';
+    const done = `${UNIT_NAME} is installed and enabled`;
+    out.push(idle ? `nothing to do: ${done}` : `${done}${started}`);
     if (!report.root) out.push(`check it after the next boot: systemctl status ${UNIT_NAME}; journalctl -u ${UNIT_NAME}`);
   } else {
     out.push(...report.changes);
@@ -60,6 +64,11 @@ Examples:
       const report = await installService(ctx.runner, { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), unit }, ctx.log);
       if (ctx.json) printJson(report);
       else render(report);
+      if (report.startError) {
+        // The install stays: it is what was asked for, and the unit runs setup again at the next boot.
+        const why = `${UNIT_NAME} is installed and enabled, but starting it failed: ${report.startError}`;
+        throw new ExitError('apply', why, `journalctl -u ${UNIT_NAME}; asm-erdma setup shows why`);
+      }
     });
 
   program

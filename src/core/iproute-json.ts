@@ -25,10 +25,18 @@ export interface LinkInfo {
   ipv4: Ipv4Address[];
 }
 
-export interface RouteInfo {
-  dst: string;
+export interface Nexthop {
   dev: string | undefined;
   gateway: string | undefined;
+}
+
+export interface RouteInfo {
+  dst: string;
+  /** Absent on a multipath route: its devices and gateways are in `nexthops`. */
+  dev: string | undefined;
+  gateway: string | undefined;
+  /** A multipath route's paths (`ip route add … nexthop via A dev D nexthop …`); empty otherwise. */
+  nexthops: Nexthop[];
   protocol: string;
   scope: string;
   metric: number;
@@ -96,6 +104,9 @@ export function parseRouteJson(text: string): RouteInfo[] {
       dst,
       dev: str(r.dev),
       gateway: str(r.gateway),
+      nexthops: (Array.isArray(r.nexthops) ? r.nexthops : [])
+        .filter(isObject)
+        .map((h) => ({ dev: str(h.dev), gateway: str(h.gateway) })),
       protocol: str(r.protocol) ?? 'boot',
       scope: str(r.scope) ?? 'global',
       metric: typeof r.metric === 'number' ? r.metric : 0,

@@ -5,6 +5,7 @@
 import type { Ipv4Address, LinkInfo } from './iproute-json.js';
 import type { NicConfig } from './nic-config.js';
 import { parseIPv4, sameSubnet } from './ipv4.js';
+import { shellWord } from './ifname.js';
 
 export type Action =
   | { kind: 'link-up'; dev: string }
@@ -29,8 +30,9 @@ export function actionArgv(a: Action): string[] {
   }
 }
 
+/** The command as a shell would read it (an odd interface name is quoted), for dry-run and reports. */
 export function describeAction(a: Action): string {
-  return `ip ${actionArgv(a).join(' ')}`;
+  return `ip ${actionArgv(a).map(shellWord).join(' ')}`;
 }
 
 /** What undoes an action, so a NIC that fails half-way can be put back as it was. */
@@ -49,33 +51,89 @@ export function inverseOf(a: Action): Action {
   }
 }
 
-export interface SetupPlan {
-  actions: Action[];
-  /** Global IPv4 addresses on the NIC that the metadata server did not give: someone else put them there. */
-  foreign: Ipv4Address[];
-}
-
-export function planSetup(link: LinkInfo, desired: NicConfig, metric: number): SetupPlan {
-  const dev = link.name;
-  const actions: Action[] = [];
-  if (!link.adminUp) actions.push({ kind: 'link-up', dev });
-  const same = link.ipv4.find((a) => a.local === desired.address);
-  if (!same) {
-    actions.push({ kind: 'addr-add', dev, address: desired.address, prefix: desired.prefix, metric });
-  } else if (same.prefixlen !== desired.prefix) {
-    actions.push({ kind: 'addr-del', dev, address: same.local, prefix: same.prefixlen, metric: same.metric });
-    actions.push({ kind: 'addr-add', dev, address: desired.address, prefix: desired.prefix, metric });
-  } else if (same.metric !== metric) {
-    // Our address with another metric (e.g. added by hand without one) would steal the primary's subnet route.
-    actions.push({ kind: 'addr-replace', dev, address: same.local, prefix: same.prefixlen, metric, previousMetric: same.metric });
+/** Whether an action's effect is visible on the links (plans only hold actions whose effect was absent). */
+export function tookEffect(a: Action, links: LinkInfo[]): boolean {
+  const link = links.find((l) => l.name === a.dev);
+  if (!link) return false;
+  const isLink = a.kind === 'link-up' || a.kind === 'link-down';
+  const addr = isLink ? undefined : link.ipv4.find((x) => x.local === a.address && x.prefixlen === a.prefix);
+  switch (a.kind) {
+    case 'link-up':
+      return link.adminUp;
+    case 'link-down':
+      return !link.adminUp;
+    case 'addr-add':
+      return addr !== undefined;
+    case 'addr-del':
+      return addr === undefined;
+    case 'addr-replace':
+      return addr?.metric === a.metric;
   }
-  const foreign = link.ipv4.filter((a) => a.scope === 'global' && a.local !== desired.address);
-  return { actions, foreign };
 }
 
 export interface OwnedAddress {
   address: string;
   prefix: number;
+}
+
+export interface SetupPlan {
+  actions: Action[];
+  /** Global IPv4 addresses on the NIC that the metadata server did not give: someone else put them there. */
+  foreign: Ipv4Address[];
+  /** Addresses setup's own record gave this NIC that the metadata server no longer gives: removed by the plan. */
+  stale: Ipv4Address[];
+}
+
+const addrOf = (dev: string, a: Ipv4Address) => ({ dev, address: a.local, prefix: a.prefixlen, metric: a.metric });
+const addrDel = (dev: string, a: Ipv4Address): Action => ({ kind: 'addr-del', ...addrOf(dev, a) });
+const addrAdd = (dev: string, a: Ipv4Address): Action => ({ kind: 'addr-add', ...addrOf(dev, a) });
+
+/**
+ * Without promote_secondaries the kernel deletes a primary address's secondaries (same subnet) along with it:
+ * the kept addresses that go when one of `doomed` goes.
+ */
+function lostWith(doomed: Ipv4Address[], kept: Ipv4Address[]): Ipv4Address[] {
+  const inSubnetOf = (p: Ipv4Address, a: Ipv4Address): boolean =>
+    a.prefixlen === p.prefixlen && sameSubnet(parseIPv4(a.local) ?? 0, parseIPv4(p.local) ?? 0, p.prefixlen);
+  return kept.filter((a) => a.secondary && doomed.some((p) => !p.secondary && inSubnetOf(p, a)));
+}
+
+/**
+ * Setup's plan for one NIC: up, then its address with `metric`. An address the record says setup gave this NIC
+ * (`owned`) that metadata no longer gives is stale: deleted before the new one is added, in the same batch.
+ * Addresses nobody recorded stay (foreign). Deleting a stale primary may take kept secondaries with it (no
+ * promote_secondaries): those are added back.
+ */
+export function planSetup(
+  link: LinkInfo,
+  desired: NicConfig,
+  metric: number,
+  owned: OwnedAddress[] = [],
+  promoteSecondaries = true,
+): SetupPlan {
+  const dev = link.name;
+  const actions: Action[] = [];
+  if (!link.adminUp) actions.push({ kind: 'link-up', dev });
+  const global = link.ipv4.filter((a) => a.scope === 'global');
+  const isOwned = (a: Ipv4Address): boolean => owned.some((o) => o.address === a.local && o.prefix === a.prefixlen);
+  const stale = global.filter((a) => a.local !== desired.address && isOwned(a));
+  // Secondaries before primaries, as reset does, so no `del` finds its address already gone.
+  for (const a of [...stale].reverse()) actions.push(addrDel(dev, a));
+  const kept = link.ipv4.filter((a) => !stale.includes(a));
+  const lost = promoteSecondaries ? [] : lostWith(stale, kept);
+  const same = kept.find((a) => a.local === desired.address && !lost.includes(a));
+  if (!same) {
+    actions.push({ kind: 'addr-add', dev, address: desired.address, prefix: desired.prefix, metric });
+  } else if (same.prefixlen !== desired.prefix) {
+    actions.push(addrDel(dev, same));
+    actions.push({ kind: 'addr-add', dev, address: desired.address, prefix: desired.prefix, metric });
+  } else if (same.metric !== metric) {
+    // Our address with another metric (e.g. added by hand without one) would steal the primary's subnet route.
+    actions.push({ kind: 'addr-replace', dev, address: same.local, prefix: same.prefixlen, metric, previousMetric: same.metric });
+  }
+  for (const a of lost) if (a.local !== desired.address) actions.push(addrAdd(dev, a));
+  const foreign = global.filter((a) => a.local !== desired.address && !isOwned(a));
+  return { actions, foreign, stale };
 }
 
 export interface ResetPlan {
@@ -95,17 +153,10 @@ export function planReset(link: LinkInfo, owned: OwnedAddress[] | 'all', promote
   const isDoomed = (a: Ipv4Address): boolean =>
     owned === 'all' ? a.scope === 'global' : owned.some((o) => o.address === a.local && o.prefix === a.prefixlen);
   const doomed = link.ipv4.filter(isDoomed);
-  const actions: Action[] = [...doomed]
-    .reverse()
-    .map((a) => ({ kind: 'addr-del', dev, address: a.local, prefix: a.prefixlen, metric: a.metric }));
+  const actions: Action[] = [...doomed].reverse().map((a) => addrDel(dev, a));
   const kept = link.ipv4.filter((a) => a.scope === 'global' && !isDoomed(a));
-  if (!promoteSecondaries) {
-    // Without promote_secondaries the kernel drops a primary's secondaries with it: put those back.
-    const lostWith = (p: Ipv4Address) => (a: Ipv4Address) =>
-      a.secondary && a.prefixlen === p.prefixlen && sameSubnet(parseIPv4(a.local) ?? 0, parseIPv4(p.local) ?? 0, p.prefixlen);
-    const lost = kept.filter((a) => doomed.some((p) => !p.secondary && lostWith(p)(a)));
-    for (const a of lost) actions.push({ kind: 'addr-add', dev, address: a.local, prefix: a.prefixlen, metric: a.metric });
-  }
+  // Without promote_secondaries the kernel drops a primary's secondaries with it: put those back.
+  if (!promoteSecondaries) for (const a of lostWith(doomed, kept)) actions.push(addrAdd(dev, a));
   if (link.adminUp && kept.length === 0) actions.push({ kind: 'link-down', dev });
   return { actions, kept };
 }

@@ -7,13 +7,31 @@ export interface Primary {
   defaultRoute: RouteInfo;
 }
 
-/** The primary NIC holds the main table's default route (lowest metric wins) — never assumed to be eth0. */
+/** The device of a route: its own, or for a multipath route its first nexthop's (the path listed first). */
+function routeDev(r: RouteInfo): string | undefined {
+  return r.dev ?? r.nexthops.find((h) => h.dev)?.dev;
+}
+
+/** Every gateway of a route: its own, or each of a multipath route's nexthops. */
+export function routeGateways(r: RouteInfo): string[] {
+  const all = [r.gateway, ...r.nexthops.map((h) => h.gateway)];
+  return all.filter((g): g is string => g !== undefined);
+}
+
+/**
+ * The primary NIC holds the main table's default route (lowest metric wins) — never assumed to be eth0. A
+ * multipath default route (`nexthop via A dev eth0 nexthop via B dev eth0`) names its devices per nexthop.
+ */
 export function findPrimary(routes: RouteInfo[]): Primary | undefined {
   const defaults = routes
-    .filter((r) => r.dst === 'default' && r.table === 'main' && r.dev)
+    .filter((r) => r.dst === 'default' && r.table === 'main' && routeDev(r))
     .sort((a, b) => a.metric - b.metric);
   const best = defaults[0];
-  return best?.dev ? { name: best.dev, defaultRoute: best } : undefined;
+  const name = best && routeDev(best);
+  if (!best || !name) return undefined;
+  // Readers of defaultRoute (status) see the path that chose the primary.
+  const gateway = best.gateway ?? best.nexthops.find((h) => h.dev === name)?.gateway;
+  return { name, defaultRoute: { ...best, dev: name, gateway } };
 }
 
 function cidrContains(cidr: string, ip: string): boolean {

@@ -1,10 +1,36 @@
-/** Files written whole or not at all: a temp file in the same directory, fsync, then rename over the target. */
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+/**
+ * Files written whole or not at all: a temp file in the same directory, fsync, then rename over the target.
+ * The temp file is created exclusively and never through a symlink (O_EXCL|O_NOFOLLOW, a random name): a link
+ * planted in the directory cannot redirect the write, and rename() replaces a symlink target, never follows it.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Opens a new file that must not exist yet (no symlink followed); the caller closes it. */
+export function createExclusive(path: string, mode: number): number {
+  return openSync(path, CREATE_NEW, mode);
+}
+
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
 export function writeFileAtomic(path: string, content: string, mode: number): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
+  const tmp = tempPathFor(path);
+  const fd = createExclusive(tmp, mode);
   try {
     fchmodSync(fd, mode); // the umask must not make a unit file unreadable
     writeSync(fd, content);
@@ -20,5 +46,21 @@ export function writeFileAtomic(path: string, content: string, mode: number): vo
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/** Reads a file without following a symlink at its last component (ELOOP then); undefined when absent. */
+export function readNoFollow(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
 }

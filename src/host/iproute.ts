@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { ExitError } from '../exit-codes.js';
 import { parseAddrJson, parseRouteJson, ToolOutputError, type LinkInfo, type RouteInfo } from '../core/iproute-json.js';
-import { actionArgv, type Action } from '../core/nic-plan.js';
+import { batchLine } from '../core/ifname.js';
+import { actionArgv, describeAction, type Action } from '../core/nic-plan.js';
 import { firstLine, type Runner } from './runner.js';
 
 export interface Observation {
@@ -44,7 +45,7 @@ export class ActionFailed extends Error {
     readonly action: Action,
     readonly detail: string,
   ) {
-    super(`'ip ${actionArgv(action).join(' ')}' failed: ${detail}`);
+    super(`'${describeAction(action)}' failed: ${detail}`);
   }
 }
 
@@ -53,28 +54,47 @@ export async function applyAction(runner: Runner, action: Action): Promise<void>
   if (r.exitCode !== 0) throw new ActionFailed(action, firstLine(r));
 }
 
+export interface BatchResult {
+  /** Lines that ran and failed (index → iproute2's message); every line not here and before `stopped` ran. */
+  failed: Map<number, string>;
+  /**
+   * Set when ip ended the batch early (an argument error that exits, a crash, a kill): lines from `from` on may
+   * or may not have run, so the caller looks at the links to know.
+   */
+  stopped?: { from: number; message: string };
+}
+
 /**
  * Runs many actions in one `ip -force -batch -` process (one spawn instead of two per NIC; -force keeps going
- * after an error). Returns the failed actions by index with iproute2's own message for each.
+ * after a failed command). Every argument is written the way iproute2's batch parser reads it back
+ * (core/ifname.ts); callers run actions that cannot be written so one by one instead.
  */
-export async function applyBatch(runner: Runner, actions: Action[]): Promise<Map<number, string>> {
-  const input = `${actions.map((a) => actionArgv(a).join(' ')).join('\n')}\n`;
+export async function applyBatch(runner: Runner, actions: Action[]): Promise<BatchResult> {
+  const lines = actions.map((a) => {
+    const line = batchLine(actionArgv(a));
+    if (line === undefined) throw new Error(`cannot write '${describeAction(a)}' as an ip -batch line`);
+    return line;
+  });
+  const input = `${lines.join('\n')}\n`;
   const r = await runner.run({ file: 'ip', args: ['-force', '-batch', '-'], mutates: true, input });
   const failed = new Map<number, string>();
-  if (r.exitCode === 0) return failed;
-  // iproute2 prints the error, then "Command failed -:N" (N counts input lines from 1).
+  if (r.exitCode === 0) return { failed };
+  // iproute2 prints the error, then "Command failed -:N" (N counts input lines from 1). Text after the last
+  // such line means ip stopped there without finishing the batch.
   let message: string[] = [];
+  let last = -1;
   for (const line of r.stderr.split('\n').map((l) => l.trim()).filter(Boolean)) {
     const m = /^Command failed -:(\d+)$/.exec(line);
     if (!m) {
       message.push(line);
       continue;
     }
-    failed.set(Number(m[1]) - 1, message.join(' / ') || 'failed');
+    last = Number(m[1]) - 1;
+    failed.set(last, message.join(' / ') || 'failed');
     message = [];
   }
-  if (failed.size === 0) {
-    throw new ExitError('apply', `'ip -force -batch -' failed without naming a command: ${firstLine(r)}`, 'check the NICs with ip addr, then run again');
+  if (message.length > 0 || failed.size === 0) {
+    return { failed, stopped: { from: last + 1, message: message.join(' / ') || firstLine(r) } };
   }
-  return failed;
+  return { failed };
 }

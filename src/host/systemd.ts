@@ -1,5 +1,6 @@
 /** systemctl, live or offline (`--root=DIR` for image building), through the one command runner. */
 import { ExitError } from '../exit-codes.js';
+import { effect, type Effect } from './effects.js';
 import { firstLine, type Runner } from './runner.js';
 
 export class Systemctl {
@@ -30,5 +31,17 @@ export class Systemctl {
     const args = this.args([verb, ...units]);
     await this.runner.must({ file: 'systemctl', args, mutates: true }, (r) => new ExitError('apply', `'systemctl ${args.join(' ')}' failed: ${firstLine(r)}`));
     return `systemctl ${args.join(' ')}`;
+  }
+
+  /** A systemctl verb as an effect; `inverse` names the verb that undoes it (enable ↔ disable). */
+  verb(verb: string, unit?: string, inverse?: string): Effect {
+    const units = unit ? [unit] : [];
+    return effect(
+      `systemctl ${this.args([verb, ...units]).join(' ')}`,
+      async () => {
+        await this.change(verb, ...units);
+      },
+      inverse ? () => this.verb(inverse, unit, verb) : undefined,
+    );
   }
 }

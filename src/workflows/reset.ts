@@ -6,13 +6,13 @@ import { ExitError } from '../exit-codes.js';
 import type { Deadline } from '../core/deadline.js';
 import { planReset, type OwnedAddress } from '../core/nic-plan.js';
 import type { LinkInfo } from '../core/iproute-json.js';
-import { promotesSecondaries } from '../host/iproute.js';
-import { readOwned, writeOwned } from '../host/owned-state.js';
+import { observe, promotesSecondaries } from '../host/iproute.js';
+import { openRecord } from '../host/owned-state.js';
 import type { Runner } from '../host/runner.js';
 import type { Logger } from '../ui/logger.js';
 import { applyPlans, describeAll, type ApplyOutcome, type NicResult } from './apply.js';
 import { discover } from './discover.js';
-import { fetchNicConfigs, withMetadataClient } from './setup.js';
+import { checkNicNames, fetchNicConfigs, saveRecord, withMetadataClient } from './setup.js';
 
 export interface ResetOptions {
   interfaces: string[];
@@ -37,11 +37,15 @@ export interface ResetReport {
   dryRun: boolean;
   primary: string;
   nics: ResetNicReport[];
+  /** Set when the NICs changed but setup's record could not be updated. */
+  recordError?: string;
 }
 
 export async function runReset(runner: Runner, options: ResetOptions, log: Logger): Promise<ResetReport> {
+  // The record is checked before anything else: a fault in it refuses the run with nothing changed.
+  const owned = openRecord({ readOnly: runner.dryRun });
   const { primary, nics } = await discover(runner, { interfaces: options.interfaces, waitForDevices: false, deadline: options.deadline }, log);
-  const owned = readOwned();
+  checkNicNames(nics);
   const ownedOf = new Map<string, { addresses: OwnedAddress[] | 'all'; source: ResetNicReport['source'] }>();
   const unrecorded: LinkInfo[] = [];
   for (const nic of nics) {
@@ -73,10 +77,19 @@ export async function runReset(runner: Runner, options: ResetOptions, log: Logge
     return { nic, source, plan: planReset(nic, addresses, promotesSecondaries(nic.name)) };
   });
   const outcomes = await applyPlans(runner, plans.map(({ plan }) => plan.actions));
+  // After a failed rollback the record follows what the NIC really carries.
+  const anyFailed = outcomes.some((o) => o.result === 'failed') && !runner.dryRun;
+  const after = anyFailed ? (await observe(runner)).links : undefined;
   const reports: ResetNicReport[] = [];
   for (const [i, { nic, source, plan }] of plans.entries()) {
     const outcome = outcomes[i] as ApplyOutcome;
+    const record = owned[nic.name];
+    const stillThere = (r: { address: string; prefix: number }): boolean =>
+      (after ?? []).some(
+        (l) => l.name === nic.name && l.ipv4.some((x) => x.local === r.address && x.prefixlen === r.prefix),
+      );
     if (outcome.result === 'changed' || outcome.result === 'unchanged') delete owned[nic.name];
+    else if (outcome.result === 'failed' && after && record && !stillThere(record)) delete owned[nic.name];
     if (plan.kept.length > 0) {
       log.warn(`${nic.name} keeps ${plan.kept.map((a) => `${a.local}/${a.prefixlen}`).join(', ')} (not ours) and stays up; --all removes them too`);
     }
@@ -91,6 +104,7 @@ export async function runReset(runner: Runner, options: ResetOptions, log: Logge
       ...(outcome.error ? { error: outcome.error } : {}),
     });
   }
-  if (!runner.dryRun) writeOwned(owned);
-  return { command: 'reset', dryRun: runner.dryRun, primary: primary.name, nics: reports };
+  const recordError = runner.dryRun ? undefined : saveRecord(owned);
+  const { dryRun } = runner;
+  return { command: 'reset', dryRun, primary: primary.name, nics: reports, ...(recordError ? { recordError } : {}) };
 }

@@ -1,12 +1,15 @@
 /**
  * install-service / uninstall-service on a live node or into an image root. Reads first (systemctl present,
- * current state), then changes; a failure after the unit file was written puts the old file back.
+ * current state), then changes through the effects executor: the install (unit file, daemon-reload, the old
+ * unit disabled, enable) is all or nothing — a failing step puts back what the earlier ones changed, newest
+ * first. Starting the unit (--now) is not part of it: a failed start keeps the install and is reported as such.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitError } from '../exit-codes.js';
 import { LEGACY_UNIT_NAME, renderUnit, UNIT_NAME, type UnitOptions } from '../core/unit.js';
 import { writeFileAtomic } from '../host/atomic-file.js';
+import { effect, runEffects, type Effect } from '../host/effects.js';
 import { requireRoot } from '../host/privileges.js';
 import type { Runner } from '../host/runner.js';
 import { Systemctl } from '../host/systemd.js';
@@ -32,6 +35,8 @@ export interface ServiceReport {
   legacy: LegacyResult;
   /** Every change made (or, under --dry-run, that would be made), in order. */
   changes: string[];
+  /** --now: the unit is installed and enabled, but starting it failed (why). */
+  startError?: string;
   unit?: string;
 }
 
@@ -69,13 +74,25 @@ function writeUnitFile(path: string, content: string): void {
     writeFileAtomic(path, content, 0o644);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new ExitError('apply', `cannot write ${path}: ${code}; nothing was changed`, code === 'EACCES' || code === 'EROFS' ? 'is the root writable by this user?' : undefined);
+    // The executor adds what was put back ("nothing was changed" when this was the first step).
+    const hint = code === 'EACCES' || code === 'EROFS' ? 'is the root writable by this user?' : undefined;
+    throw new ExitError('apply', `cannot write ${path}: ${code}`, hint);
   }
 }
 
-function restoreUnitFile(path: string, previous: string | undefined): void {
-  if (previous === undefined) rmSync(path, { force: true });
-  else writeFileAtomic(path, previous, 0o644);
+/**
+ * Writing the unit file; its inverse puts the previous content back (or removes a file that did not exist) and,
+ * on a live node, reloads systemd so it forgets the new unit.
+ */
+function unitFileEffect(path: string, content: string, previous: string | undefined, reload?: Effect): Effect {
+  const what = `${previous === undefined ? 'remove' : 'restore the previous'} ${path}`;
+  const restore = (): Effect =>
+    effect(`${what}${reload ? `, ${reload.description}` : ''}`, async () => {
+      if (previous === undefined) rmSync(path, { force: true });
+      else writeFileAtomic(path, previous, 0o644);
+      await reload?.run();
+    });
+  return effect(`write ${path} (mode 0644)`, () => writeUnitFile(path, content), restore);
 }
 
 export async function installService(runner: Runner, o: ServiceOptions & { keepLegacy: boolean; unit: UnitOptions }, log: Logger): Promise<ServiceReport> {
@@ -88,40 +105,46 @@ export async function installService(runner: Runner, o: ServiceOptions & { keepL
   const wasEnabled = (await systemctl.isEnabled(UNIT_NAME)) === 'enabled';
   const legacyState = o.keepLegacy ? 'kept' : await systemctl.isEnabled(LEGACY_UNIT_NAME);
 
-  const changes: string[] = [];
   const unitFile: UnitFileResult = previous === undefined ? 'created' : previous === desired ? 'unchanged' : 'updated';
+  const reload = o.root ? undefined : systemctl.verb('daemon-reload');
+  const effects: Effect[] = [];
   if (unitFile !== 'unchanged') {
-    changes.push(`write ${unitPath} (mode 0644)`);
-    if (!runner.dryRun) writeUnitFile(unitPath, desired);
+    effects.push(unitFileEffect(unitPath, desired, previous, reload));
+    if (reload) effects.push(reload);
   }
-  try {
-    if (unitFile !== 'unchanged' && !o.root) {
-      changes.push(await systemctl.change('daemon-reload'));
-    }
-    let legacy: LegacyResult = legacyState === 'kept' ? 'kept' : 'not-enabled';
-    if (legacyState === 'enabled') {
-      changes.push(await systemctl.change('disable', LEGACY_UNIT_NAME));
-      log.warn(`disabled the old ${LEGACY_UNIT_NAME} so it does not fight ${UNIT_NAME} at boot (its file is kept)`);
-      legacy = 'disabled';
-    }
-    if (!wasEnabled) {
-      changes.push(await systemctl.change('enable', UNIT_NAME));
-    }
-    let started = false;
-    if (o.now) {
-      // A changed unit must run again with its new options; an unchanged active one needs nothing.
-      const verb = unitFile === 'unchanged' ? 'start' : 'restart';
-      changes.push(await systemctl.change(verb, UNIT_NAME));
+  const legacy: LegacyResult = legacyState === 'kept' ? 'kept' : legacyState === 'enabled' ? 'disabled' : 'not-enabled';
+  if (legacy === 'disabled') effects.push(systemctl.verb('disable', LEGACY_UNIT_NAME, 'enable'));
+  if (!wasEnabled) effects.push(systemctl.verb('enable', UNIT_NAME, 'disable'));
+  const changes = await runEffects(effects, runner.dryRun);
+  if (legacy === 'disabled' && !runner.dryRun) {
+    log.warn(`disabled the old ${LEGACY_UNIT_NAME} so it does not fight ${UNIT_NAME} at boot (its file is kept)`);
+  }
+
+  let started = false;
+  let startError: string | undefined;
+  if (o.now) {
+    // A changed unit must run again with its new options; an unchanged active one needs nothing.
+    try {
+      changes.push(await systemctl.change(unitFile === 'unchanged' ? 'start' : 'restart', UNIT_NAME));
       started = true;
+    } catch (e) {
+      startError = e instanceof Error ? e.message : String(e);
     }
-    return { command: 'install-service', dryRun: runner.dryRun, root: o.root ?? null, unitPath, unitFile, enabled: true, started, stopped: false, legacy, changes, unit: desired };
-  } catch (e) {
-    if (!runner.dryRun && unitFile !== 'unchanged') {
-      restoreUnitFile(unitPath, previous);
-      if (!o.root) await systemctl.change('daemon-reload').catch(() => undefined);
-    }
-    throw e;
   }
+  return {
+    command: 'install-service',
+    dryRun: runner.dryRun,
+    root: o.root ?? null,
+    unitPath,
+    unitFile,
+    enabled: true,
+    started,
+    stopped: false,
+    legacy,
+    changes,
+    ...(startError ? { startError } : {}),
+    unit: desired,
+  };
 }
 
 export async function uninstallService(runner: Runner, o: ServiceOptions, log: Logger): Promise<ServiceReport> {
@@ -129,21 +152,27 @@ export async function uninstallService(runner: Runner, o: ServiceOptions, log: L
   const systemctl = new Systemctl(runner, o.root);
   const unitPath = join(unitDir(o.root), UNIT_NAME);
   const enabledState = await systemctl.isEnabled(UNIT_NAME);
-  const present = existsSync(unitPath);
-  const changes: string[] = [];
-  let stopped = false;
-  if (o.now && present) {
-    changes.push(await systemctl.change('stop', UNIT_NAME));
-    stopped = true;
-  }
-  if (enabledState === 'enabled') {
-    changes.push(await systemctl.change('disable', UNIT_NAME));
-  }
+  const previous = readIfExists(unitPath);
+  const present = previous !== undefined || existsSync(unitPath);
+  const reload = o.root ? undefined : systemctl.verb('daemon-reload');
+  const effects: Effect[] = [];
+  // Stopping a oneshot only marks it inactive (there is no ExecStop): nothing to undo.
+  if (o.now && present) effects.push(systemctl.verb('stop', UNIT_NAME));
+  if (enabledState === 'enabled') effects.push(systemctl.verb('disable', UNIT_NAME, 'enable'));
   if (present) {
-    changes.push(`remove ${unitPath}`);
-    if (!runner.dryRun) rmSync(unitPath, { force: true });
-    if (!o.root) changes.push(await systemctl.change('daemon-reload'));
+    effects.push(
+      effect(`remove ${unitPath}`, () => rmSync(unitPath, { force: true }), () =>
+        previous === undefined
+          ? undefined
+          : effect(`restore ${unitPath}${reload ? `, ${reload.description}` : ''}`, async () => {
+              writeFileAtomic(unitPath, previous, 0o644);
+              await reload?.run();
+            }),
+      ),
+    );
+    if (reload) effects.push(reload);
   }
+  const changes = await runEffects(effects, runner.dryRun);
   if (changes.length === 0) log.verbose(`${UNIT_NAME} is not installed${o.root ? ` in ${o.root}` : ''}`);
   return {
     command: 'uninstall-service',
@@ -153,7 +182,7 @@ export async function uninstallService(runner: Runner, o: ServiceOptions, log: L
     unitFile: present ? 'removed' : 'absent',
     enabled: false,
     started: false,
-    stopped,
+    stopped: o.now && present,
     legacy: 'kept',
     changes,
   };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LinkInfo } from '../../src/core/iproute-json.js';
-import { describeAction, inverseOf, planReset, planSetup, type Action } from '../../src/core/nic-plan.js';
+import { describeAction, inverseOf, planReset, planSetup, tookEffect, type Action } from '../../src/core/nic-plan.js';
 
 const desired = { address: '192.168.0.11', prefix: 24, gateway: '192.168.0.253' };
 const link = (adminUp: boolean, ipv4: LinkInfo['ipv4'] = []): LinkInfo => ({ name: 'eth1', mac: '00:16:3e:00:00:01', adminUp, operstate: adminUp ? 'UP' : 'DOWN', ipv4 });
@@ -69,4 +69,60 @@ test('without promote_secondaries, a kept secondary lost with our primary is put
     'ip addr add 192.168.0.99/24 dev eth1 metric 0',
   ]);
   assert.deepEqual(planReset(link(true, [ours, foreign]), owned, true).actions.map(describeAction), ['ip addr del 192.168.0.11/24 dev eth1']);
+});
+
+test('setup replaces an address its record owns and metadata no longer gives; an unrecorded one stays', () => {
+  const old = { local: '192.168.0.102', prefixlen: 24, scope: 'global', metric: 101, secondary: false };
+  const owned = [{ address: '192.168.0.102', prefix: 24 }];
+  const plan = planSetup(link(true, [old]), desired, 101, owned);
+  assert.deepEqual(plan.actions.map(describeAction), [
+    'ip addr del 192.168.0.102/24 dev eth1',
+    'ip addr add 192.168.0.11/24 dev eth1 metric 101',
+  ]);
+  assert.deepEqual([plan.stale, plan.foreign], [[old], []]);
+  const unrecorded = planSetup(link(true, [old]), desired, 101, []);
+  assert.deepEqual([unrecorded.stale, unrecorded.foreign], [[], [old]]);
+  assert.deepEqual(unrecorded.actions.map(describeAction), ['ip addr add 192.168.0.11/24 dev eth1 metric 101']);
+  const otherPrefix = planSetup(link(true, [old]), desired, 101, [{ address: '192.168.0.102', prefix: 16 }]);
+  assert.deepEqual(otherPrefix.stale, [], 'prefix must match too');
+  // The record's own current address is never stale.
+  assert.deepEqual(planSetup(link(true, [ours]), desired, 101, [{ address: '192.168.0.11', prefix: 24 }]).actions, []);
+});
+
+test('without promote_secondaries a stale primary takes its secondaries along: all are put back', () => {
+  const old = { local: '192.168.0.102', prefixlen: 24, scope: 'global', metric: 101, secondary: false };
+  const foreign = { local: '192.168.0.99', prefixlen: 24, scope: 'global', metric: 0, secondary: true };
+  const owned = [{ address: '192.168.0.102', prefix: 24 }];
+  assert.deepEqual(planSetup(link(true, [old, foreign]), desired, 101, owned, false).actions.map(describeAction), [
+    'ip addr del 192.168.0.102/24 dev eth1',
+    'ip addr add 192.168.0.11/24 dev eth1 metric 101',
+    'ip addr add 192.168.0.99/24 dev eth1 metric 0',
+  ]);
+  assert.deepEqual(planSetup(link(true, [old, foreign]), desired, 101, owned, true).actions.map(describeAction), [
+    'ip addr del 192.168.0.102/24 dev eth1',
+    'ip addr add 192.168.0.11/24 dev eth1 metric 101',
+  ]);
+  const oursSecondary = { ...ours, secondary: true };
+  const withOurs = planSetup(link(true, [old, oursSecondary]), desired, 101, owned, false);
+  assert.deepEqual(withOurs.actions.map(describeAction), [
+    'ip addr del 192.168.0.102/24 dev eth1',
+    'ip addr add 192.168.0.11/24 dev eth1 metric 101',
+  ], 'our address goes with the stale primary, so it is added again');
+});
+
+test('an odd interface name is quoted in printed commands', () => {
+  assert.equal(describeAction({ kind: 'link-up', dev: 'eth0#1' }), "ip link set dev 'eth0#1' up");
+});
+
+test('tookEffect reads an action off the links after a batch that stopped part-way', () => {
+  const after = [link(true, [ours])];
+  assert.equal(tookEffect({ kind: 'link-up', dev: 'eth1' }, after), true);
+  assert.equal(tookEffect({ kind: 'link-down', dev: 'eth1' }, after), false);
+  const a = { dev: 'eth1', address: '192.168.0.11', prefix: 24, metric: 101 };
+  assert.equal(tookEffect({ kind: 'addr-add', ...a }, after), true);
+  assert.equal(tookEffect({ kind: 'addr-add', ...a, prefix: 16 }, after), false);
+  assert.equal(tookEffect({ kind: 'addr-del', ...a, address: '192.168.0.12' }, after), true);
+  assert.equal(tookEffect({ kind: 'addr-replace', ...a, previousMetric: 0 }, after), true);
+  assert.equal(tookEffect({ kind: 'addr-replace', ...a, metric: 7, previousMetric: 101 }, after), false);
+  assert.equal(tookEffect({ kind: 'link-up', dev: 'eth9' }, after), false);
 });

@@ -27,3 +27,22 @@ test('metric is the covering primary kernel route + 1, else the first kernel rou
   const noMetric = parseRouteJson('[{"dst":"default","dev":"eth0","gateway":"10.0.0.1"},{"dst":"10.0.0.0/24","dev":"eth0","protocol":"kernel","scope":"link"}]');
   assert.equal(erdmaMetric(noMetric, findPrimary(noMetric) as never, '10.0.0.5'), 1);
 });
+
+test('a multipath default route: the primary is its nexthops\' device, the gateway its first path\'s', () => {
+  const multipath = parseRouteJson(JSON.stringify([
+    {
+      dst: 'default', protocol: 'dhcp', metric: 100, flags: [],
+      nexthops: [
+        { gateway: '192.168.0.253', dev: 'eth0', weight: 1 },
+        { gateway: '192.168.0.252', dev: 'eth0', weight: 1 },
+      ],
+    },
+    { dst: '192.168.0.0/24', dev: 'eth0', protocol: 'kernel', scope: 'link', metric: 100 },
+  ]));
+  const primary = findPrimary(multipath);
+  assert.equal(primary?.name, 'eth0');
+  assert.equal(primary?.defaultRoute.gateway, '192.168.0.253');
+  assert.equal(erdmaMetric(multipath, primary as never, '192.168.0.11'), 101);
+  const noDevice = parseRouteJson('[{"dst":"default","nexthops":[{"gateway":"1.1.1.1"}]}]');
+  assert.equal(findPrimary(noDevice), undefined, 'no device at all');
+});

@@ -220,3 +220,143 @@ test('live node without root is refused before anything is written', async (t) =
   assert.equal(r.exitCode, 3);
   assert.match(r.stderr, /^error: install-service needs root; nothing was changed/);
 });
+
+/**
+ * install-service is all or nothing up to enable (issue 8, item 9): each failing step puts back what the earlier
+ * ones changed. The node before: an old asm-erdma.service (valid, not enabled) and the legacy unit enabled.
+ */
+const OLD_UNIT = '[Service]\\nType=oneshot\\nExecStart=/bin/true\\n[Install]\\nWantedBy=multi-user.target\\n';
+const BEFORE = [
+  PRIVATE_UNIT_DIR,
+  `printf '${OLD_UNIT}' > /etc/systemd/system/asm_erdma_eth_config.service`,
+  '/usr/bin/systemctl --root=/ enable asm_erdma_eth_config.service 2>/dev/null',
+  `printf '${OLD_UNIT}' > /etc/systemd/system/asm-erdma.service`,
+].join(' && ');
+/** Prints, after the run: the unit's first line, the wants links, the legacy unit's enablement. */
+const AFTER = [
+  'echo "unit: $(head -n 1 /etc/systemd/system/asm-erdma.service)"',
+  'echo "wants: $(ls /etc/systemd/system/multi-user.target.wants | tr "\\n" " ")"',
+  'echo "legacy: $(/usr/bin/systemctl --root=/ is-enabled asm_erdma_eth_config.service)"',
+  'ls -A /etc/systemd/system | grep -c "\\.tmp$" | sed "s/^/temp files: /"',
+].join('; ');
+const PUT_BACK = ['unit: [Service]', 'wants: asm_erdma_eth_config.service ', 'legacy: enabled', 'temp files: 0'];
+
+interface StepRun {
+  code: number;
+  stderr: string;
+  calls: string[];
+  after: string[];
+}
+
+async function failingStep(fail: string, extraMounts = ''): Promise<StepRun> {
+  const dir = scratchRoot();
+  const log = join(dir, 'systemctl.log');
+  try {
+    const env: Record<string, string> = { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_LOG: log };
+    if (fail) Object.assign(env, { SIM_SYSTEMCTL_FAIL: fail, SIM_SYSTEMCTL_FAIL_TIMES: '1' });
+    const privateMounts = `${BEFORE}${extraMounts}`;
+    const r = await runCli(['install-service', '--now'], { env, privateMounts, afterwards: AFTER });
+    const out = r.stdout.trim().split('\n');
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    const after = out.slice(out.findIndex((l) => l.startsWith('unit: ')));
+    return { code: r.exitCode, stderr: r.stderr, calls, after };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('install-service: the unit file cannot be written → nothing was changed, exit 6', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  const r = await failingStep('', ' && mount -o remount,ro /etc/systemd/system');
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(r.stderr, /^error: cannot write \/etc\/systemd\/system\/asm-erdma.service: EROFS; nothing was changed/);
+  assert.deepEqual(r.calls, ['is-enabled asm-erdma.service', 'is-enabled asm_erdma_eth_config.service']);
+  assert.deepEqual(r.after, PUT_BACK);
+});
+
+test('install-service: daemon-reload fails → the old unit file is back and systemd reloaded again', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  const r = await failingStep('daemon-reload');
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(r.stderr, /^error: 'systemctl daemon-reload' failed: Failed to daemon-reload unit: Access denied; /m);
+  assert.match(r.stderr, /; put back as it was \(restore the previous \/etc\/systemd\/system\/asm-erdma.service, /);
+  assert.match(r.stderr, /asm-erdma.service, systemctl daemon-reload\)$/m);
+  const reads = ['is-enabled asm-erdma.service', 'is-enabled asm_erdma_eth_config.service'];
+  assert.deepEqual(r.calls, [...reads, 'daemon-reload', 'daemon-reload']);
+  assert.deepEqual(r.after, PUT_BACK);
+});
+
+test('install-service: enable fails → the old unit re-enabled, the old file back, no dangling link', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  const r = await failingStep('enable');
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(r.stderr, /^error: 'systemctl enable asm-erdma.service' failed: Failed to enable unit: Access denied;/m);
+  assert.match(r.stderr, /; put back as it was \(systemctl enable asm_erdma_eth_config.service, restore the previous /);
+  assert.deepEqual(r.calls, [
+    'is-enabled asm-erdma.service',
+    'is-enabled asm_erdma_eth_config.service',
+    'daemon-reload',
+    'disable asm_erdma_eth_config.service',
+    'enable asm-erdma.service',
+    'enable asm_erdma_eth_config.service',
+    'daemon-reload',
+  ]);
+  assert.deepEqual(r.after, PUT_BACK);
+});
+
+test('install-service --now: a failed start keeps the install (it runs at boot), reported as such', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  const r = await failingStep('restart');
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(r.stderr, /^error: asm-erdma.service is installed and enabled, but starting it failed: /m);
+  const restartFailed = /'systemctl restart asm-erdma.service' failed: Failed to restart unit: Access denied/;
+  assert.match(r.stderr, restartFailed);
+  assert.match(r.stderr, /Access denied \(journalctl -u asm-erdma.service/);
+  assert.deepEqual(r.calls.slice(-2), ['enable asm-erdma.service', 'restart asm-erdma.service']);
+  assert.deepEqual(r.after, [
+    'unit: # Written by asm-erdma install-service; re-run it rather than editing this file.',
+    'wants: asm-erdma.service ',
+    'legacy: disabled',
+    'temp files: 0',
+  ]);
+});
+
+test('install-service --now --json: a failed start still prints the report (started: false, startError)', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  const env = { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_FAIL: 'restart' };
+  const r = await runCli(['install-service', '--now', '--json'], { env, privateMounts: PRIVATE_UNIT_DIR });
+  assert.equal(r.exitCode, 6, r.stderr);
+  const report = JSON.parse(r.stdout) as { unitFile: string; enabled: boolean; started: boolean; startError: string };
+  assert.deepEqual([report.unitFile, report.enabled, report.started], ['created', true, false]);
+  assert.match(report.startError, /'systemctl restart asm-erdma.service' failed/);
+});
+
+test('uninstall-service: daemon-reload fails → the unit file is back and enabled again', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  const dir = scratchRoot();
+  const log = join(dir, 'systemctl.log');
+  try {
+    const env = { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_LOG: log };
+    Object.assign(env, { SIM_SYSTEMCTL_FAIL: 'daemon-reload', SIM_SYSTEMCTL_FAIL_TIMES: '1' });
+    const before = [
+      PRIVATE_UNIT_DIR,
+      `printf '${OLD_UNIT}' > /etc/systemd/system/asm-erdma.service`,
+      '/usr/bin/systemctl --root=/ enable asm-erdma.service 2>/dev/null',
+    ].join(' && ');
+    const after = 'echo "unit: $(head -n 1 /etc/systemd/system/asm-erdma.service)"; '
+      + 'echo "enabled: $(/usr/bin/systemctl --root=/ is-enabled asm-erdma.service)"';
+    const r = await runCli(['uninstall-service'], { env, privateMounts: before, afterwards: after });
+    assert.equal(r.exitCode, 6, r.stderr);
+    assert.match(r.stderr, /^error: 'systemctl daemon-reload' failed: .*; put back as it was \(restore /m);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
+      'is-enabled asm-erdma.service',
+      'disable asm-erdma.service',
+      'daemon-reload',
+      'daemon-reload',
+      'enable asm-erdma.service',
+    ]);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['unit: [Service]', 'enabled: enabled']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -67,7 +67,8 @@ test('--json: stdout is exactly one JSON document with every NIC field', async (
       primary: 'eth0',
       nics: [{
         name: 'eth1', mac: '00:16:3e:5a:00:01', address: '192.168.0.11', prefix: 24, gateway: '192.168.0.253', metric: 101,
-        actions: ['ip link set dev eth1 up', 'ip addr add 192.168.0.11/24 dev eth1 metric 101'], result: 'changed', warnings: [],
+        stale: [], actions: ['ip link set dev eth1 up', 'ip addr add 192.168.0.11/24 dev eth1 metric 101'],
+        result: 'changed', warnings: [],
       }],
     });
   });
