@@ -1,11 +1,115 @@
+/**
+ * The Ansible role over real ssh: deploy/ansible/site.yml run by the real ansible-playbook from a control
+ * namespace against 3 simulated nodes, each with its own sshd, mounts, metadata server and eRDMA NICs.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withFleet } from '../helpers/fleet.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
+import type { Fleet, PlaybookResult } from '../../scripts/sim/fleet.js';
+import { nodeState, singleNodeSetupState, withFleet } from '../helpers/fleet.js';
 
-test('smoke', async (t) => {
-  await withFleet(t, { nodes: 3 }, async (fleet) => {
-    const r = await fleet.playbook();
-    console.log(r.stdout, r.stderr, r.ms);
-    assert.equal(r.exitCode, 0);
+const NICS = 2;
+const USER_DATA = join(REPO_ROOT, 'deploy/cloud-init/asm-erdma-user-data.sh');
+
+/** Everything needed to understand a failed assertion about a run. */
+const why = (r: PlaybookResult): string => `exit ${r.exitCode}\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-2000)}`;
+
+/** The `fatal: [host]: FAILED! => {...}` lines of one host. */
+function fatal(r: PlaybookResult, host: string): string[] {
+  return r.stdout.split('\n').filter((l) => l.startsWith(`fatal: [${host}]`));
+}
+
+async function assertLikeSingleNodeSetup(fleet: Fleet): Promise<void> {
+  const expected = await singleNodeSetupState(NICS);
+  for (const node of fleet.nodes) assert.deepEqual(await nodeState(node), expected, `${node.name}'s kernel state`);
+}
+
+test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent, fails one node alone', async (t) => {
+  await withFleet(t, { nodes: 3, nics: NICS }, async (fleet) => {
+    // 1. First run: binary mode (nodeBinary()), every node ends where a single-node setup ends.
+    const first = await fleet.playbook();
+    assert.equal(first.exitCode, 0, why(first));
+    assert.deepEqual([...first.recap.keys()].sort(), ['node1', 'node2', 'node3'], why(first));
+    for (const [host, recap] of first.recap) {
+      assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(first)}`);
+      assert.ok(recap.changed >= 3, `${host} changed binary, NICs and unit: ${why(first)}`);
+    }
+    assert.match(first.stdout, /PLAY \[asm-erdma - rolling kernel upgrade.*\n(.*\n)?skipping: no hosts matched/, 'no kernel upgrade asked, none run');
+    await assertLikeSingleNodeSetup(fleet);
+    for (const node of fleet.nodes) {
+      assert.ok(node.systemctlCalls().includes('enable asm-erdma.service'), `${node.name}: ${node.systemctlCalls().join('; ')}`);
+      const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service && test -x /usr/local/bin/asm-erdma');
+      assert.equal(unit.exitCode, 0, unit.stderr);
+      assert.match(unit.stdout, /^ExecStart=.* setup --wait --timeout 120$/m);
+      assert.ok(!existsSync(join(node.sim.dir, 'reboot.log')), `${node.name} was not rebooted`);
+    }
+    assert.ok(!existsSync('/etc/systemd/system/asm-erdma.service'), "the nodes' units stayed in their own mounts");
+
+    // 2. Second run: nothing to do anywhere.
+    const second = await fleet.playbook();
+    assert.equal(second.exitCode, 0, why(second));
+    for (const node of fleet.nodes) {
+      const recap = second.recap.get(node.name);
+      assert.ok(recap, why(second));
+      assert.equal(recap.changed, 0, `${node.name} changed nothing: ${why(second)}`);
+      assert.equal(recap.failed, 0, why(second));
+    }
+
+    // 3. One run, three outcomes: node1 fine ('none' install mode), node2 configured only on eth1 so the gate
+    //    finds eth2 down, node3's metadata server answers 404 so its setup fails and changes nothing.
+    const [node1, node2, node3] = fleet.nodes as [typeof fleet.nodes[0], typeof fleet.nodes[0], typeof fleet.nodes[0]];
+    for (const [node, args] of [[node2, '-i eth2'], [node3, '']] as const) {
+      const reset = await node.shell(`/usr/local/bin/asm-erdma reset ${args}`);
+      assert.equal(reset.exitCode, 0, reset.stderr);
+    }
+    node3.sim.setFaults([{ match: 'primary-ip-address', kind: 'status', status: 404 }]);
+    const mixed = await fleet.playbook({
+      extraVars: { asm_erdma_max_fail_percentage: 70 },
+      groupVars: { asm_erdma_install: 'none', asm_erdma_command: '/usr/local/bin/asm-erdma' },
+      hostVars: { node2: { asm_erdma_interfaces: ['eth1'] } },
+    });
+    assert.notEqual(mixed.exitCode, 0, why(mixed));
+    const ok = mixed.recap.get('node1');
+    assert.deepEqual([ok?.changed, ok?.unreachable, ok?.failed], [0, 0, 0], `node1 completes: ${why(mixed)}`);
+    assert.equal(mixed.recap.get('node2')?.failed, 1, why(mixed));
+    assert.equal(mixed.recap.get('node3')?.failed, 1, why(mixed));
+    const gate = fatal(mixed, 'node2');
+    assert.equal(gate.length, 1, why(mixed));
+    assert.match(gate[0] as string, /"msg": "not ready for SMC over eRDMA: nic:eth2 \(eth2 is down; fix: asm-erdma setup -i eth2\)"/);
+    assert.doesNotMatch(gate[0] as string, /smc-module/, 'asm_erdma_gate_ignore is honoured');
+    const meta = fatal(mixed, 'node3');
+    assert.equal(meta.length, 1, why(mixed));
+    assert.match(meta[0] as string, /"msg": "asm-erdma setup failed \(exit 5\): eth\d: metadata has no primary-ip-address \(HTTP 404 for [^)]*\); nothing was changed \(is this NIC an ENI of this instance\?\)"/);
+    const node3State = await nodeState(node3);
+    for (const nic of ['eth1', 'eth2']) assert.deepEqual(node3State.links[nic], { up: false, ipv4: [] }, `node3 ${nic} untouched`);
+    const gateTask = mixed.stdout.split('TASK [asm_erdma : asm-erdma status (readiness gate)]')[1]?.split('PLAY RECAP')[0] ?? '';
+    assert.match(gateTask, /^ok: \[node1\]$/m, `node1 passed the gate: ${why(mixed)}`);
+    assert.equal((await node1.shell('ip -br -4 addr show eth1')).stdout.includes('192.168.0.11/24'), true);
+  });
+});
+
+test('fleet: the cloud-init user data installs the unit and configures the NICs on a new node', async (t) => {
+  await withFleet(t, { nodes: 1, nics: NICS }, async (fleet) => {
+    const node = fleet.nodes[0];
+    assert.ok(node);
+    const journal = join(node.sim.dir, 'journal.log');
+    // No RPM to install here: the node already has the command (nodeBinary()); systemctl start runs the unit.
+    const r = await node.shell(`bash ${USER_DATA}`, {
+      ASM_ERDMA_RPM: '',
+      ASM_ERDMA_CMD: fleet.binary,
+      SIM_SYSTEMCTL_RUN_UNITS: '1',
+      SIM_SYSTEMCTL_JOURNAL: journal,
+    });
+    assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /ASM_ERDMA_RPM is empty: not installing/);
+    const calls = node.systemctlCalls();
+    assert.ok(calls.includes('enable asm-erdma.service') && calls.includes('restart asm-erdma.service'), calls.join('; '));
+    assert.match(readFileSync(journal, 'utf8'), /configured 2 of 2 eRDMA NIC\(s\)/);
+    const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service');
+    assert.match(unit.stdout, /^ExecStart=.* setup --wait --timeout 120$/m);
+    assert.match(r.stdout, /^nic:eth1 +ok /m, 'status printed into the log');
+    assert.deepEqual(await nodeState(node), await singleNodeSetupState(NICS));
   });
 });
