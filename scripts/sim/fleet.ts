@@ -15,12 +15,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { CLI, REPO_ROOT, SimNode, STANDIN_BIN, type RunResult } from './sim-node.js';
+import { packageNode, packageRepo } from '../fixtures/package-repo.js';
 
 export const PLAYBOOK = join(REPO_ROOT, 'deploy/ansible/site.yml');
 /** The simulator has no smc module (smc-module fails there); everything else it satisfies. */
 export const SIM_GATE_IGNORE = ['smc-module'];
 /** A kernel that meets 5.10.134-16.3 and needs no hotfix. */
 export const SIM_KERNEL = '5.10.134-17.3.al8.x86_64';
+/** ansible.builtin.reboot options that reboot a simulated node (scripts/sim/fleet-reboot). */
+export const SIM_REBOOT_OPTIONS = {
+  reboot_command: `${join(REPO_ROOT, 'scripts/sim/fleet-reboot')} now`,
+  boot_time_command: 'cat /run/sim-boot-id 2>/dev/null || echo first-boot',
+};
 
 const STANDIN_PATH = [
   STANDIN_BIN,
@@ -77,14 +83,17 @@ export class FleetNode {
   constructor(
     readonly sim: SimNode,
     readonly index: number,
+    kernel: string,
+    /** The node's package root: real dnf/rpm on it through the yum/rpm stand-ins. */
+    readonly pkgRoot: string,
   ) {
     this.name = `node${index}`;
     this.mgmtAddress = `198.18.${index}.2`;
-    mkdirSync(join(sim.dir, 'pkgroot'), { recursive: true });
     this.env = {
       PATH: STANDIN_PATH,
-      SIM_UNAME_R: SIM_KERNEL,
-      SIM_PKG_ROOT: join(sim.dir, 'pkgroot'),
+      SIM_UNAME_R: kernel,
+      SIM_UNAME_R_FILE: '/run/sim-uname-r',
+      SIM_PKG_ROOT: pkgRoot,
       SIM_SYSTEMCTL_LOG: join(sim.dir, 'systemctl.log'),
       SIM_REBOOT_LOG: join(sim.dir, 'reboot.log'),
       LANG: 'C.UTF-8',
@@ -170,6 +179,10 @@ export interface FleetOptions {
   nodes: number;
   nics?: number;
   latencyMs?: number;
+  /** Running kernel per node (default SIM_KERNEL for all). */
+  kernels?: string[];
+  /** Give the nodes a package root wired to the fixture kernel repository (for kernel upgrade/hotfix). */
+  packages?: boolean;
 }
 
 let fleets = 0;
@@ -194,6 +207,8 @@ export class Fleet {
       await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'asm-erdma-fleet-host', '-f', join(fleet.dir, 'host_key')]);
       await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'asm-erdma-fleet-user', '-f', join(fleet.dir, 'user_key')]);
       writeFileSync(join(fleet.dir, 'authorized_keys'), readFileSync(join(fleet.dir, 'user_key.pub')));
+      // Built (synchronously) before the nodes start, so it cannot stall their start-up.
+      if (o.packages) packageRepo();
       await execa('ip', ['netns', 'add', fleet.ctl]);
       await execa('ip', ['-n', fleet.ctl, 'link', 'set', 'lo', 'up']);
       // Nodes come up concurrently: each is independent (its own namespace, server, sshd).
@@ -208,7 +223,15 @@ export class Fleet {
 
   private async addNode(index: number, o: FleetOptions): Promise<void> {
     const sim = await SimNode.create({ nics: o.nics ?? 2, latencyMs: o.latencyMs ?? 0 });
-    const node = new FleetNode(sim, index);
+    let pkgRoot = join(sim.dir, 'pkgroot');
+    try {
+      if (o.packages) pkgRoot = packageNode({ installed: [] });
+      else mkdirSync(pkgRoot);
+    } catch (e) {
+      await sim.destroy();
+      throw e;
+    }
+    const node = new FleetNode(sim, index, o.kernels?.[index - 1] ?? SIM_KERNEL, pkgRoot);
     this.nodes.push(node);
     const peer = `fm${index}`;
     await execa('ip', ['-n', this.ctl, 'link', 'add', peer, 'type', 'veth', 'peer', 'name', 'mgmt', 'netns', sim.ns]);
@@ -297,7 +320,10 @@ export class Fleet {
         }
       }
     }
-    for (const n of this.nodes) await n.sim.destroy();
+    for (const n of this.nodes) {
+      await n.sim.destroy();
+      rmSync(n.pkgRoot, { recursive: true, force: true });
+    }
     await execa('ip', ['netns', 'del', this.ctl], { reject: false });
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
-import type { Fleet, PlaybookResult } from '../../scripts/sim/fleet.js';
+import { SIM_KERNEL, SIM_REBOOT_OPTIONS, type Fleet, type PlaybookResult } from '../../scripts/sim/fleet.js';
+import { kernelRelease } from '../../scripts/fixtures/package-repo.js';
 import { nodeState, singleNodeSetupState, withFleet } from '../helpers/fleet.js';
 
 const NICS = 2;
@@ -111,5 +112,32 @@ test('fleet: the cloud-init user data installs the unit and configures the NICs 
     assert.match(unit.stdout, /^ExecStart=.* setup --wait --timeout 120$/m);
     assert.match(r.stdout, /^nic:eth1 +ok /m, 'status printed into the log');
     assert.deepEqual(await nodeState(node), await singleNodeSetupState(NICS));
+  });
+});
+
+test('fleet: asm_erdma_kernel_upgrade upgrades and reboots one node at a time, between the drain hooks', async (t) => {
+  const old = kernelRelease('16.2');
+  await withFleet(t, { nodes: 3, nics: NICS, kernels: [old, old, SIM_KERNEL], packages: true }, async (fleet) => {
+    const hooks = join(fleet.dir, 'hooks.log');
+    const r = await fleet.playbook({
+      extraVars: {
+        asm_erdma_kernel_upgrade: true,
+        asm_erdma_reboot_options: SIM_REBOOT_OPTIONS,
+        asm_erdma_drain_command: `echo "drain {{ inventory_hostname }}" >> ${hooks}`,
+        asm_erdma_uncordon_command: `echo "uncordon {{ inventory_hostname }}" >> ${hooks}`,
+      },
+    });
+    assert.equal(r.exitCode, 0, why(r));
+    for (const [host, recap] of r.recap) assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(r)}`);
+    // One node at a time: node1 is back and uncordoned before node2 is drained; node3 (17.3) is left alone.
+    assert.deepEqual(readFileSync(hooks, 'utf8').trim().split('\n'), ['drain node1', 'uncordon node1', 'drain node2', 'uncordon node2']);
+    for (const node of fleet.nodes) {
+      const rebooted = node.name !== 'node3';
+      const log = join(node.sim.dir, 'reboot.log');
+      assert.deepEqual(existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [], rebooted ? ['reboot now'] : [], node.name);
+      const uname = await node.shell('uname -r');
+      assert.equal(uname.stdout.trim(), rebooted ? kernelRelease('18') : SIM_KERNEL, node.name);
+    }
+    await assertLikeSingleNodeSetup(fleet);
   });
 });
