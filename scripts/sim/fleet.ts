@@ -1,15 +1,15 @@
 /**
  * A simulated fleet for the Ansible role: N simulated nodes (scripts/sim/sim-node.ts), each with
- *   - its own mount namespace: a fresh tmpfs /run and /root, and overlays on /etc and /usr/local/bin (the host's
- *     files visible, every write private to the node), so units, udev rules, /run/asm-erdma and the installed
- *     binary never reach this machine;
+ *   - its own mount namespace: a fresh tmpfs /run, /root and /var/tmp, and overlays on /etc, /usr, /var/lib,
+ *     /var/cache and /var/log (the host's files visible, every write private to the node), so units, udev rules,
+ *     /run/asm-erdma, the installed binary and an RPM installed with dnf never reach this machine;
  *   - a real sshd (key auth only, generated keys) listening only on a management address 198.18.<i>.2, on a veth
  *     whose other end is in a control namespace (198.18.0.0/15 is reserved for benchmarking: test-only);
  *   - stand-ins (rdma, uname, rpm, yum, systemctl…) first on PATH through sshd's SetEnv, with per-node state.
  * ansible-playbook runs in the control namespace with every ANSIBLE_* path in the fleet's temp dir.
  * destroy() kills every process left in the fleet's namespaces (sshd, its sessions, ssh masters) and removes them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,25 @@ export function nodeBinary(dir: string): string {
   writeFileSync(path, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
   chmodSync(path, 0o755);
   return path;
+}
+
+/**
+ * The asm-erdma RPM the role installs in rpm mode: a noarch fixture with /usr/bin/asm-erdma = nodeBinary()'s
+ * wrapper, built with the real rpmbuild. No automatic requirements: the nodes' rpm database (this machine's, under
+ * the node's overlay) provides nothing, so the real RPM (release/asm-erdma-<v>-1.al8.x86_64.rpm), whose automatic
+ * requirements (libc.so.6…) nothing here provides, cannot stand in for it.
+ */
+export function nodeRpm(dir: string): string {
+  const top = join(dir, 'rpmbuild');
+  const spec = join(dir, 'asm-erdma-fixture.spec');
+  const wrapper = nodeBinary(dir);
+  writeFileSync(spec, [
+    'Name: asm-erdma', 'Version: 0.1.0', 'Release: 1.al8', 'Summary: asm-erdma fleet test fixture', 'License: Apache-2.0',
+    'BuildArch: noarch', 'AutoReqProv: no', '%description', 'asm-erdma fleet test fixture: a wrapper around the built CLI.',
+    '%install', `install -D -m 0755 ${wrapper} %{buildroot}/usr/bin/asm-erdma`, '%files', '/usr/bin/asm-erdma', '',
+  ].join('\n'));
+  execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, spec], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return join(top, 'RPMS/noarch/asm-erdma-0.1.0-1.al8.noarch.rpm');
 }
 
 export interface Recap {
@@ -128,7 +147,7 @@ export class FleetNode {
       'mount -t tmpfs -o mode=0755 tmpfs /run',
       'mkdir -p /run/sshd',
       // the host's files stay visible; writes land in the node's own upper dir
-      'for d in /etc /usr/local/bin; do',
+      'for d in /etc /usr /var/lib /var/cache /var/log; do',
       '  u=/run/.sim-node$(echo "$d" | tr / _); mkdir -p "$u/upper" "$u/work"',
       '  mount -t overlay overlay -o "lowerdir=$d,upperdir=$u/upper,workdir=$u/work" "$d"',
       'done',

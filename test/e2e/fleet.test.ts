@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
-import { SIM_KERNEL, SIM_REBOOT_OPTIONS, type Fleet, type PlaybookResult } from '../../scripts/sim/fleet.js';
+import { nodeRpm, SIM_KERNEL, SIM_REBOOT_OPTIONS, type Fleet, type FleetNode, type PlaybookResult } from '../../scripts/sim/fleet.js';
 import { kernelRelease } from '../../scripts/fixtures/package-repo.js';
 import { nodeState, singleNodeSetupState, withFleet } from '../helpers/fleet.js';
 
@@ -91,20 +91,27 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
   });
 });
 
-test('fleet: the cloud-init user data installs the unit and configures the NICs on a new node', async (t) => {
+/** The fixture RPM is installed in the node's own rpm database (its overlay), and only there. */
+async function assertRpmInstalled(node: FleetNode): Promise<void> {
+  const q = await node.shell('/usr/bin/rpm -q asm-erdma && test -x /usr/bin/asm-erdma');
+  assert.equal(q.exitCode, 0, `${node.name}: ${q.stdout} ${q.stderr}`);
+  assert.equal(q.stdout.trim(), 'asm-erdma-0.1.0-1.al8.noarch');
+  assert.ok(!existsSync('/usr/bin/asm-erdma'), 'the RPM stayed in the node');
+}
+
+test('fleet: the cloud-init user data installs the RPM and the unit and configures the NICs on a new node', async (t) => {
   await withFleet(t, { nodes: 1, nics: NICS }, async (fleet) => {
     const node = fleet.nodes[0];
     assert.ok(node);
     const journal = join(node.sim.dir, 'journal.log');
-    // No RPM to install here: the node already has the command (nodeBinary()); systemctl start runs the unit.
+    // The real dnf installs the fixture RPM (nodeRpm()); the recording systemctl runs the unit on start.
     const r = await node.shell(`bash ${USER_DATA}`, {
-      ASM_ERDMA_RPM: '',
-      ASM_ERDMA_CMD: fleet.binary,
+      ASM_ERDMA_RPM: nodeRpm(fleet.dir),
       SIM_SYSTEMCTL_RUN_UNITS: '1',
       SIM_SYSTEMCTL_JOURNAL: journal,
     });
     assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
-    assert.match(r.stderr, /ASM_ERDMA_RPM is empty: not installing/);
+    await assertRpmInstalled(node);
     const calls = node.systemctlCalls();
     assert.ok(calls.includes('enable asm-erdma.service') && calls.includes('restart asm-erdma.service'), calls.join('; '));
     assert.match(readFileSync(journal, 'utf8'), /configured 2 of 2 eRDMA NIC\(s\)/);
@@ -115,11 +122,12 @@ test('fleet: the cloud-init user data installs the unit and configures the NICs 
   });
 });
 
-test('fleet: asm_erdma_kernel_upgrade upgrades and reboots one node at a time, between the drain hooks', async (t) => {
+test('fleet: rpm mode + asm_erdma_kernel_upgrade: dnf installs the RPM; one node at a time is drained, upgraded, rebooted', async (t) => {
   const old = kernelRelease('16.2');
   await withFleet(t, { nodes: 3, nics: NICS, kernels: [old, old, SIM_KERNEL], packages: true }, async (fleet) => {
     const hooks = join(fleet.dir, 'hooks.log');
     const r = await fleet.playbook({
+      groupVars: { asm_erdma_install: 'rpm', asm_erdma_rpm_src: nodeRpm(fleet.dir) },
       extraVars: {
         asm_erdma_kernel_upgrade: true,
         asm_erdma_reboot_options: SIM_REBOOT_OPTIONS,
@@ -129,6 +137,11 @@ test('fleet: asm_erdma_kernel_upgrade upgrades and reboots one node at a time, b
     });
     assert.equal(r.exitCode, 0, why(r));
     for (const [host, recap] of r.recap) assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(r)}`);
+    const dnfTask = r.stdout.split('TASK [asm_erdma : Install the asm-erdma RPM with dnf]')[1]?.split('TASK [')[0] ?? '';
+    for (const node of fleet.nodes) {
+      assert.match(dnfTask, new RegExp(`^changed: \\[${node.name}\\]$`, 'm'), why(r));
+      await assertRpmInstalled(node);
+    }
     // One node at a time: node1 is back and uncordoned before node2 is drained; node3 (17.3) is left alone.
     assert.deepEqual(readFileSync(hooks, 'utf8').trim().split('\n'), ['drain node1', 'uncordon node1', 'drain node2', 'uncordon node2']);
     for (const node of fleet.nodes) {
