@@ -18,7 +18,8 @@ const median = (xs: number[]): number => {
 
 async function fresh(fleet: Fleet): Promise<void> {
   for (const node of fleet.nodes) {
-    const r = await node.shell(`${fleet.binary} reset && ${fleet.binary} uninstall-service && rm -f /usr/local/bin/asm-erdma`);
+    const cli = fleet.binary;
+    const r = await node.shell(`${cli} reset && ${cli} uninstall-service && rm -f /usr/local/bin/asm-erdma`);
     if (r.exitCode !== 0) throw new Error(`${node.name}: could not start fresh: ${r.stderr}`);
   }
 }
@@ -27,7 +28,9 @@ async function timedRun(fleet: Fleet, limit?: string): Promise<number> {
   const r = await fleet.playbook(limit ? { limit } : {});
   if (r.exitCode !== 0) throw new Error(`playbook failed:\n${r.stdout.slice(-4000)}\n${r.stderr}`);
   const hosts = [...r.recap.values()];
-  if (hosts.length !== (limit ? 1 : fleet.nodes.length) || hosts.some((h) => h.changed === 0)) throw new Error(`unexpected recap:\n${r.stdout.slice(-2000)}`);
+  if (hosts.length !== (limit ? 1 : fleet.nodes.length) || hosts.some((h) => h.changed === 0)) {
+    throw new Error(`unexpected recap:\n${r.stdout.slice(-2000)}`);
+  }
   return r.ms;
 }
 
@@ -54,7 +57,8 @@ const ratio = median(three) / median(one);
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 process.stdout.write(
   [
-    `ansible-playbook site.yml wall time from a fresh node, median of ${REPS} (forks 10, pipelining, ssh ControlPersist)`,
+    `ansible-playbook site.yml wall time from a fresh node, median of ${REPS}`,
+    '(forks 10, pipelining, ssh ControlPersist)',
     '',
     '| nodes | wall time |',
     '|---:|---:|',

@@ -58,11 +58,13 @@ export function nodeRpm(dir: string): string {
   const spec = join(dir, 'asm-erdma-fixture.spec');
   const wrapper = nodeBinary(dir);
   writeFileSync(spec, [
-    'Name: asm-erdma', 'Version: 0.1.0', 'Release: 1.al8', 'Summary: asm-erdma fleet test fixture', 'License: Apache-2.0',
-    'BuildArch: noarch', 'AutoReqProv: no', '%description', 'asm-erdma fleet test fixture: a wrapper around the built CLI.',
+    'Name: asm-erdma', 'Version: 0.1.0', 'Release: 1.al8', 'Summary: asm-erdma fleet test fixture',
+    'License: Apache-2.0', 'BuildArch: noarch', 'AutoReqProv: no',
+    '%description', 'asm-erdma fleet test fixture: a wrapper around the built CLI.',
     '%install', `install -D -m 0755 ${wrapper} %{buildroot}/usr/bin/asm-erdma`, '%files', '/usr/bin/asm-erdma', '',
   ].join('\n'));
-  execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, spec], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = ['-bb', '--quiet', '--define', `_topdir ${top}`, spec];
+  execFileSync('rpmbuild', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   return join(top, 'RPMS/noarch/asm-erdma-0.1.0-1.al8.noarch.rpm');
 }
 
@@ -83,7 +85,9 @@ export function parseRecap(stdout: string): Map<string, Recap> {
     const m = /^(\S+)\s+:\s+(.*)$/.exec(line.trim());
     if (!m) continue;
     const fields = Object.fromEntries([...(m[2] as string).matchAll(/(\w+)=(\d+)/g)].map((f) => [f[1], Number(f[2])]));
-    out.set(m[1] as string, { ok: fields.ok ?? 0, changed: fields.changed ?? 0, unreachable: fields.unreachable ?? 0, failed: fields.failed ?? 0, skipped: fields.skipped ?? 0 });
+    const n = (k: string): number => fields[k] ?? 0;
+    const recap = { ok: n('ok'), changed: n('changed'), unreachable: n('unreachable'), failed: n('failed') };
+    out.set(m[1] as string, { ...recap, skipped: n('skipped') });
   }
   return out;
 }
@@ -155,16 +159,20 @@ export class FleetNode {
       'mount -t tmpfs -o mode=1777 tmpfs /var/tmp',
       `exec /usr/sbin/sshd -D -e -f '${cfg}'`,
     ].join('\n');
-    const child = spawn('ip', ['netns', 'exec', this.sim.ns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', mounts], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const argv = ['netns', 'exec', this.sim.ns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', mounts];
+    const child = spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.sshd = child;
     return new Promise((resolve, reject) => {
       let err = '';
-      const timer = setTimeout(() => reject(new Error(`${this.name}: sshd did not listen within 20 s: ${err}`)), 20_000);
+      let listening = false;
+      const late = (): void => reject(new Error(`${this.name}: sshd did not listen within 20 s: ${err}`));
+      const timer = setTimeout(late, 20_000);
+      // sshd -e logs every connection to stderr: keep draining it, keep only what came before it listened
       child.stderr?.on('data', (d: Buffer) => {
+        if (listening) return;
         err += d.toString();
         if (/Server listening on/.test(err)) {
+          listening = true;
           clearTimeout(timer);
           resolve();
         }
@@ -179,7 +187,8 @@ export class FleetNode {
   /** A shell command in the node as its ssh sessions see it (its netns, its mounts, its environment). */
   async shell(cmd: string, env: Record<string, string> = {}): Promise<RunResult> {
     const vars = Object.entries({ ...this.env, ...env }).map(([k, v]) => `${k}=${v}`);
-    const r = await execa('nsenter', ['-t', String(this.pid), '-m', '-n', '--', 'env', '-i', ...vars, 'sh', '-c', cmd], { reject: false, stdin: 'ignore' });
+    const argv = ['-t', String(this.pid), '-m', '-n', '--', 'env', '-i', ...vars, 'sh', '-c', cmd];
+    const r = await execa('nsenter', argv, { reject: false, stdin: 'ignore' });
     return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
   }
 
@@ -192,6 +201,16 @@ export class FleetNode {
     this.sshd?.kill('SIGTERM');
     this.sshd = undefined;
   }
+}
+
+type Vars = Record<string, unknown>;
+
+export interface PlaybookOptions {
+  hostVars?: Record<string, Vars>;
+  groupVars?: Vars;
+  extraVars?: Vars;
+  limit?: string;
+  forks?: number;
 }
 
 export interface FleetOptions {
@@ -223,8 +242,10 @@ export class Fleet {
   static async create(o: FleetOptions): Promise<Fleet> {
     const fleet = new Fleet();
     try {
-      await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'asm-erdma-fleet-host', '-f', join(fleet.dir, 'host_key')]);
-      await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'asm-erdma-fleet-user', '-f', join(fleet.dir, 'user_key')]);
+      for (const key of ['host_key', 'user_key']) {
+        const comment = `asm-erdma-fleet-${key}`;
+        await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', join(fleet.dir, key)]);
+      }
       writeFileSync(join(fleet.dir, 'authorized_keys'), readFileSync(join(fleet.dir, 'user_key.pub')));
       // Built (synchronously) before the nodes start, so it cannot stall their start-up.
       if (o.packages) packageRepo();
@@ -268,8 +289,9 @@ export class Fleet {
   }
 
   /** The inventory: group asm_erdma_nodes, binary mode with nodeBinary(), the simulator's gate_ignore. */
-  writeInventory(hostVars: Record<string, Record<string, unknown>> = {}, groupVars: Record<string, unknown> = {}): string {
-    const hosts = Object.fromEntries(this.nodes.map((n) => [n.name, { ansible_host: n.mgmtAddress, ...(hostVars[n.name] ?? {}) }]));
+  writeInventory(hostVars: Record<string, Vars> = {}, groupVars: Vars = {}): string {
+    const host = (n: FleetNode): Vars => ({ ansible_host: n.mgmtAddress, ...hostVars[n.name] });
+    const hosts = Object.fromEntries(this.nodes.map((n) => [n.name, host(n)]));
     const inventory = {
       all: {
         children: {
@@ -295,7 +317,7 @@ export class Fleet {
   }
 
   /** ansible-playbook site.yml in the control namespace; nothing it writes leaves the fleet's temp dir. */
-  async playbook(o: { hostVars?: Record<string, Record<string, unknown>>; groupVars?: Record<string, unknown>; extraVars?: Record<string, unknown>; limit?: string; forks?: number } = {}): Promise<PlaybookResult> {
+  async playbook(o: PlaybookOptions = {}): Promise<PlaybookResult> {
     const inventory = this.writeInventory(o.hostVars, o.groupVars);
     const args = ['netns', 'exec', this.ctl, 'ansible-playbook', '-i', inventory, PLAYBOOK];
     if (o.extraVars) args.push('-e', JSON.stringify(o.extraVars));
@@ -307,7 +329,10 @@ export class Fleet {
       ANSIBLE_LOCAL_TEMP: join(this.dir, 'local-tmp'),
       ANSIBLE_REMOTE_TEMP: '/run/ansible-remote',
       ANSIBLE_HOST_KEY_CHECKING: 'False',
-      ANSIBLE_SSH_ARGS: '-F /dev/null -o ControlMaster=auto -o ControlPersist=120s -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o LogLevel=ERROR',
+      ANSIBLE_SSH_ARGS: [
+        '-F /dev/null -o ControlMaster=auto -o ControlPersist=120s',
+        '-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o LogLevel=ERROR',
+      ].join(' '),
       ANSIBLE_SSH_CONTROL_PATH_DIR: join(this.dir, 'cp'),
       ANSIBLE_PIPELINING: 'True',
       ANSIBLE_FORKS: String(o.forks ?? 10),
@@ -322,7 +347,8 @@ export class Fleet {
     const started = performance.now();
     const r = await execa('ip', args, { reject: false, stdin: 'ignore', cwd: this.dir, env, timeout: 600_000 });
     const stdout = String(r.stdout);
-    return { exitCode: r.exitCode ?? 1, stdout, stderr: String(r.stderr), recap: parseRecap(stdout), ms: performance.now() - started };
+    const ms = performance.now() - started;
+    return { exitCode: r.exitCode ?? 1, stdout, stderr: String(r.stderr), recap: parseRecap(stdout), ms };
   }
 
   /** Kills what is left in the fleet's namespaces (all started by it), removes namespaces, mounts and files. */
@@ -330,7 +356,8 @@ export class Fleet {
     for (const n of this.nodes) n.stopSshd();
     const namespaces = [this.ctl, ...this.nodes.map((n) => n.sim.ns)];
     for (const ns of namespaces) {
-      const pids = String((await execa('ip', ['netns', 'pids', ns], { reject: false })).stdout).split('\n').filter(Boolean);
+      const listed = await execa('ip', ['netns', 'pids', ns], { reject: false });
+      const pids = String(listed.stdout).split('\n').filter(Boolean);
       for (const pid of pids) {
         try {
           process.kill(Number(pid), 'SIGKILL');

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
-import { nodeRpm, SIM_KERNEL, SIM_REBOOT_OPTIONS, type Fleet, type FleetNode, type PlaybookResult } from '../../scripts/sim/fleet.js';
+import { nodeRpm, SIM_KERNEL, SIM_REBOOT_OPTIONS } from '../../scripts/sim/fleet.js';
+import type { Fleet, FleetNode, PlaybookResult } from '../../scripts/sim/fleet.js';
 import { kernelRelease } from '../../scripts/fixtures/package-repo.js';
 import { nodeState, singleNodeSetupState, withFleet } from '../helpers/fleet.js';
 
@@ -20,6 +21,11 @@ const why = (r: PlaybookResult): string => `exit ${r.exitCode}\n${r.stdout.slice
 /** The `fatal: [host]: FAILED! => {...}` lines of one host. */
 function fatal(r: PlaybookResult, host: string): string[] {
   return r.stdout.split('\n').filter((l) => l.startsWith(`fatal: [${host}]`));
+}
+
+/** What one task printed (its `ok:`/`changed:`/`fatal:` lines), up to the next task or the recap. */
+function taskOutput(r: PlaybookResult, task: string): string {
+  return r.stdout.split(`TASK [asm_erdma : ${task}]`)[1]?.split(/\n(?:TASK \[|PLAY RECAP)/)[0] ?? '';
 }
 
 async function assertLikeSingleNodeSetup(fleet: Fleet): Promise<void> {
@@ -37,10 +43,12 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
       assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(first)}`);
       assert.ok(recap.changed >= 3, `${host} changed binary, NICs and unit: ${why(first)}`);
     }
-    assert.match(first.stdout, /PLAY \[asm-erdma - rolling kernel upgrade.*\n(.*\n)?skipping: no hosts matched/, 'no kernel upgrade asked, none run');
+    const upgradePlay = /PLAY \[asm-erdma - rolling kernel upgrade.*\n(.*\n)?skipping: no hosts matched/;
+    assert.match(first.stdout, upgradePlay, 'no kernel upgrade asked, none run');
     await assertLikeSingleNodeSetup(fleet);
     for (const node of fleet.nodes) {
-      assert.ok(node.systemctlCalls().includes('enable asm-erdma.service'), `${node.name}: ${node.systemctlCalls().join('; ')}`);
+      const calls = node.systemctlCalls();
+      assert.ok(calls.includes('enable asm-erdma.service'), `${node.name}: ${calls.join('; ')}`);
       const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service && test -x /usr/local/bin/asm-erdma');
       assert.equal(unit.exitCode, 0, unit.stderr);
       assert.match(unit.stdout, /^ExecStart=.* setup --wait --timeout 120$/m);
@@ -60,7 +68,7 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
 
     // 3. One run, three outcomes: node1 fine ('none' install mode), node2 configured only on eth1 so the gate
     //    finds eth2 down, node3's metadata server answers 404 so its setup fails and changes nothing.
-    const [node1, node2, node3] = fleet.nodes as [typeof fleet.nodes[0], typeof fleet.nodes[0], typeof fleet.nodes[0]];
+    const [node1, node2, node3] = fleet.nodes as [FleetNode, FleetNode, FleetNode];
     for (const [node, args] of [[node2, '-i eth2'], [node3, '']] as const) {
       const reset = await node.shell(`/usr/local/bin/asm-erdma reset ${args}`);
       assert.equal(reset.exitCode, 0, reset.stderr);
@@ -78,14 +86,23 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
     assert.equal(mixed.recap.get('node3')?.failed, 1, why(mixed));
     const gate = fatal(mixed, 'node2');
     assert.equal(gate.length, 1, why(mixed));
-    assert.match(gate[0] as string, /"msg": "not ready for SMC over eRDMA: nic:eth2 \(eth2 is down; fix: asm-erdma setup -i eth2\)"/);
+    const notReady = 'not ready for SMC over eRDMA: nic:eth2 (eth2 is down; fix: asm-erdma setup -i eth2)';
+    assert.ok((gate[0] as string).includes(`"msg": "${notReady}"`), gate[0]);
     assert.doesNotMatch(gate[0] as string, /smc-module/, 'asm_erdma_gate_ignore is honoured');
     const meta = fatal(mixed, 'node3');
     assert.equal(meta.length, 1, why(mixed));
-    assert.match(meta[0] as string, /"msg": "asm-erdma setup failed \(exit 5\): eth\d: metadata has no primary-ip-address \(HTTP 404 for [^)]*\); nothing was changed \(is this NIC an ENI of this instance\?\)"/);
+    assert.match(
+      meta[0] as string,
+      new RegExp(
+        '"msg": "asm-erdma setup failed \\(exit 5\\): eth\\d: metadata has no primary-ip-address ' +
+          '\\(HTTP 404 for [^)]*\\); nothing was changed \\(is this NIC an ENI of this instance\\?\\)"',
+      ),
+    );
     const node3State = await nodeState(node3);
-    for (const nic of ['eth1', 'eth2']) assert.deepEqual(node3State.links[nic], { up: false, ipv4: [] }, `node3 ${nic} untouched`);
-    const gateTask = mixed.stdout.split('TASK [asm_erdma : asm-erdma status (readiness gate)]')[1]?.split('PLAY RECAP')[0] ?? '';
+    for (const nic of ['eth1', 'eth2']) {
+      assert.deepEqual(node3State.links[nic], { up: false, ipv4: [] }, `node3 ${nic} untouched`);
+    }
+    const gateTask = taskOutput(mixed, 'asm-erdma status (readiness gate)');
     assert.match(gateTask, /^ok: \[node1\]$/m, `node1 passed the gate: ${why(mixed)}`);
     assert.equal((await node1.shell('ip -br -4 addr show eth1')).stdout.includes('192.168.0.11/24'), true);
   });
@@ -99,7 +116,7 @@ async function assertRpmInstalled(node: FleetNode): Promise<void> {
   assert.ok(!existsSync('/usr/bin/asm-erdma'), 'the RPM stayed in the node');
 }
 
-test('fleet: the cloud-init user data installs the RPM and the unit and configures the NICs on a new node', async (t) => {
+test('fleet: the cloud-init user data installs the RPM and the unit and configures a new node', async (t) => {
   await withFleet(t, { nodes: 1, nics: NICS }, async (fleet) => {
     const node = fleet.nodes[0];
     assert.ok(node);
@@ -113,7 +130,8 @@ test('fleet: the cloud-init user data installs the RPM and the unit and configur
     assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
     await assertRpmInstalled(node);
     const calls = node.systemctlCalls();
-    assert.ok(calls.includes('enable asm-erdma.service') && calls.includes('restart asm-erdma.service'), calls.join('; '));
+    const unitCalls = calls.filter((c) => c.endsWith(' asm-erdma.service') && !c.startsWith('is-'));
+    assert.deepEqual(unitCalls, ['enable asm-erdma.service', 'restart asm-erdma.service']);
     assert.match(readFileSync(journal, 'utf8'), /configured 2 of 2 eRDMA NIC\(s\)/);
     const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service');
     assert.match(unit.stdout, /^ExecStart=.* setup --wait --timeout 120$/m);
@@ -122,7 +140,7 @@ test('fleet: the cloud-init user data installs the RPM and the unit and configur
   });
 });
 
-test('fleet: rpm mode + asm_erdma_kernel_upgrade: dnf installs the RPM; one node at a time is drained, upgraded, rebooted', async (t) => {
+test('fleet: rpm mode + kernel upgrade: dnf installs the RPM; nodes drained and rebooted one at a time', async (t) => {
   const old = kernelRelease('16.2');
   await withFleet(t, { nodes: 3, nics: NICS, kernels: [old, old, SIM_KERNEL], packages: true }, async (fleet) => {
     const hooks = join(fleet.dir, 'hooks.log');
@@ -137,17 +155,19 @@ test('fleet: rpm mode + asm_erdma_kernel_upgrade: dnf installs the RPM; one node
     });
     assert.equal(r.exitCode, 0, why(r));
     for (const [host, recap] of r.recap) assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(r)}`);
-    const dnfTask = r.stdout.split('TASK [asm_erdma : Install the asm-erdma RPM with dnf]')[1]?.split('TASK [')[0] ?? '';
+    const dnfTask = taskOutput(r, 'Install the asm-erdma RPM with dnf');
     for (const node of fleet.nodes) {
       assert.match(dnfTask, new RegExp(`^changed: \\[${node.name}\\]$`, 'm'), why(r));
       await assertRpmInstalled(node);
     }
     // One node at a time: node1 is back and uncordoned before node2 is drained; node3 (17.3) is left alone.
-    assert.deepEqual(readFileSync(hooks, 'utf8').trim().split('\n'), ['drain node1', 'uncordon node1', 'drain node2', 'uncordon node2']);
+    const order = readFileSync(hooks, 'utf8').trim().split('\n');
+    assert.deepEqual(order, ['drain node1', 'uncordon node1', 'drain node2', 'uncordon node2']);
     for (const node of fleet.nodes) {
       const rebooted = node.name !== 'node3';
       const log = join(node.sim.dir, 'reboot.log');
-      assert.deepEqual(existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [], rebooted ? ['reboot now'] : [], node.name);
+      const reboots = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+      assert.deepEqual(reboots, rebooted ? ['reboot now'] : [], node.name);
       const uname = await node.shell('uname -r');
       assert.equal(uname.stdout.trim(), rebooted ? kernelRelease('18') : SIM_KERNEL, node.name);
     }
