@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Everything the tests need on a fresh Debian machine (run as root): the real tools the tests drive
 # (iproute2 for namespaces, curl for the legacy script, dnf/rpm/rpmbuild/createrepo_c for the package repo,
-# systemd for systemctl --root and systemd-analyze verify), then the npm packages from the lock file.
+# systemd for systemctl --root and systemd-analyze verify, ansible-core + openssh for the fleet test), then the npm
+# packages from the lock file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(iproute2 curl util-linux procps systemd dnf rpm createrepo-c)
+packages=(iproute2 curl util-linux procps systemd dnf rpm createrepo-c ansible-core openssh-server openssh-client)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -13,6 +14,13 @@ if ((${#missing[@]})); then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # Installing openssh-server must not start an sshd on this machine (the fleet test starts its own, inside
+  # network namespaces): a policy-rc.d that forbids service starts (exit 101) during the install only.
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -1,0 +1,50 @@
+#!/bin/bash
+# asm-erdma for nodes a node pool creates later: paste this file into the ACK node pool's "custom data"
+# (instance user data; cloud-init runs it once, as root, at the node's first boot). It
+#   1. installs the asm-erdma RPM (skipped when ASM_ERDMA_RPM is empty, e.g. baked into the image),
+#   2. applies the 5.10.134-16.3 hotfix when this kernel needs it (ASM_ERDMA_HOTFIX=1),
+#   3. runs `asm-erdma install-service --now`: the boot unit is written, enabled and started, so the eRDMA NICs
+#      are configured now (setup --wait waits for the driver and the metadata server) and at every boot,
+#   4. prints `asm-erdma status` into the cloud-init log (/var/log/cloud-init-output.log); it does not fail the
+#      boot for a check that is not ok.
+# Settings (edit here, or export them before running by hand):
+ASM_ERDMA_RPM=${ASM_ERDMA_RPM-https://example.com/asm-erdma/asm-erdma-0.1.0-1.al8.x86_64.rpm} # URL, path or ""
+ASM_ERDMA_CMD=${ASM_ERDMA_CMD:-asm-erdma}          # the installed command (the RPM puts it in /usr/bin)
+ASM_ERDMA_HOTFIX=${ASM_ERDMA_HOTFIX:-1}            # 1: asm-erdma hotfix --yes; 0: leave the kernel alone
+ASM_ERDMA_BOOT_TIMEOUT=${ASM_ERDMA_BOOT_TIMEOUT:-120}
+ASM_ERDMA_INTERFACES=${ASM_ERDMA_INTERFACES:-}     # "" = every eRDMA NIC; else e.g. "eth1 eth2"
+ASM_ERDMA_METADATA_URL=${ASM_ERDMA_METADATA_URL:-} # "" = http://100.100.100.200
+ASM_ERDMA_INSTALL_TRIES=${ASM_ERDMA_INSTALL_TRIES:-5}
+set -euo pipefail
+export NO_COLOR=1
+
+log() { echo "asm-erdma user-data: $*" >&2; }
+
+install_rpm() {
+  [ -n "$ASM_ERDMA_RPM" ] || { log "ASM_ERDMA_RPM is empty: not installing (using $ASM_ERDMA_CMD)"; return 0; }
+  local try
+  # The network (and the repositories) may still be settling at first boot: a few bounded retries.
+  for ((try = 1; try <= ASM_ERDMA_INSTALL_TRIES; try++)); do
+    # Our RPM is not signed with a key the node knows.
+    if dnf install -y --nogpgcheck "$ASM_ERDMA_RPM"; then return 0; fi
+    log "dnf install $ASM_ERDMA_RPM failed (try $try of $ASM_ERDMA_INSTALL_TRIES)"
+    sleep $((try * 5))
+  done
+  log "giving up: cannot install $ASM_ERDMA_RPM"
+  return 1
+}
+
+install_rpm
+command -v "$ASM_ERDMA_CMD" >/dev/null || { log "$ASM_ERDMA_CMD is not installed"; exit 1; }
+
+if [ "$ASM_ERDMA_HOTFIX" = 1 ]; then
+  "$ASM_ERDMA_CMD" hotfix --yes
+fi
+
+args=(install-service --now --timeout "$ASM_ERDMA_BOOT_TIMEOUT")
+[ -n "$ASM_ERDMA_METADATA_URL" ] && args+=(--metadata-url "$ASM_ERDMA_METADATA_URL")
+for i in $ASM_ERDMA_INTERFACES; do args+=(--interface "$i"); done
+"$ASM_ERDMA_CMD" "${args[@]}"
+
+# For the log only: the node's readiness (exit 14 when a check fails, e.g. smc not loaded yet).
+"$ASM_ERDMA_CMD" status || log "status reports the node is not ready yet (see above)"

@@ -1,0 +1,176 @@
+/**
+ * The Ansible role over real ssh: deploy/ansible/site.yml run by the real ansible-playbook from a control
+ * namespace against 3 simulated nodes, each with its own sshd, mounts, metadata server and eRDMA NICs.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
+import { nodeRpm, SIM_KERNEL, SIM_REBOOT_OPTIONS } from '../../scripts/sim/fleet.js';
+import type { Fleet, FleetNode, PlaybookResult } from '../../scripts/sim/fleet.js';
+import { kernelRelease } from '../../scripts/fixtures/package-repo.js';
+import { nodeState, singleNodeSetupState, withFleet } from '../helpers/fleet.js';
+
+const NICS = 2;
+const USER_DATA = join(REPO_ROOT, 'deploy/cloud-init/asm-erdma-user-data.sh');
+
+/** Everything needed to understand a failed assertion about a run. */
+const why = (r: PlaybookResult): string => `exit ${r.exitCode}\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-2000)}`;
+
+/** The `fatal: [host]: FAILED! => {...}` lines of one host. */
+function fatal(r: PlaybookResult, host: string): string[] {
+  return r.stdout.split('\n').filter((l) => l.startsWith(`fatal: [${host}]`));
+}
+
+/** What one task printed (its `ok:`/`changed:`/`fatal:` lines), up to the next task or the recap. */
+function taskOutput(r: PlaybookResult, task: string): string {
+  return r.stdout.split(`TASK [asm_erdma : ${task}]`)[1]?.split(/\n(?:TASK \[|PLAY RECAP)/)[0] ?? '';
+}
+
+async function assertLikeSingleNodeSetup(fleet: Fleet): Promise<void> {
+  const expected = await singleNodeSetupState(NICS);
+  for (const node of fleet.nodes) assert.deepEqual(await nodeState(node), expected, `${node.name}'s kernel state`);
+}
+
+test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent, fails one node alone', async (t) => {
+  await withFleet(t, { nodes: 3, nics: NICS }, async (fleet) => {
+    // 1. First run: binary mode (nodeBinary()), every node ends where a single-node setup ends.
+    const first = await fleet.playbook();
+    assert.equal(first.exitCode, 0, why(first));
+    assert.deepEqual([...first.recap.keys()].sort(), ['node1', 'node2', 'node3'], why(first));
+    for (const [host, recap] of first.recap) {
+      assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(first)}`);
+      assert.ok(recap.changed >= 3, `${host} changed binary, NICs and unit: ${why(first)}`);
+    }
+    const upgradePlay = /PLAY \[asm-erdma - rolling kernel upgrade.*\n(.*\n)?skipping: no hosts matched/;
+    assert.match(first.stdout, upgradePlay, 'no kernel upgrade asked, none run');
+    await assertLikeSingleNodeSetup(fleet);
+    for (const node of fleet.nodes) {
+      const calls = node.systemctlCalls();
+      assert.ok(calls.includes('enable asm-erdma.service'), `${node.name}: ${calls.join('; ')}`);
+      const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service && test -x /usr/local/bin/asm-erdma');
+      assert.equal(unit.exitCode, 0, unit.stderr);
+      assert.match(unit.stdout, /^ExecStart=.* setup --wait --timeout 120$/m);
+      assert.ok(!existsSync(join(node.sim.dir, 'reboot.log')), `${node.name} was not rebooted`);
+    }
+    assert.ok(!existsSync('/etc/systemd/system/asm-erdma.service'), "the nodes' units stayed in their own mounts");
+
+    // 2. Second run: nothing to do anywhere.
+    const second = await fleet.playbook();
+    assert.equal(second.exitCode, 0, why(second));
+    for (const node of fleet.nodes) {
+      const recap = second.recap.get(node.name);
+      assert.ok(recap, why(second));
+      assert.equal(recap.changed, 0, `${node.name} changed nothing: ${why(second)}`);
+      assert.equal(recap.failed, 0, why(second));
+    }
+
+    // 3. One run, three outcomes: node1 fine ('none' install mode), node2 configured only on eth1 so the gate
+    //    finds eth2 down, node3's metadata server answers 404 so its setup fails and changes nothing.
+    const [node1, node2, node3] = fleet.nodes as [FleetNode, FleetNode, FleetNode];
+    for (const [node, args] of [[node2, '-i eth2'], [node3, '']] as const) {
+      const reset = await node.shell(`/usr/local/bin/asm-erdma reset ${args}`);
+      assert.equal(reset.exitCode, 0, reset.stderr);
+    }
+    node3.sim.setFaults([{ match: 'primary-ip-address', kind: 'status', status: 404 }]);
+    const mixed = await fleet.playbook({
+      extraVars: { asm_erdma_max_fail_percentage: 70 },
+      groupVars: { asm_erdma_install: 'none', asm_erdma_command: '/usr/local/bin/asm-erdma' },
+      hostVars: { node2: { asm_erdma_interfaces: ['eth1'] } },
+    });
+    assert.notEqual(mixed.exitCode, 0, why(mixed));
+    const ok = mixed.recap.get('node1');
+    assert.deepEqual([ok?.changed, ok?.unreachable, ok?.failed], [0, 0, 0], `node1 completes: ${why(mixed)}`);
+    assert.equal(mixed.recap.get('node2')?.failed, 1, why(mixed));
+    assert.equal(mixed.recap.get('node3')?.failed, 1, why(mixed));
+    const gate = fatal(mixed, 'node2');
+    assert.equal(gate.length, 1, why(mixed));
+    const notReady = 'not ready for SMC over eRDMA: nic:eth2 (eth2 is down; fix: asm-erdma setup -i eth2)';
+    assert.ok((gate[0] as string).includes(`"msg": "${notReady}"`), gate[0]);
+    assert.doesNotMatch(gate[0] as string, /smc-module/, 'asm_erdma_gate_ignore is honoured');
+    const meta = fatal(mixed, 'node3');
+    assert.equal(meta.length, 1, why(mixed));
+    assert.match(
+      meta[0] as string,
+      new RegExp(
+        '"msg": "asm-erdma setup failed \\(exit 5\\): eth\\d: metadata has no primary-ip-address ' +
+          '\\(HTTP 404 for [^)]*\\); nothing was changed \\(is this NIC an ENI of this instance\\?\\)"',
+      ),
+    );
+    const node3State = await nodeState(node3);
+    for (const nic of ['eth1', 'eth2']) {
+      assert.deepEqual(node3State.links[nic], { up: false, ipv4: [] }, `node3 ${nic} untouched`);
+    }
+    const gateTask = taskOutput(mixed, 'asm-erdma status (readiness gate)');
+    assert.match(gateTask, /^ok: \[node1\]$/m, `node1 passed the gate: ${why(mixed)}`);
+    assert.equal((await node1.shell('ip -br -4 addr show eth1')).stdout.includes('192.168.0.11/24'), true);
+  });
+});
+
+/** The fixture RPM is installed in the node's own rpm database (its overlay), and only there. */
+async function assertRpmInstalled(node: FleetNode): Promise<void> {
+  const q = await node.shell('/usr/bin/rpm -q asm-erdma && test -x /usr/bin/asm-erdma');
+  assert.equal(q.exitCode, 0, `${node.name}: ${q.stdout} ${q.stderr}`);
+  assert.equal(q.stdout.trim(), 'asm-erdma-0.1.0-1.al8.noarch');
+  assert.ok(!existsSync('/usr/bin/asm-erdma'), 'the RPM stayed in the node');
+}
+
+test('fleet: the cloud-init user data installs the RPM and the unit and configures a new node', async (t) => {
+  await withFleet(t, { nodes: 1, nics: NICS }, async (fleet) => {
+    const node = fleet.nodes[0];
+    assert.ok(node);
+    const journal = join(node.sim.dir, 'journal.log');
+    // The real dnf installs the fixture RPM (nodeRpm()); the recording systemctl runs the unit on start.
+    const r = await node.shell(`bash ${USER_DATA}`, {
+      ASM_ERDMA_RPM: nodeRpm(fleet.dir),
+      SIM_SYSTEMCTL_RUN_UNITS: '1',
+      SIM_SYSTEMCTL_JOURNAL: journal,
+    });
+    assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+    await assertRpmInstalled(node);
+    const calls = node.systemctlCalls();
+    const unitCalls = calls.filter((c) => c.endsWith(' asm-erdma.service') && !c.startsWith('is-'));
+    assert.deepEqual(unitCalls, ['enable asm-erdma.service', 'restart asm-erdma.service']);
+    assert.match(readFileSync(journal, 'utf8'), /configured 2 of 2 eRDMA NIC\(s\)/);
+    const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service');
+    assert.match(unit.stdout, /^ExecStart=.* setup --wait --timeout 120$/m);
+    assert.match(r.stdout, /^nic:eth1 +ok /m, 'status printed into the log');
+    assert.deepEqual(await nodeState(node), await singleNodeSetupState(NICS));
+  });
+});
+
+test('fleet: rpm mode + kernel upgrade: dnf installs the RPM; nodes drained and rebooted one at a time', async (t) => {
+  const old = kernelRelease('16.2');
+  await withFleet(t, { nodes: 3, nics: NICS, kernels: [old, old, SIM_KERNEL], packages: true }, async (fleet) => {
+    const hooks = join(fleet.dir, 'hooks.log');
+    const r = await fleet.playbook({
+      groupVars: { asm_erdma_install: 'rpm', asm_erdma_rpm_src: nodeRpm(fleet.dir) },
+      extraVars: {
+        asm_erdma_kernel_upgrade: true,
+        asm_erdma_reboot_options: SIM_REBOOT_OPTIONS,
+        asm_erdma_drain_command: `echo "drain {{ inventory_hostname }}" >> ${hooks}`,
+        asm_erdma_uncordon_command: `echo "uncordon {{ inventory_hostname }}" >> ${hooks}`,
+      },
+    });
+    assert.equal(r.exitCode, 0, why(r));
+    for (const [host, recap] of r.recap) assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(r)}`);
+    const dnfTask = taskOutput(r, 'Install the asm-erdma RPM with dnf');
+    for (const node of fleet.nodes) {
+      assert.match(dnfTask, new RegExp(`^changed: \\[${node.name}\\]$`, 'm'), why(r));
+      await assertRpmInstalled(node);
+    }
+    // One node at a time: node1 is back and uncordoned before node2 is drained; node3 (17.3) is left alone.
+    const order = readFileSync(hooks, 'utf8').trim().split('\n');
+    assert.deepEqual(order, ['drain node1', 'uncordon node1', 'drain node2', 'uncordon node2']);
+    for (const node of fleet.nodes) {
+      const rebooted = node.name !== 'node3';
+      const log = join(node.sim.dir, 'reboot.log');
+      const reboots = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+      assert.deepEqual(reboots, rebooted ? ['reboot now'] : [], node.name);
+      const uname = await node.shell('uname -r');
+      assert.equal(uname.stdout.trim(), rebooted ? kernelRelease('18') : SIM_KERNEL, node.name);
+    }
+    await assertLikeSingleNodeSetup(fleet);
+  });
+});
