@@ -10,7 +10,7 @@ const GENERAL_HINT: Partial<Record<ExitCodeName, string>> = {
   needsRoot: 'run it with sudo, or as root',
   noDevice: 'asm-erdma status shows what this node has',
   metadata: 'check that the metadata server (--metadata-url) answers from this node',
-  apply: 'check the NIC with ip addr, then run the same command again (-v shows every command)',
+  apply: 'run the same command again with -v to see every step',
   locked: 'wait for the other asm-erdma run, or give it a longer --timeout',
   missingTool: 'run the tool named here by hand to see what is wrong with it',
   toolTimeout: 'run the tool named here by hand to see why it hangs',

@@ -53,7 +53,7 @@ export async function discover(runner: Runner, options: DiscoverOptions, log: Lo
     throw new ExitError(
       'usage',
       `--interface ${primary.name} is the primary NIC (it holds the default route); asm-erdma never changes it`,
-      `leave ${primary.name} out: without -i every eRDMA NIC is configured (asm-erdma status lists them)`,
+      `leave ${primary.name} out: without -i every eRDMA NIC is configured; asm-erdma status lists them`,
     );
   }
   if (names.includes(primary.name)) log.verbose(`${primary.name} has an RDMA port but is the primary NIC: left alone`);
@@ -63,7 +63,7 @@ export async function discover(runner: Runner, options: DiscoverOptions, log: Lo
   }
   const unknown = options.interfaces.filter((i) => !erdma.includes(i));
   if (unknown.length > 0) {
-    throw new ExitError('noDevice', `--interface ${unknown.join(', ')}: not an eRDMA NIC (eRDMA NICs here: ${erdma.join(', ')})`);
+    throw new ExitError('noDevice', `--interface ${unknown.join(', ')}: not an eRDMA NIC`, `eRDMA NICs here: ${erdma.join(', ')}`);
   }
   const chosen = options.interfaces.length > 0 ? erdma.filter((n) => options.interfaces.includes(n)) : erdma;
   const nics = chosen.map((name) => {
