@@ -11,8 +11,9 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 // and when; SOURCE_DATE_EPOCH makes the timestamp reproducible.
 function gitCommit() {
   try {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...args) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = git('rev-parse', 'HEAD');
+    const dirty = git('status', '--porcelain', '--untracked-files=no');
     return dirty ? `${head}-dirty` : head;
   } catch {
     return null;
@@ -21,7 +22,7 @@ function gitCommit() {
 const epoch = Number(process.env.SOURCE_DATE_EPOCH);
 const versionDefines = {
   ASM_ERDMA_COMMIT: JSON.stringify(gitCommit()),
-  ASM_ERDMA_BUILT: JSON.stringify(new Date(Number.isFinite(epoch) && epoch > 0 ? epoch * 1000 : Date.now()).toISOString()),
+  ASM_ERDMA_BUILT: JSON.stringify(new Date(epoch > 0 ? epoch * 1000 : Date.now()).toISOString()),
 };
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });

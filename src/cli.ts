@@ -26,7 +26,8 @@ function versionInfo(): { version: string; commit: string | null; node: string; 
   const version =
     typeof ASM_ERDMA_VERSION === 'string'
       ? ASM_ERDMA_VERSION
-      : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+      : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+          .version;
   return {
     version,
     commit: typeof ASM_ERDMA_COMMIT === 'string' ? ASM_ERDMA_COMMIT : null,
@@ -36,7 +37,9 @@ function versionInfo(): { version: string; commit: string | null; node: string; 
 }
 
 function exitCodeTable(): string {
-  return (Object.keys(ExitCode) as ExitCodeName[]).map((k) => `  ${String(ExitCode[k]).padStart(2)}  ${exitCodeMeaning[k]}`).join('\n');
+  return (Object.keys(ExitCode) as ExitCodeName[])
+    .map((k) => `  ${String(ExitCode[k]).padStart(2)}  ${exitCodeMeaning[k]}`)
+    .join('\n');
 }
 
 const fullName = (cmd: Command): string => ['asm-erdma', commandPath(cmd)].filter(Boolean).join(' ');
@@ -64,7 +67,11 @@ export function usageError(cmd: Command, message: string, code: string | undefin
   };
   switch (code) {
     case 'commander.unknownCommand':
-      return new ExitError('usage', first, `${suggestion ? `did you mean ${suggestion}? ` : ''}${fullName(cmd)} --help lists the commands`);
+      return new ExitError(
+        'usage',
+        first,
+        `${suggestion ? `did you mean ${suggestion}? ` : ''}${fullName(cmd)} --help lists the commands`,
+      );
     case 'commander.unknownOption':
       return new ExitError('usage', first, `${suggestion ? `did you mean ${suggestion}? ` : ''}${help}`);
     case 'commander.optionMissingArgument': {
@@ -80,10 +87,18 @@ export function usageError(cmd: Command, message: string, code: string | undefin
       const flag = flagOf(first);
       // "e.g. 30" from a shared validator reads better as "e.g. --timeout 30" here.
       const h = hint?.replace(/^e\.g\. (?!-)(\S+)$/, `e.g. ${flag} $1`);
-      return new ExitError('usage', reason.includes(`'${value}'`) ? `${flag}: ${reason}` : `${flag} '${value}': ${reason}`, h ?? help);
+      return new ExitError(
+        'usage',
+        reason.includes(`'${value}'`) ? `${flag}: ${reason}` : `${flag} '${value}': ${reason}`,
+        h ?? help,
+      );
     }
     case 'commander.excessArguments':
-      return new ExitError('usage', `${fullName(cmd)} takes no argument '${cmd.args.join(' ')}'`, `it takes only options; ${help}`);
+      return new ExitError(
+        'usage',
+        `${fullName(cmd)} takes no argument '${cmd.args.join(' ')}'`,
+        `it takes only options; ${help}`,
+      );
     case 'commander.conflictingOption':
       return new ExitError('usage', first.replace(/option '([^']+)'/g, '$1'), 'use only one of them');
     default:
@@ -105,8 +120,13 @@ class CliCommand extends Command {
   override help(context?: HelpContext | ((str: string) => string)): never {
     if (context && typeof context === 'object' && context.error) {
       const names = this.commands.map((c) => c.name()).filter((n) => n !== 'help');
-      if (!this.parent) throw new ExitError('usage', 'no command given', 'e.g. asm-erdma status; asm-erdma --help lists every command');
-      throw new ExitError('usage', `${fullName(this)} needs a command: ${names.join(', ')}`, `e.g. ${fullName(this)} ${names[0]}; see ${fullName(this)} --help`);
+      if (!this.parent)
+        throw new ExitError('usage', 'no command given', 'e.g. asm-erdma status; asm-erdma --help lists every command');
+      throw new ExitError(
+        'usage',
+        `${fullName(this)} needs a command: ${names.join(', ')}`,
+        `e.g. ${fullName(this)} ${names[0]}; see ${fullName(this)} --help`,
+      );
     }
     return super.help(context as HelpContext);
   }
@@ -123,12 +143,19 @@ export function buildProgram(): Command {
   const program = new CliCommand('asm-erdma')
     .description('Make an Alibaba Cloud Linux 3 node ready for ASM SMC-R acceleration over an eRDMA NIC')
     .version(versionInfo().version, '-V, --version', 'print the version (with --json: version, commit, node, built)')
-    .option('--color <when>', 'colours: auto (the stream is a terminal and NO_COLOR is unset), always or never', parseColor, 'auto')
+    .option(
+      '--color <when>',
+      'colours: auto (the stream is a terminal and NO_COLOR is unset), always or never',
+      parseColor,
+      'auto',
+    )
     .option('-q, --quiet', 'print only errors and the result (no progress, warnings or spinner)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .configureHelp({ showGlobalOptions: true })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   asm-erdma status                   is this node ready? every check, a fix for each
   asm-erdma kernel check             kernel at or above the minimum?
@@ -139,7 +166,8 @@ Examples:
 Defaults for --metadata-url, --interface, --min, --timeout: /etc/sysconfig/asm-erdma (see the README).
 
 Exit codes:
-${exitCodeTable()}`);
+${exitCodeTable()}`,
+    );
   registerNicCommands(program);
   registerServiceCommands(program);
   registerKernelCommands(program);
@@ -149,7 +177,8 @@ ${exitCodeTable()}`);
   for (const cmd of all(program)) cmd.exitOverride();
   program.hook('preAction', (root, action) => {
     const g = action.optsWithGlobals<{ color: ColorMode; quiet?: boolean; verbose?: boolean }>();
-    if (g.quiet && g.verbose) throw new ExitError('usage', '-q/--quiet and -v/--verbose cannot be combined', 'use only one of them');
+    if (g.quiet && g.verbose)
+      throw new ExitError('usage', '-q/--quiet and -v/--verbose cannot be combined', 'use only one of them');
     setColorMode(g.color);
     setQuiet(Boolean(g.quiet));
     applySysconfig(action);
@@ -194,7 +223,12 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.ok;
   } catch (e) {
     stopSpinners();
-    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0))) {
+    if (
+      e instanceof CommanderError &&
+      (e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        (e.code === 'commander.help' && e.exitCode === 0))
+    ) {
       return ExitCode.ok;
     }
     const err =

@@ -19,8 +19,10 @@ const out = (lines: string[]): void => void process.stdout.write(`${lines.join('
 const minOption = ['--min <release>', 'minimum kernel release (newer ASM versions ask for 5.10.134-17.3)', DEFAULT_MIN_KERNEL] as const;
 
 /** Dry run: the commands that would run, or just the message when there are none. */
-const result = (r: { dryRun: boolean; commands: string[]; message: string }): string[] =>
-  [...(r.dryRun && r.commands.length ? ['dry run: these commands would run (nothing was changed):', ...r.commands] : []), r.message];
+const result = (r: { dryRun: boolean; commands: string[]; message: string }): string[] => [
+  ...(r.dryRun && r.commands.length ? ['dry run: these commands would run (nothing was changed):', ...r.commands] : []),
+  r.message,
+];
 
 export function registerKernelCommands(program: Command): void {
   const kernel = program
@@ -88,7 +90,10 @@ Examples:
         'install exactly R. yum installs it; it runs from the next boot (--reboot reboots into it now)',
     )
     .option(...minOption)
-    .option('--to <release>', 'install this one: 5.10.134-17.3, 5.10.134-17.3.al8[.x86_64] or the package name (refused below --min)')
+    .option(
+      '--to <release>',
+      'install this one: 5.10.134-17.3, 5.10.134-17.3.al8[.x86_64] or the package name (refused below --min)',
+    )
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--reboot', 'reboot into the new kernel when it is the default boot entry')
     .option('-n, --dry-run', 'print the yum command; change nothing')
@@ -104,7 +109,12 @@ Examples:
       const ctx = makeContext({ ...o, timeout: 30 });
       const report = await runKernelUpgrade(
         ctx.runner,
-        { min: parseMinimum(o.min, '--min'), to: o.to === undefined ? undefined : parseTarget(o.to), yes: Boolean(o.yes), reboot: Boolean(o.reboot) },
+        {
+          min: parseMinimum(o.min, '--min'),
+          to: o.to === undefined ? undefined : parseTarget(o.to),
+          yes: Boolean(o.yes),
+          reboot: Boolean(o.reboot),
+        },
         ctx.log,
       );
       if (ctx.json) printJson(report);

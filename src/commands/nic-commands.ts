@@ -13,7 +13,8 @@ import { DEFAULT_BOOT_TIMEOUT_S } from '../core/unit.js';
 const DEFAULT_TIMEOUT_S = 30;
 
 /** A boot-time run (--wait) waits for the driver and the metadata server, so its deadline is longer. */
-const contextFor = (o: NicOptions): Context => makeContext({ ...o, timeout: o.timeout ?? (o.wait ? DEFAULT_BOOT_TIMEOUT_S : DEFAULT_TIMEOUT_S) });
+const contextFor = (o: NicOptions): Context =>
+  makeContext({ ...o, timeout: o.timeout ?? (o.wait ? DEFAULT_BOOT_TIMEOUT_S : DEFAULT_TIMEOUT_S) });
 
 interface NicOptions extends Omit<CommonOptions, 'timeout'> {
   interface?: string[];
@@ -27,7 +28,11 @@ function nicOptions(cmd: Command): Command {
   return cmd
     .option('-i, --interface <name>', 'only this eRDMA NIC (repeatable; default: every eRDMA NIC)', collectInterface)
     .option('--metadata-url <url>', 'ECS metadata server', parseMetadataUrl, DEFAULT_METADATA_URL)
-    .option('--timeout <seconds>', `overall deadline for the run (lock, devices, metadata; default: ${DEFAULT_TIMEOUT_S}, with --wait ${DEFAULT_BOOT_TIMEOUT_S})`, parseTimeout)
+    .option(
+      '--timeout <seconds>',
+      `overall deadline for the run (lock, devices, metadata; default: ${DEFAULT_TIMEOUT_S}, with --wait ${DEFAULT_BOOT_TIMEOUT_S})`,
+      parseTimeout,
+    )
     .option('-n, --dry-run', 'print the commands it would run; change nothing')
     .option('--json', 'print one JSON document on stdout (logs stay on stderr)')
     .option('-v, --verbose', 'log every command and metadata request');
@@ -50,7 +55,8 @@ function failIfAnyFailed(nics: { name: string; result: string; error?: string }[
   if (failed.length > 0) {
     const first = failed[0] as { name: string; result: string; error?: string };
     const state = first.result === 'rolled-back' ? 'put back as it was' : 'left as it was';
-    throw new ExitError('apply', `${first.name}: ${first.error ?? 'failed'}`, `${state}; check it with ip addr show dev ${first.name}, then run again`);
+    const hint = `${state}; check it with ip addr show dev ${first.name}, then run again`;
+    throw new ExitError('apply', `${first.name}: ${first.error ?? 'failed'}`, hint);
   }
 }
 
@@ -68,12 +74,22 @@ function renderSetup(report: SetupReport, log: Logger): void {
   const count = report.nics.length;
   const left = `primary ${report.primary} left alone`;
   let out: string[];
+  const actions = report.nics.map((n) => n.actions);
+  const names = report.nics.map((n) => n.name);
   if (report.dryRun) {
-    out = dryRunLines(report.nics.map((n) => n.actions), report.nics.map((n) => n.name), 'already configured, nothing to do', `nothing to do: ${count} eRDMA NIC(s) already configured (dry run; ${left})`);
+    const nothing = `nothing to do: ${count} eRDMA NIC(s) already configured (dry run; ${left})`;
+    out = dryRunLines(actions, names, 'already configured, nothing to do', nothing);
   } else {
-    out = report.nics.flatMap((nic) => [`${nic.name}  ${nic.address}/${nic.prefix}  gateway ${nic.gateway}  metric ${nic.metric}  ${nic.result}`, ...nic.actions.map((a) => `  ${a}`)]);
+    out = report.nics.flatMap((nic) => [
+      `${nic.name}  ${nic.address}/${nic.prefix}  gateway ${nic.gateway}  metric ${nic.metric}  ${nic.result}`,
+      ...nic.actions.map((a) => `  ${a}`),
+    ]);
     const changed = report.nics.filter((n) => n.result === 'changed').length;
-    out.push(changed === 0 ? `nothing to do: ${count} eRDMA NIC(s) already configured (${left})` : `configured ${changed} of ${count} eRDMA NIC(s) (${left})`);
+    out.push(
+      changed === 0
+        ? `nothing to do: ${count} eRDMA NIC(s) already configured (${left})`
+        : `configured ${changed} of ${count} eRDMA NIC(s) (${left})`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
@@ -81,9 +97,13 @@ function renderSetup(report: SetupReport, log: Logger): void {
 function renderReset(report: ResetReport): void {
   let out: string[];
   if (report.dryRun) {
-    out = dryRunLines(report.nics.map((n) => n.actions), report.nics.map((n) => n.name), 'nothing to reset', 'nothing to do: no eRDMA NIC has anything to reset (dry run)');
+    const nothing = 'nothing to do: no eRDMA NIC has anything to reset (dry run)';
+    out = dryRunLines(report.nics.map((n) => n.actions), report.nics.map((n) => n.name), 'nothing to reset', nothing);
   } else {
-    out = report.nics.flatMap((nic) => [`${nic.name}  ${nic.result}${nic.removed.length ? `  removed ${nic.removed.join(', ')}` : ''}`, ...nic.actions.map((a) => `  ${a}`)]);
+    out = report.nics.flatMap((nic) => [
+      `${nic.name}  ${nic.result}${nic.removed.length ? `  removed ${nic.removed.join(', ')}` : ''}`,
+      ...nic.actions.map((a) => `  ${a}`),
+    ]);
     const changed = report.nics.filter((n) => n.result === 'changed').length;
     out.push(changed === 0 ? 'nothing to do: no eRDMA NIC had anything to reset' : `reset ${changed} of ${report.nics.length} eRDMA NIC(s)`);
   }

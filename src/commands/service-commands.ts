@@ -22,7 +22,8 @@ interface ServiceFlags {
 function render(report: ServiceReport): void {
   const out: string[] = [];
   if (report.dryRun && report.changes.length === 0) {
-    out.push(`nothing to do: ${report.command === 'install-service' ? `${UNIT_NAME} is installed, enabled and up to date` : `${UNIT_NAME} is not installed`} (dry run)`);
+    const state = report.command === 'install-service' ? 'is installed, enabled and up to date' : 'is not installed';
+    out.push(`nothing to do: ${UNIT_NAME} ${state} (dry run)`);
   } else if (report.dryRun) {
     if (report.unit && report.unitFile !== 'unchanged') out.push(`dry run: ${report.unitPath} would contain:`, report.unit);
     out.push('dry run: these changes would be made (nothing was changed):', ...report.changes);
@@ -45,9 +46,22 @@ export function registerServiceCommands(program: Command): void {
     .option('--root <dir>', 'install into an image root (Packer, chroot): no daemon-reload, no root needed')
     .option('--now', 'also start it now (live node only)')
     .option('--keep-legacy', 'leave the old asm_erdma_eth_config.service alone')
-    .option('--timeout <seconds>', `deadline of the boot-time setup, written into the unit (default: ASM_ERDMA_TIMEOUT from ${SYSCONFIG_FILE} at boot, else ${DEFAULT_BOOT_TIMEOUT_S})`, parseTimeout)
-    .option('--metadata-url <url>', 'metadata server for the boot-time setup, written into the unit (default: the sysconfig file, else ' + DEFAULT_METADATA_URL + ')', parseMetadataUrl)
-    .option('-i, --interface <name>', 'only this eRDMA NIC at boot, written into the unit (repeatable; default: the sysconfig file, else every one)', collectInterface)
+    .option(
+      '--timeout <seconds>',
+      `deadline of the boot-time setup, written into the unit ` +
+        `(default: ASM_ERDMA_TIMEOUT from ${SYSCONFIG_FILE} at boot, else ${DEFAULT_BOOT_TIMEOUT_S})`,
+      parseTimeout,
+    )
+    .option(
+      '--metadata-url <url>',
+      `metadata server for the boot-time setup, written into the unit (default: the sysconfig file, else ${DEFAULT_METADATA_URL})`,
+      parseMetadataUrl,
+    )
+    .option(
+      '-i, --interface <name>',
+      'only this eRDMA NIC at boot, written into the unit (repeatable; default: the sysconfig file, else every one)',
+      collectInterface,
+    )
     .option('-n, --dry-run', 'print the unit and the systemctl commands; change nothing')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'log every command')

@@ -39,12 +39,20 @@ export function applySysconfig(cmd: Command): void {
     let value: unknown;
     try {
       const parse = option.parseArg as ((v: string, previous: unknown) => unknown) | undefined;
-      if (option.long === '--interface') value = entry.raw.split(/[\s,]+/).filter(Boolean).reduce<unknown>((prev, w) => (parse ? parse(w, prev) : w), []);
+      if (option.long === '--interface')
+        value = entry.raw
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .reduce<unknown>((prev, w) => (parse ? parse(w, prev) : w), []);
       else value = parse ? parse(entry.raw, undefined) : entry.raw;
     } catch (e) {
       if (!(e instanceof InvalidArgumentError)) throw e;
       const { reason, hint } = splitHint(e.message);
-      throw new ExitError('usage', `${path} line ${entry.line}: ${key}: ${reason}`, hint ?? `fix the line, or override it with ${option.long}`);
+      throw new ExitError(
+        'usage',
+        `${path} line ${entry.line}: ${key}: ${reason}`,
+        hint ?? `fix the line, or override it with ${option.long}`,
+      );
     }
     cmd.setOptionValueWithSource(attr, value, 'config');
   }

@@ -99,16 +99,20 @@ export function chooseUpgrade(
   const list = 'see asm-erdma kernel list';
   if (to) {
     if (!meetsMinimum(to, min)) {
-      return { kind: 'refuse', code: 'usage', reason: `--to ${formatKernel(to)} is below the minimum ${formatKernel(min)}`, hint: `pick one at or above it (${list}), or lower --min` };
+      const reason = `--to ${formatKernel(to)} is below the minimum ${formatKernel(min)}`;
+      return { kind: 'refuse', code: 'usage', reason, hint: `pick one at or above it (${list}), or lower --min` };
     }
     const matches = sortKernels(candidates.filter((k) => matchesRequest(k, to)));
     const distinct = [...new Map(matches.map((k) => [formatKernel(k), k])).values()];
     if (distinct.length === 0) {
       const arch = running.arch ? ` for ${running.arch}` : '';
-      return { kind: 'refuse', code: 'packageNotFound', reason: `kernel ${formatKernel(to)} is not in any enabled repository${arch}`, hint: list };
+      const reason = `kernel ${formatKernel(to)} is not in any enabled repository${arch}`;
+      return { kind: 'refuse', code: 'packageNotFound', reason, hint: list };
     }
     if (distinct.length > 1) {
-      return { kind: 'refuse', code: 'usage', reason: `--to ${formatKernel(to)} matches ${distinct.map(formatKernel).join(', ')}`, hint: 'give the whole release, e.g. --to ' + formatKernel(distinct.at(-1) as KernelRelease) };
+      const reason = `--to ${formatKernel(to)} matches ${distinct.map(formatKernel).join(', ')}`;
+      const hint = `give the whole release, e.g. --to ${formatKernel(distinct.at(-1) as KernelRelease)}`;
+      return { kind: 'refuse', code: 'usage', reason, hint };
     }
     const match = distinct[0] as KernelRelease;
     return { kind: 'install', target: match, alreadyInstalled: isInstalled(match) };

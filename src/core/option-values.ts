@@ -53,8 +53,13 @@ export function checkMetadataUrl(text: string): Checked<string> {
   } catch {
     return bad(`'${text}' is not a URL`, 'e.g. http://100.100.100.200');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return bad(`'${text}' is not an http:// or https:// URL`, 'e.g. http://100.100.100.200');
-  if (url.pathname !== '/' || url.search || url.hash) return bad(`'${text}' has a path, query or fragment`, 'give only scheme, host and port, e.g. http://100.100.100.200');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return bad(`'${text}' is not an http:// or https:// URL`, 'e.g. http://100.100.100.200');
+  if (url.pathname !== '/' || url.search || url.hash)
+    return bad(
+      `'${text}' has a path, query or fragment`,
+      'give only scheme, host and port, e.g. http://100.100.100.200',
+    );
   return { ok: true, value: url.origin };
 }
 

@@ -5,7 +5,12 @@
  * error naming its line: a typo must not silently fall back to a default.
  */
 import {
-  checkInterfaceList, checkKernelRelease, checkMetadataUrl, checkSeconds, checkSecondsOrZero, type Checked,
+  checkInterfaceList,
+  checkKernelRelease,
+  checkMetadataUrl,
+  checkSeconds,
+  checkSecondsOrZero,
+  type Checked,
 } from './option-values.js';
 
 export const SYSCONFIG_PATH = '/etc/sysconfig/asm-erdma';
@@ -51,14 +56,30 @@ export function parseSysconfig(text: string): SysconfigParse {
     const t = full.trim();
     if (t === '' || t.startsWith('#') || t.startsWith(';')) continue;
     const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(t);
-    if (!m) return { ok: false, line, message: `'${short(t)}' is not a KEY=value line`, hint: 'e.g. ASM_ERDMA_TIMEOUT=120; comments start with #' };
+    if (!m)
+      return {
+        ok: false,
+        line,
+        message: `'${short(t)}' is not a KEY=value line`,
+        hint: 'e.g. ASM_ERDMA_TIMEOUT=120; comments start with #',
+      };
     const key = m[1] as string;
     if (!isKey(key)) {
-      return { ok: false, line, message: `unknown key ${key}`, hint: `known keys: ${Object.keys(SYSCONFIG_KEYS).join(', ')}` };
+      return {
+        ok: false,
+        line,
+        message: `unknown key ${key}`,
+        hint: `known keys: ${Object.keys(SYSCONFIG_KEYS).join(', ')}`,
+      };
     }
     const raw = unquote(m[2] as string);
     if (raw === undefined) {
-      return { ok: false, line, message: `${key}: unbalanced or unsupported quoting in ${short(m[2] as string)}`, hint: 'quote the whole value once, e.g. ASM_ERDMA_INTERFACES="eth1 eth2"' };
+      return {
+        ok: false,
+        line,
+        message: `${key}: unbalanced or unsupported quoting in ${short(m[2] as string)}`,
+        hint: 'quote the whole value once, e.g. ASM_ERDMA_INTERFACES="eth1 eth2"',
+      };
     }
     if (raw.trim() === '') {
       entries.delete(key);

@@ -83,6 +83,8 @@ export function parseInstalledOptions(unitText: string): Omit<UnitOptions, 'node
   }
   // Without --timeout in ExecStart, TimeoutStartSec followed the sysconfig file's timeout at install time.
   const start = /^TimeoutStartSec=([\d.]+)$/m.exec(unitText)?.[1];
-  if (o.timeoutSeconds === undefined && start !== undefined) o.bootTimeoutSeconds = Number(start) - START_TIMEOUT_MARGIN_S;
+  if (o.timeoutSeconds === undefined && start !== undefined) {
+    o.bootTimeoutSeconds = Number(start) - START_TIMEOUT_MARGIN_S;
+  }
   return o;
 }

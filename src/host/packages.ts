@@ -27,7 +27,10 @@ export function packageTool(path = process.env.PATH ?? ''): 'yum' | 'dnf' {
 }
 
 export async function runningKernel(runner: Runner): Promise<KernelRelease> {
-  const r = await runner.must({ file: 'uname', args: ['-r'], mutates: false }, (res) => new ExitError('missingTool', `uname -r failed: ${firstLine(res)}`, 'run uname -r by hand'));
+  const r = await runner.must(
+    { file: 'uname', args: ['-r'], mutates: false },
+    (res) => new ExitError('missingTool', `uname -r failed: ${firstLine(res)}`, 'run uname -r by hand'),
+  );
   const k = parseKernelRelease(r.stdout);
   if (!k) throw new ExitError('missingTool', `uname -r printed '${r.stdout.trim().slice(0, 60)}', which is not a kernel release like 5.10.134-16.3.al8.x86_64`);
   return k;
@@ -53,7 +56,8 @@ export async function installedKernels(runner: Runner): Promise<KernelRelease[]>
 /** A machine-readable query, one NEVRA a line; dnf's order is by string, so callers sort with rpmvercmp. */
 export async function repoPackages(runner: Runner, name: string): Promise<string[]> {
   const tool = packageTool();
-  const r = await runner.run({ file: tool, args: ['-q', 'repoquery', '--showduplicates', '--qf', '%{name}-%{evr}.%{arch}', name], mutates: false, timeoutMs: 300_000 });
+  const args = ['-q', 'repoquery', '--showduplicates', '--qf', '%{name}-%{evr}.%{arch}', name];
+  const r = await runner.run({ file: tool, args, mutates: false, timeoutMs: 300_000 });
   if (r.exitCode !== 0) throw yumFailure(tool, ['repoquery', name], r);
   return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${name}-`));
 }
@@ -72,8 +76,11 @@ export async function defaultBootKernel(runner: Runner): Promise<KernelRelease |
 function yumFailure(tool: string, args: string[], r: CommandResult): ExitError {
   const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
   const text = lines.filter((l) => /error|no match|unable|failed|cannot/i.test(l)).join(' / ') || lines.slice(-2).join(' / ') || `exit code ${r.exitCode}`;
-  if (/no match for argument|unable to find a match/i.test(text)) return new ExitError('packageNotFound', `${tool} ${args.join(' ')}: ${text}`, `check the enabled repositories (${tool} repolist)`);
-  return new ExitError('packageFailed', `${tool} ${args.join(' ')} failed: ${text}`, `run ${tool} ${args.join(' ')} by hand to see its whole output`);
+  const cmd = `${tool} ${args.join(' ')}`;
+  if (/no match for argument|unable to find a match/i.test(text)) {
+    return new ExitError('packageNotFound', `${cmd}: ${text}`, `check the enabled repositories (${tool} repolist)`);
+  }
+  return new ExitError('packageFailed', `${cmd} failed: ${text}`, `run ${cmd} by hand to see its whole output`);
 }
 
 /** The install command as it is run and reported: `yum install -y SPEC` (dnf where there is no yum). */

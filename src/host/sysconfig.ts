@@ -22,7 +22,11 @@ export function readSysconfig(path: string): Sysconfig {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
     if (code === 'ENOENT') return { path, entries: new Map() };
-    throw new ExitError('usage', `cannot read ${path}: ${code}`, code === 'EACCES' ? 'make it readable (chmod 644), or run as root' : `fix or remove ${path}`);
+    throw new ExitError(
+      'usage',
+      `cannot read ${path}: ${code}`,
+      code === 'EACCES' ? 'make it readable (chmod 644), or run as root' : `fix or remove ${path}`,
+    );
   }
   const parsed = parseSysconfig(text);
   if (!parsed.ok) throw new ExitError('usage', `${path} line ${parsed.line}: ${parsed.message}`, parsed.hint);

@@ -18,11 +18,19 @@ export function colorMode(): ColorMode {
   return mode;
 }
 
-export function wantsColour(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env, m: ColorMode = mode): boolean {
+export function wantsColour(
+  stream: NodeJS.WriteStream,
+  env: NodeJS.ProcessEnv = process.env,
+  m: ColorMode = mode,
+): boolean {
   if (m !== 'auto') return m === 'always';
   return (env.NO_COLOR === undefined || env.NO_COLOR === '') && Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }
 
-export function coloursFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env, m: ColorMode = mode): ChalkInstance {
+export function coloursFor(
+  stream: NodeJS.WriteStream,
+  env: NodeJS.ProcessEnv = process.env,
+  m: ColorMode = mode,
+): ChalkInstance {
   return new Chalk({ level: wantsColour(stream, env, m) ? 1 : 0 });
 }

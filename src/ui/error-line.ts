@@ -9,7 +9,7 @@ const GENERAL_HINT: Partial<Record<ExitCodeName, string>> = {
   usage: 'see asm-erdma --help',
   needsRoot: 'run it with sudo, or as root',
   noDevice: 'asm-erdma status shows what this node has',
-  metadata: 'check that the metadata server (--metadata-url) answers from this node',
+  metadata: 'check what the metadata server (--metadata-url) answers from this node, e.g. with curl',
   apply: 'run the same command again with -v to see every step',
   locked: 'wait for the other asm-erdma run, or give it a longer --timeout',
   missingTool: 'run the tool named here by hand to see what is wrong with it',
@@ -22,7 +22,11 @@ const GENERAL_HINT: Partial<Record<ExitCodeName, string>> = {
 /** One line whatever the text holds: tools' multi-line messages are folded into it. */
 export const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, '; ').trim();
 
-export function errorLine(message: string, hint: string | undefined, code: ExitCodeName | undefined): { text: string; hint: string | undefined } {
+export function errorLine(
+  message: string,
+  hint: string | undefined,
+  code: ExitCodeName | undefined,
+): { text: string; hint: string | undefined } {
   const h = hint ?? (code ? GENERAL_HINT[code] : undefined);
   return { text: `${oneLine(message)}${h ? ` (${oneLine(h)})` : ''}`, hint: h === undefined ? undefined : oneLine(h) };
 }

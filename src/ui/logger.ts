@@ -48,7 +48,12 @@ export class Logger {
     // Loaded only here: ora costs ~40 ms of start-up that a boot unit or a pipe never needs.
     const { default: ora } = await import('ora');
     // discardStdin would put the TTY in raw mode and keep stdin open: the process would never exit.
-    const spinner = ora({ text, stream: this.err, discardStdin: false, color: this.c.level > 0 ? 'cyan' : false }).start();
+    const spinner = ora({
+      text,
+      stream: this.err,
+      discardStdin: false,
+      color: this.c.level > 0 ? 'cyan' : false,
+    }).start();
     activeSpinners.add(spinner);
     try {
       return await work();

@@ -63,7 +63,8 @@ export async function discover(runner: Runner, options: DiscoverOptions, log: Lo
   }
   const unknown = options.interfaces.filter((i) => !erdma.includes(i));
   if (unknown.length > 0) {
-    throw new ExitError('noDevice', `--interface ${unknown.join(', ')}: not an eRDMA NIC`, `eRDMA NICs here: ${erdma.join(', ')}`);
+    const what = `--interface ${unknown.join(', ')}: not an eRDMA NIC`;
+    throw new ExitError('noDevice', what, `eRDMA NICs here: ${erdma.join(', ')}`);
   }
   const chosen = options.interfaces.length > 0 ? erdma.filter((n) => options.interfaces.includes(n)) : erdma;
   const nics = chosen.map((name) => {

@@ -14,7 +14,9 @@ function missingTools(e: unknown): string | undefined {
   return e instanceof ExitError ? NOT_FOUND.exec(e.message)?.[1] : undefined;
 }
 
-export async function gather<T extends readonly unknown[]>(work: readonly [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+export async function gather<T extends readonly unknown[]>(
+  work: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
   const settled = await Promise.allSettled(work);
   const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length === 0) return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;

@@ -1,10 +1,13 @@
 /** kernel check | list | upgrade and hotfix: facts from uname/rpm/yum/grubby, decisions from core/kernel-policy. */
 import { ExitError } from '../exit-codes.js';
 import { formatKernel, parseKernelRequest, type KernelRelease } from '../core/kernel-release.js';
-import { checkKernel, chooseUpgrade, HOTFIX, kernelRows, upgradeCommand, type KernelCheck, type KernelRow } from '../core/kernel-policy.js';
+import {
+  checkKernel, chooseUpgrade, HOTFIX, kernelRows, upgradeCommand, type KernelCheck, type KernelRow,
+} from '../core/kernel-policy.js';
 import { checkKernelRelease } from '../core/option-values.js';
 import {
-  availableKernels, defaultBootKernel, installCommand, installedKernels, isInstalled, packageTool, reboot, repoPackages, runningKernel, yumInstall,
+  availableKernels, defaultBootKernel, installCommand, installedKernels, isInstalled, packageTool, reboot, repoPackages,
+  runningKernel, yumInstall,
 } from '../host/packages.js';
 import { requireRoot } from '../host/privileges.js';
 import type { Runner } from '../host/runner.js';

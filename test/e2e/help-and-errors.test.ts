@@ -10,7 +10,19 @@ import { execa } from 'execa';
 import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import { runCli } from '../helpers/cli.js';
 
-const COMMANDS = [[], ['setup'], ['reset'], ['install-service'], ['uninstall-service'], ['kernel'], ['kernel', 'check'], ['kernel', 'list'], ['kernel', 'upgrade'], ['hotfix'], ['status']];
+const COMMANDS = [
+  [],
+  ['setup'],
+  ['reset'],
+  ['install-service'],
+  ['uninstall-service'],
+  ['kernel'],
+  ['kernel', 'check'],
+  ['kernel', 'list'],
+  ['kernel', 'upgrade'],
+  ['hotfix'],
+  ['status'],
+];
 
 test('help, help CMD and help CMD SUB exit 0 and print what --help prints', async () => {
   for (const cmd of COMMANDS) {
@@ -30,25 +42,52 @@ test('help, help CMD and help CMD SUB exit 0 and print what --help prints', asyn
   assert.match(top.stdout, /\/etc\/sysconfig\/asm-erdma/);
   assert.match((await runCli(['help', 'kernel', 'check'])).stdout, /^Usage: asm-erdma kernel check \[options\]/);
   const upgrade = await runCli(['kernel', 'upgrade', '--help']);
-  assert.match(upgrade.stdout.replace(/\s+/g, ' '), /below --min, install the newest kernel the repositories offer \(nothing to do at or above it\); with --to R, install exactly R/);
+  assert.match(
+    upgrade.stdout.replace(/\s+/g, ' '),
+    /below --min, install the newest kernel the repositories offer \(nothing to do at or above it\); with --to R, install exactly R/,
+  );
 });
 
 test('every usage error is one line, error: <what> (<what to do>), exit 2', async () => {
   const cases: [string[], string][] = [
     [['stup'], "error: unknown command 'stup' (did you mean setup? asm-erdma --help lists the commands)"],
-    [['kernel', 'chek'], "error: unknown command 'chek' (did you mean check? asm-erdma kernel --help lists the commands)"],
+    [
+      ['kernel', 'chek'],
+      "error: unknown command 'chek' (did you mean check? asm-erdma kernel --help lists the commands)",
+    ],
     [['setup', '--jsn'], "error: unknown option '--jsn' (did you mean --json? see asm-erdma setup --help)"],
     [['setup', '--timeout'], 'error: --timeout needs a value (e.g. --timeout 30; see asm-erdma setup --help)'],
-    [['kernel', 'check', '--min'], 'error: --min needs a value (e.g. --min 5.10.134-17.3; see asm-erdma kernel check --help)'],
-    [['setup', '--timeout', 'soon'], "error: --timeout 'soon': must be a number of seconds above 0 and at most 3600 (e.g. --timeout 30)"],
-    [['setup', '-i', 'a/b'], "error: --interface: 'a/b' is not a valid interface name (e.g. eth1: 1 to 15 characters, no /, : or spaces)"],
-    [['reset', '--metadata-url', 'ftp://x'], "error: --metadata-url: 'ftp://x' is not an http:// or https:// URL (e.g. --metadata-url http://100.100.100.200)"],
-    [['setup', 'eth1'], "error: asm-erdma setup takes no argument 'eth1' (it takes only options; see asm-erdma setup --help)"],
-    [['kernel'], 'error: asm-erdma kernel needs a command: check, list, upgrade (e.g. asm-erdma kernel check; see asm-erdma kernel --help)'],
+    [
+      ['kernel', 'check', '--min'],
+      'error: --min needs a value (e.g. --min 5.10.134-17.3; see asm-erdma kernel check --help)',
+    ],
+    [
+      ['setup', '--timeout', 'soon'],
+      "error: --timeout 'soon': must be a number of seconds above 0 and at most 3600 (e.g. --timeout 30)",
+    ],
+    [
+      ['setup', '-i', 'a/b'],
+      "error: --interface: 'a/b' is not a valid interface name (e.g. eth1: 1 to 15 characters, no /, : or spaces)",
+    ],
+    [
+      ['reset', '--metadata-url', 'ftp://x'],
+      "error: --metadata-url: 'ftp://x' is not an http:// or https:// URL (e.g. --metadata-url http://100.100.100.200)",
+    ],
+    [
+      ['setup', 'eth1'],
+      "error: asm-erdma setup takes no argument 'eth1' (it takes only options; see asm-erdma setup --help)",
+    ],
+    [
+      ['kernel'],
+      'error: asm-erdma kernel needs a command: check, list, upgrade (e.g. asm-erdma kernel check; see asm-erdma kernel --help)',
+    ],
     [[], 'error: no command given (e.g. asm-erdma status; asm-erdma --help lists every command)'],
     [['--color=sometimes', 'status'], "error: --color 'sometimes': must be auto, always or never (e.g. --color=never)"],
     [['setup', '-q', '-v'], 'error: -q/--quiet and -v/--verbose cannot be combined (use only one of them)'],
-    [['kernel', 'check', '--min', 'latest'], "error: --min 'latest' is not a kernel release like 5.10.134-16.3 (e.g. --min 5.10.134-17.3; asm-erdma kernel list shows them)"],
+    [
+      ['kernel', 'check', '--min', 'latest'],
+      "error: --min 'latest' is not a kernel release like 5.10.134-16.3 (e.g. --min 5.10.134-17.3; asm-erdma kernel list shows them)",
+    ],
   ];
   for (const [args, line] of cases) {
     const r = await runCli(args);
@@ -62,7 +101,12 @@ test('with --json a usage error is also the one JSON document on stdout, hint in
   const r = await runCli(['kernel', 'check', '--json', '--min', 'latest']);
   assert.equal(r.exitCode, 2);
   assert.deepEqual(JSON.parse(r.stdout), {
-    error: { code: 2, name: 'usage', message: "--min 'latest' is not a kernel release like 5.10.134-16.3", hint: 'e.g. --min 5.10.134-17.3; asm-erdma kernel list shows them' },
+    error: {
+      code: 2,
+      name: 'usage',
+      message: "--min 'latest' is not a kernel release like 5.10.134-16.3",
+      hint: 'e.g. --min 5.10.134-17.3; asm-erdma kernel list shows them',
+    },
   });
 });
 

@@ -6,7 +6,12 @@ import { screenLines } from '../helpers/screen.js';
 
 test('kernel upgrade --to accepts 16.3, 16.3.al8, 16.3.al8.x86_64 and the package name; absent is exit 12', async (t) => {
   await withPackageNode(t, { running: '16.2' }, async (node) => {
-    for (const to of ['5.10.134-17.3', '5.10.134-17.3.al8', '5.10.134-17.3.al8.x86_64', 'kernel-5.10.134-17.3.al8.x86_64']) {
+    for (const to of [
+      '5.10.134-17.3',
+      '5.10.134-17.3.al8',
+      '5.10.134-17.3.al8.x86_64',
+      'kernel-5.10.134-17.3.al8.x86_64',
+    ]) {
       const r = await node.run(['kernel', 'upgrade', '--to', to, '--dry-run', '--json']);
       assert.equal(r.exitCode, 0, `${to}: ${r.stderr}`);
       const doc = JSON.parse(r.stdout) as { target: string; commands: string[] };
@@ -18,15 +23,24 @@ test('kernel upgrade --to accepts 16.3, 16.3.al8, 16.3.al8.x86_64 and the packag
     assert.equal((JSON.parse(seventeen.stdout) as { target: string }).target, '5.10.134-17.al8.x86_64');
     const absent = await node.run(['kernel', 'upgrade', '--to', '5.10.134-19', '--dry-run']);
     assert.equal(absent.exitCode, 12);
-    assert.equal(absent.stderr, 'error: kernel 5.10.134-19 is not in any enabled repository for x86_64 (see asm-erdma kernel list)');
+    assert.equal(
+      absent.stderr,
+      'error: kernel 5.10.134-19 is not in any enabled repository for x86_64 (see asm-erdma kernel list)',
+    );
     const otherArch = await node.run(['kernel', 'upgrade', '--to', '5.10.134-17.3.al8.aarch64', '--dry-run']);
     assert.equal(otherArch.exitCode, 12, otherArch.stderr);
     const garbage = await node.run(['kernel', 'upgrade', '--to', 'latest', '--dry-run']);
     assert.equal(garbage.exitCode, 2);
-    assert.equal(garbage.stderr, "error: --to 'latest' is not a kernel release like 5.10.134-17.3 (e.g. --to 5.10.134-17.3; asm-erdma kernel list shows them)");
+    assert.equal(
+      garbage.stderr,
+      "error: --to 'latest' is not a kernel release like 5.10.134-17.3 (e.g. --to 5.10.134-17.3; asm-erdma kernel list shows them)",
+    );
     const low = await node.run(['kernel', 'upgrade', '--to', '5.10.134-16.1', '--dry-run']);
     assert.equal(low.exitCode, 2);
-    assert.equal(low.stderr, 'error: --to 5.10.134-16.1 is below the minimum 5.10.134-16.3 (pick one at or above it (see asm-erdma kernel list), or lower --min)');
+    assert.equal(
+      low.stderr,
+      'error: --to 5.10.134-16.1 is below the minimum 5.10.134-16.3 (pick one at or above it (see asm-erdma kernel list), or lower --min)',
+    );
   });
 });
 
@@ -46,7 +60,10 @@ test('kernel check --min X hints at kernel upgrade --min X, which then has somet
     ]);
     // At the default minimum the hint stays short, and upgrade has nothing to do.
     const plain = await node.run(['kernel', 'upgrade', '--dry-run']);
-    assert.equal(plain.stdout, 'nothing to do: the running kernel 5.10.134-17.1.al8.x86_64 already meets the minimum 5.10.134-16.3');
+    assert.equal(
+      plain.stdout,
+      'nothing to do: the running kernel 5.10.134-17.1.al8.x86_64 already meets the minimum 5.10.134-16.3',
+    );
   });
   await withPackageNode(t, { running: '16.2' }, async (node) => {
     const check = await node.run(['kernel', 'check']);
@@ -60,7 +77,10 @@ test('hotfix says a kernel below the minimum is too old, and carries the --min g
     assert.equal(r.exitCode, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as { needed: boolean; tooOld: boolean; minimum: string; message: string };
     assert.deepEqual([doc.needed, doc.tooOld, doc.minimum], [true, true, '5.10.134-17.3']);
-    assert.equal(doc.message, 'would install kernel-hotfix-16664924-5.10.134-16.3; the running kernel 5.10.134-16.3.al8.x86_64 is too old for SMC over eRDMA (below the minimum 5.10.134-17.3): upgrade it: asm-erdma kernel upgrade --min 5.10.134-17.3');
+    assert.equal(
+      doc.message,
+      'would install kernel-hotfix-16664924-5.10.134-16.3; the running kernel 5.10.134-16.3.al8.x86_64 is too old for SMC over eRDMA (below the minimum 5.10.134-17.3): upgrade it: asm-erdma kernel upgrade --min 5.10.134-17.3',
+    );
   });
   await withPackageNode(t, { running: '15' }, async (node) => {
     const r = await node.run(['hotfix', '--json']);
@@ -73,9 +93,14 @@ test('hotfix says a kernel below the minimum is too old, and carries the --min g
 
 test('only dnf on PATH: dnf is used and named; a missing tool is named the same way every run', async (t) => {
   await withPackageNode(t, { running: '16.2' }, async (node) => {
-    const dnfOnly = await node.run(['kernel', 'upgrade', '--dry-run', '--json'], { withoutTools: ['yum'], aliases: { dnf: 'yum' } });
+    const dnfOnly = await node.run(['kernel', 'upgrade', '--dry-run', '--json'], {
+      withoutTools: ['yum'],
+      aliases: { dnf: 'yum' },
+    });
     assert.equal(dnfOnly.exitCode, 0, dnfOnly.stderr);
-    assert.deepEqual((JSON.parse(dnfOnly.stdout) as { commands: string[] }).commands, ['dnf install -y kernel-5.10.134-18.al8.x86_64']);
+    assert.deepEqual((JSON.parse(dnfOnly.stdout) as { commands: string[] }).commands, [
+      'dnf install -y kernel-5.10.134-18.al8.x86_64',
+    ]);
     // rpm and yum both missing: both named, whichever of the parallel calls fails first.
     const both = new Set<string>();
     for (let i = 0; i < 3; i++) {
@@ -83,7 +108,10 @@ test('only dnf on PATH: dnf is used and named; a missing tool is named the same 
       assert.equal(r.exitCode, 8);
       both.add(r.stderr);
     }
-    assert.deepEqual([...both], ['error: not found on PATH: rpm, yum or dnf (install rpm; install dnf; on Alibaba Cloud Linux 3 yum is dnf)']);
+    assert.deepEqual(
+      [...both],
+      ['error: not found on PATH: rpm, yum or dnf (install rpm; install dnf; on Alibaba Cloud Linux 3 yum is dnf)'],
+    );
     const rpmOnly = await node.run(['kernel', 'list'], { withoutTools: ['rpm'] });
     assert.equal(rpmOnly.stderr, "error: 'rpm' was not found on PATH (install rpm)");
   });

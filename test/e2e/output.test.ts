@@ -17,7 +17,14 @@ const PKG = join(REPO_ROOT, 'scripts/standins/packages');
  * stdin of the line are the terminal unless the line redirects them (a pipe makes stdout a pipe).
  */
 async function onTty(node: SimNode, line: string, env: Record<string, string> = {}) {
-  const vars = Object.entries({ ...node.cliEnv(), NO_COLOR: '', PATH: `${PKG}:${node.cliEnv().PATH}`, SIM_UNAME_R: '5.10.134-17.3.al8.x86_64', SIM_PKG_ROOT: join(node.dir, 'pkgroot'), ...env })
+  const vars = Object.entries({
+    ...node.cliEnv(),
+    NO_COLOR: '',
+    PATH: `${PKG}:${node.cliEnv().PATH}`,
+    SIM_UNAME_R: '5.10.134-17.3.al8.x86_64',
+    SIM_PKG_ROOT: join(node.dir, 'pkgroot'),
+    ...env,
+  })
     .map(([k, v]) => `export ${k}='${v}';`)
     .join(' ');
   // ora stays quiet when CI is set, whatever the terminal: an operator's shell has no CI variable.
@@ -32,8 +39,14 @@ test('status | awk on a terminal: the table on the pipe is plain, so awk sees th
     const r = await onTty(node, `$CLI status | tee ${piped} | awk '$2=="fail"'`);
     assert.match(r.stdout, /asking the metadata server/, 'stderr is a terminal: the spinner is drawn');
     const rows = screenLines(r.stdout.replace(/\r\n/g, '\n')).filter((l) => l.trim() !== '');
-    assert.ok(rows.some((l) => l.startsWith('nic:eth1')), r.stdout);
-    assert.ok(rows.some((l) => l.startsWith('nic:eth2')), r.stdout);
+    assert.ok(
+      rows.some((l) => l.startsWith('nic:eth1')),
+      r.stdout,
+    );
+    assert.ok(
+      rows.some((l) => l.startsWith('nic:eth2')),
+      r.stdout,
+    );
     for (const row of rows) assert.match(row, /^\S+\s+fail\s/);
     const table = readFileSync(piped, 'utf8');
     assert.match(table, /^CHECK\s+STATE\s+DETAIL$/m);
@@ -95,7 +108,11 @@ test('--dry-run with nothing to do says so instead of an empty command list', as
     // Something to do: the heading and the commands, as before.
     assert.equal((await node.exec('ip', ['link', 'set', 'eth2', 'down'])).exitCode, 0);
     const some = await node.cli(['setup', '--dry-run']);
-    assert.deepEqual(some.stdout.split('\n'), ['dry run: these commands would run (nothing was changed):', '# eth1: already configured, nothing to do', 'ip link set dev eth2 up']);
+    assert.deepEqual(some.stdout.split('\n'), [
+      'dry run: these commands would run (nothing was changed):',
+      '# eth1: already configured, nothing to do',
+      'ip link set dev eth2 up',
+    ]);
   });
 });
 
@@ -104,7 +121,10 @@ test('-i with the primary NIC is refused in one line that says what to do', asyn
     const before = await kernelState(node);
     const r = await node.cli(['setup', '-i', 'eth0']);
     assert.equal(r.exitCode, 2);
-    assert.equal(r.stderr, 'error: --interface eth0 is the primary NIC (it holds the default route); asm-erdma never changes it (leave eth0 out: without -i every eRDMA NIC is configured; asm-erdma status lists them)');
+    assert.equal(
+      r.stderr,
+      'error: --interface eth0 is the primary NIC (it holds the default route); asm-erdma never changes it (leave eth0 out: without -i every eRDMA NIC is configured; asm-erdma status lists them)',
+    );
     assert.deepEqual(await kernelState(node), before);
     assert.deepEqual(ipv4Of(before, 'eth1'), []);
   });

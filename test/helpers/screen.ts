@@ -16,7 +16,8 @@ export function screenLines(raw: string): string[] {
         const m = /^\u001b\[([?\d;]*)([A-Za-z])/.exec(line.slice(i));
         if (!m) continue;
         const [all, arg = '', cmd] = m as unknown as [string, string, string];
-        if (cmd === 'K') cells = arg === '2' ? [] : arg === '1' ? cells.map((c, k) => (k <= col ? ' ' : c)) : cells.slice(0, col);
+        if (cmd === 'K')
+          cells = arg === '2' ? [] : arg === '1' ? cells.map((c, k) => (k <= col ? ' ' : c)) : cells.slice(0, col);
         else if (cmd === 'G') col = Math.max(0, Number(arg || '1') - 1);
         i += all.length - 1;
       } else {
