@@ -196,10 +196,20 @@ function earlyColorMode(args: string[]): ColorMode {
   return 'auto';
 }
 
-/** `asm-erdma help kernel check` is `asm-erdma kernel check --help` (commander's help command takes one name). */
-function rewriteHelp(argv: string[]): string[] {
+/**
+ * `asm-erdma help kernel check` is `asm-erdma kernel check --help` (commander's help command takes one name). A
+ * name that is no command is left to commander, which reports it as unknown, with a suggestion.
+ */
+function rewriteHelp(program: Command, argv: string[]): string[] {
   const [node = '', script = '', first, ...rest] = argv;
-  return first === 'help' ? [node, script, ...rest, '--help'] : argv;
+  if (first !== 'help') return argv;
+  let cmd = program;
+  for (const word of rest) {
+    const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) return [node, script, ...rest];
+    cmd = sub;
+  }
+  return [node, script, ...rest, '--help'];
 }
 
 /** --version (-V) with nothing but options around it; --json makes it one JSON document. */
@@ -219,7 +229,8 @@ export async function main(argv: string[]): Promise<number> {
       else process.stdout.write(`${info.version}\n`);
       return ExitCode.ok;
     }
-    await buildProgram().parseAsync(rewriteHelp(argv));
+    const program = buildProgram();
+    await program.parseAsync(rewriteHelp(program, argv));
     return ExitCode.ok;
   } catch (e) {
     stopSpinners();

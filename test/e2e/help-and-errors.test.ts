@@ -51,6 +51,11 @@ test('help, help CMD and help CMD SUB exit 0 and print what --help prints', asyn
 test('every usage error is one line, error: <what> (<what to do>), exit 2', async () => {
   const cases: [string[], string][] = [
     [['stup'], "error: unknown command 'stup' (did you mean setup? asm-erdma --help lists the commands)"],
+    [['help', 'stup'], "error: unknown command 'stup' (did you mean setup? asm-erdma --help lists the commands)"],
+    [
+      ['help', 'kernel', 'chek'],
+      "error: unknown command 'chek' (did you mean check? asm-erdma kernel --help lists the commands)",
+    ],
     [
       ['kernel', 'chek'],
       "error: unknown command 'chek' (did you mean check? asm-erdma kernel --help lists the commands)",
