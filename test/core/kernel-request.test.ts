@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chooseUpgrade, upgradeCommand } from '../../src/core/kernel-policy.js';
+import { kernelCheck } from '../../src/core/readiness.js';
 import {
   formatKernel,
   parseKernelRelease,
@@ -50,4 +51,10 @@ test('a request matching several kernels, or none, is refused with what to do', 
 test('the upgrade hint carries a minimum that is not the default', () => {
   assert.equal(upgradeCommand(k('5.10.134-16.3')), 'asm-erdma kernel upgrade');
   assert.equal(upgradeCommand(k('5.10.134-17.3')), 'asm-erdma kernel upgrade --min 5.10.134-17.3');
+});
+
+test('status gives the same upgrade hint as kernel check for a non-default minimum', () => {
+  const check = kernelCheck(k('5.10.134-17.1.al8.x86_64'), [], k('5.10.134-17.3'));
+  assert.deepEqual([check.state, check.fix], ['fail', 'asm-erdma kernel upgrade --min 5.10.134-17.3']);
+  assert.equal(kernelCheck(running, [], min).fix, 'asm-erdma kernel upgrade');
 });
