@@ -28,7 +28,7 @@ export type ExitCodeValue = (typeof ExitCode)[ExitCodeName];
 export const exitCodeMeaning: Record<ExitCodeName, string> = {
   ok: 'success (or nothing to do)',
   internal: 'unexpected internal error (a bug: please report it)',
-  usage: 'bad flags or arguments',
+  usage: 'bad flags or arguments, or a bad line in /etc/sysconfig/asm-erdma',
   needsRoot: 'needs root (CAP_NET_ADMIN / package installation)',
   noDevice: 'no eRDMA NIC found (or a requested --interface is not one)',
   metadata: 'the metadata server was unreachable or gave an invalid answer; nothing was changed',

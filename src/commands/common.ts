@@ -1,6 +1,7 @@
 /** Option parsing shared by commands: every bad flag becomes a one-line usage error (exit 2). */
 import { InvalidArgumentError } from 'commander';
 import { Deadline } from '../core/deadline.js';
+import { checkInterfaceName, checkMetadataUrl, checkSeconds, type Checked } from '../core/option-values.js';
 import { Runner } from '../host/runner.js';
 import { Logger } from '../ui/logger.js';
 
@@ -28,32 +29,36 @@ export function makeContext(o: CommonOptions): Context {
   };
 }
 
-export function parseTimeout(value: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0) || n > 3600) {
-    throw new InvalidArgumentError('must be a number of seconds above 0 and at most 3600, e.g. 30');
-  }
-  return n;
+/** Commander reports a bad flag value as `option '--x <v>' argument 'v' is invalid. <message>`: the message carries
+ * "reason (what to do)" and the CLI's error boundary turns it into the one error line. */
+export function badValue(reason: string, hint: string): InvalidArgumentError {
+  return new InvalidArgumentError(`${reason} (${hint})`);
 }
 
-/** Linux interface names: 1..15 bytes, no '/', ':' or white space (IFNAMSIZ and dev_valid_name). */
-export function collectInterface(value: string, previous: string[] = []): string[] {
-  if (!/^[^\s/:]{1,15}$/.test(value) || value === '.' || value === '..') {
-    throw new InvalidArgumentError(`'${value}' is not a valid interface name`);
-  }
-  return previous.includes(value) ? previous : [...previous, value];
+/** Splits "reason (hint)" back; a message without a trailing parenthesis has no hint. */
+export function splitHint(message: string): { reason: string; hint: string | undefined } {
+  const m = /^(.*?) \(([^()]*)\)\.?$/s.exec(message.trim());
+  return m ? { reason: m[1] as string, hint: m[2] as string } : { reason: message.trim(), hint: undefined };
+}
+
+function orThrow<T>(c: Checked<T>): T {
+  if (!c.ok) throw badValue(c.reason, c.hint);
+  return c.value;
+}
+
+export function parseTimeout(value: string): number {
+  return orThrow(checkSeconds(value));
+}
+
+/** Repeatable -i NAME; without it every eRDMA NIC (commander's default would print as "(default: [])"). */
+export function collectInterface(value: string, previous: string[] | undefined): string[] {
+  const name = orThrow(checkInterfaceName(value));
+  const list = previous ?? [];
+  return list.includes(name) ? list : [...list, name];
 }
 
 export function parseMetadataUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`'${value}' is not a URL, e.g. http://100.100.100.200`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http:// or https:// URL');
-  if (url.pathname !== '/' || url.search || url.hash) throw new InvalidArgumentError('give only scheme, host and port, e.g. http://100.100.100.200');
-  return url.origin;
+  return orThrow(checkMetadataUrl(value));
 }
 
 let jsonWritten = false;

@@ -1,8 +1,8 @@
 /** `kernel check|list|upgrade` and `hotfix`: options → workflow → human text or --json. */
 import type { Command } from 'commander';
 import { ExitError } from '../exit-codes.js';
-import { DEFAULT_MIN_KERNEL } from '../core/kernel-policy.js';
-import { parseMinimum, runHotfix, runKernelCheck, runKernelList, runKernelUpgrade } from '../workflows/kernel.js';
+import { DEFAULT_MIN_KERNEL, upgradeCommand } from '../core/kernel-policy.js';
+import { parseMinimum, parseTarget, runHotfix, runKernelCheck, runKernelList, runKernelUpgrade } from '../workflows/kernel.js';
 import { makeContext, printJson } from './common.js';
 
 interface KernelFlags {
@@ -18,8 +18,22 @@ interface KernelFlags {
 const out = (lines: string[]): void => void process.stdout.write(`${lines.join('\n')}\n`);
 const minOption = ['--min <release>', 'minimum kernel release (newer ASM versions ask for 5.10.134-17.3)', DEFAULT_MIN_KERNEL] as const;
 
+/** Dry run: the commands that would run, or just the message when there are none. */
+const result = (r: { dryRun: boolean; commands: string[]; message: string }): string[] => [
+  ...(r.dryRun && r.commands.length ? ['dry run: these commands would run (nothing was changed):', ...r.commands] : []),
+  r.message,
+];
+
 export function registerKernelCommands(program: Command): void {
-  const kernel = program.command('kernel').description('check, list and upgrade the kernel SMC over eRDMA needs');
+  const kernel = program
+    .command('kernel')
+    .description('check, list and upgrade the kernel SMC over eRDMA needs')
+    .addHelpText('after', `
+Examples:
+  asm-erdma kernel check                    running kernel at or above 5.10.134-16.3?
+  asm-erdma kernel list                     what the repositories offer, in rpm order
+  asm-erdma kernel upgrade --yes            install the newest kernel if this one is too old
+  asm-erdma kernel upgrade --min 5.10.134-17.3 --to 5.10.134-17.3 --yes --reboot`);
 
   kernel
     .command('check')
@@ -33,12 +47,13 @@ Examples:
   asm-erdma kernel check --min 5.10.134-17.3 --json`)
     .action(async (o: KernelFlags) => {
       const ctx = makeContext({ ...o, timeout: 30 });
-      const report = await runKernelCheck(ctx.runner, parseMinimum(o.min, '--min'));
+      const min = parseMinimum(o.min, '--min');
+      const report = await runKernelCheck(ctx.runner, min);
       if (ctx.json) printJson(report);
       else {
         const lines = [`running kernel ${report.running} ${report.meets ? 'meets' : 'is below'} the minimum ${report.minimum}`];
         if (report.newerInstalled) lines.push(`${report.newerInstalled} is installed but not running${report.rebootPending ? ': only a reboot is missing' : ''}`);
-        else if (!report.meets) lines.push('upgrade it: asm-erdma kernel upgrade');
+        if (!report.meets && !report.rebootPending) lines.push(`upgrade it: ${upgradeCommand(min)}`);
         if (report.hotfixNeeded) lines.push('this kernel needs the SMC hotfix: asm-erdma hotfix');
         out(lines);
       }
@@ -70,9 +85,15 @@ Examples:
 
   kernel
     .command('upgrade')
-    .description('install the newest kernel (or --to R) through yum; reboot only with --reboot')
+    .description(
+      'below --min, install the newest kernel the repositories offer (nothing to do at or above it); with --to R, ' +
+        'install exactly R. yum installs it; it runs from the next boot (--reboot reboots into it now)',
+    )
     .option(...minOption)
-    .option('--to <release>', 'install exactly this release (refused below the minimum)')
+    .option(
+      '--to <release>',
+      'install this one: 5.10.134-17.3, 5.10.134-17.3.al8[.x86_64] or the package name (refused below --min)',
+    )
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--reboot', 'reboot into the new kernel when it is the default boot entry')
     .option('-n, --dry-run', 'print the yum command; change nothing')
@@ -80,23 +101,30 @@ Examples:
     .option('-v, --verbose', "stream yum's output")
     .addHelpText('after', `
 Examples:
-  asm-erdma kernel upgrade                  newest available, asks first
-  asm-erdma kernel upgrade --to 5.10.134-17.3.al8.x86_64 --yes
+  asm-erdma kernel upgrade                  newest available if below 5.10.134-16.3, asks first
+  asm-erdma kernel upgrade --min 5.10.134-17.3 --yes
+  asm-erdma kernel upgrade --to 5.10.134-17.3 --yes
   asm-erdma kernel upgrade --yes --reboot   unattended, reboots into it`)
     .action(async (o: KernelFlags) => {
       const ctx = makeContext({ ...o, timeout: 30 });
       const report = await runKernelUpgrade(
         ctx.runner,
-        { min: parseMinimum(o.min, '--min'), to: o.to === undefined ? undefined : parseMinimum(o.to, '--to'), yes: Boolean(o.yes), reboot: Boolean(o.reboot) },
+        {
+          min: parseMinimum(o.min, '--min'),
+          to: o.to === undefined ? undefined : parseTarget(o.to),
+          yes: Boolean(o.yes),
+          reboot: Boolean(o.reboot),
+        },
         ctx.log,
       );
       if (ctx.json) printJson(report);
-      else out([...(report.dryRun && report.commands.length ? ['dry run: these commands would run (nothing was changed):', ...report.commands] : []), report.message]);
+      else out(result(report));
     });
 
   program
     .command('hotfix')
     .description('on exactly 5.10.134-16.3, install the SMC netdev-leak hotfix kernel-hotfix-16664924-5.10.134-16.3')
+    .option(...minOption)
     .option('-y, --yes', 'do not ask for confirmation')
     .option('-n, --dry-run', 'print the yum command; change nothing')
     .option('--json', 'print one JSON document on stdout')
@@ -107,8 +135,8 @@ Examples:
   asm-erdma hotfix --yes --json`)
     .action(async (o: KernelFlags) => {
       const ctx = makeContext({ ...o, timeout: 30 });
-      const report = await runHotfix(ctx.runner, { yes: Boolean(o.yes) }, ctx.log);
+      const report = await runHotfix(ctx.runner, { yes: Boolean(o.yes), min: parseMinimum(o.min, '--min') }, ctx.log);
       if (ctx.json) printJson(report);
-      else out([...(report.dryRun && report.commands.length ? ['dry run: these commands would run (nothing was changed):', ...report.commands] : []), report.message]);
+      else out(result(report));
     });
 }

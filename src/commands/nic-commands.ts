@@ -8,9 +8,17 @@ import { runReset, type ResetReport } from '../workflows/reset.js';
 import { runSetup, type SetupReport } from '../workflows/setup.js';
 import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson, type CommonOptions, type Context } from './common.js';
 import type { Logger } from '../ui/logger.js';
+import { DEFAULT_BOOT_TIMEOUT_S } from '../core/unit.js';
 
-interface NicOptions extends CommonOptions {
-  interface: string[];
+const DEFAULT_TIMEOUT_S = 30;
+
+/** A boot-time run (--wait) waits for the driver and the metadata server, so its deadline is longer. */
+const contextFor = (o: NicOptions): Context =>
+  makeContext({ ...o, timeout: o.timeout ?? (o.wait ? DEFAULT_BOOT_TIMEOUT_S : DEFAULT_TIMEOUT_S) });
+
+interface NicOptions extends Omit<CommonOptions, 'timeout'> {
+  interface?: string[];
+  timeout?: number;
   metadataUrl: string;
   wait?: boolean;
   all?: boolean;
@@ -18,9 +26,13 @@ interface NicOptions extends CommonOptions {
 
 function nicOptions(cmd: Command): Command {
   return cmd
-    .option('-i, --interface <name>', 'only this eRDMA NIC (repeatable)', collectInterface, [])
+    .option('-i, --interface <name>', 'only this eRDMA NIC (repeatable; default: every eRDMA NIC)', collectInterface)
     .option('--metadata-url <url>', 'ECS metadata server', parseMetadataUrl, DEFAULT_METADATA_URL)
-    .option('--timeout <seconds>', 'overall deadline for the run (lock, devices, metadata)', parseTimeout, 30)
+    .option(
+      '--timeout <seconds>',
+      `overall deadline for the run (lock, devices, metadata; default: ${DEFAULT_TIMEOUT_S}, with --wait ${DEFAULT_BOOT_TIMEOUT_S})`,
+      parseTimeout,
+    )
     .option('-n, --dry-run', 'print the commands it would run; change nothing')
     .option('--json', 'print one JSON document on stdout (logs stay on stderr)')
     .option('-v, --verbose', 'log every command and metadata request');
@@ -42,7 +54,9 @@ function failIfAnyFailed(nics: { name: string; result: string; error?: string }[
   const failed = nics.filter((n) => n.result === 'failed' || n.result === 'rolled-back');
   if (failed.length > 0) {
     const first = failed[0] as { name: string; result: string; error?: string };
-    throw new ExitError('apply', `${first.name}: ${first.error ?? 'failed'} (${first.result === 'rolled-back' ? 'put back as it was' : 'left as it was'})`, undefined);
+    const state = first.result === 'rolled-back' ? 'put back as it was' : 'left as it was';
+    const hint = `${state}; check it with ip addr show dev ${first.name}, then run again`;
+    throw new ExitError('apply', `${first.name}: ${first.error ?? 'failed'}`, hint);
   }
 }
 
@@ -54,39 +68,51 @@ function failIfRecordLost(report: { recordError?: string }): void {
   }
 }
 
+/** Dry run: the commands, or "nothing to do" when there are none (never a heading over an empty list). */
+function dryRunLines(actions: string[][], names: string[], idle: string, nothing: string): string[] {
+  if (actions.every((a) => a.length === 0)) return [nothing];
+  return [
+    'dry run: these commands would run (nothing was changed):',
+    ...actions.flatMap((a, i) => (a.length > 0 ? a : [`# ${names[i]}: ${idle}`])),
+  ];
+}
+
 function renderSetup(report: SetupReport, log: Logger): void {
-  const out: string[] = [];
-  if (report.dryRun) out.push('dry run: these commands would run (nothing was changed):');
-  for (const nic of report.nics) {
-    if (report.dryRun) {
-      out.push(...(nic.actions.length > 0 ? nic.actions : [`# ${nic.name}: already configured, nothing to do`]));
-      continue;
-    }
-    const replaced = nic.stale.length > 0 ? `  replaced ${nic.stale.join(', ')}` : '';
-    const line = `${nic.name}  ${nic.address}/${nic.prefix}  gateway ${nic.gateway}  metric ${nic.metric}`;
-    out.push(`${line}  ${nic.result}${replaced}`);
-    for (const a of nic.actions) out.push(`  ${a}`);
-  }
   for (const nic of report.nics) for (const w of nic.warnings) log.warn(w);
-  if (!report.dryRun) {
+  const count = report.nics.length;
+  const left = `primary ${report.primary} left alone`;
+  let out: string[];
+  const actions = report.nics.map((n) => n.actions);
+  const names = report.nics.map((n) => n.name);
+  if (report.dryRun) {
+    const nothing = `nothing to do: ${count} eRDMA NIC(s) already configured (dry run; ${left})`;
+    out = dryRunLines(actions, names, 'already configured, nothing to do', nothing);
+  } else {
+    out = report.nics.flatMap((nic) => [
+      `${nic.name}  ${nic.address}/${nic.prefix}  gateway ${nic.gateway}  metric ${nic.metric}  ${nic.result}` +
+        (nic.stale.length > 0 ? `  replaced ${nic.stale.join(', ')}` : ''),
+      ...nic.actions.map((a) => `  ${a}`),
+    ]);
     const changed = report.nics.filter((n) => n.result === 'changed').length;
-    out.push(changed === 0 ? `nothing to do: ${report.nics.length} eRDMA NIC(s) already configured (primary ${report.primary} left alone)` : `configured ${changed} of ${report.nics.length} eRDMA NIC(s) (primary ${report.primary} left alone)`);
+    out.push(
+      changed === 0
+        ? `nothing to do: ${count} eRDMA NIC(s) already configured (${left})`
+        : `configured ${changed} of ${count} eRDMA NIC(s) (${left})`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
 function renderReset(report: ResetReport): void {
-  const out: string[] = [];
-  if (report.dryRun) out.push('dry run: these commands would run (nothing was changed):');
-  for (const nic of report.nics) {
-    if (report.dryRun) {
-      out.push(...(nic.actions.length > 0 ? nic.actions : [`# ${nic.name}: nothing to reset`]));
-      continue;
-    }
-    out.push(`${nic.name}  ${nic.result}${nic.removed.length ? `  removed ${nic.removed.join(', ')}` : ''}`);
-    for (const a of nic.actions) out.push(`  ${a}`);
-  }
-  if (!report.dryRun) {
+  let out: string[];
+  if (report.dryRun) {
+    const nothing = 'nothing to do: no eRDMA NIC has anything to reset (dry run)';
+    out = dryRunLines(report.nics.map((n) => n.actions), report.nics.map((n) => n.name), 'nothing to reset', nothing);
+  } else {
+    out = report.nics.flatMap((nic) => [
+      `${nic.name}  ${nic.result}${nic.removed.length ? `  removed ${nic.removed.join(', ')}` : ''}`,
+      ...nic.actions.map((a) => `  ${a}`),
+    ]);
     const changed = report.nics.filter((n) => n.result === 'changed').length;
     out.push(changed === 0 ? 'nothing to do: no eRDMA NIC had anything to reset' : `reset ${changed} of ${report.nics.length} eRDMA NIC(s)`);
   }
@@ -105,11 +131,11 @@ Examples:
   asm-erdma setup                    configure every eRDMA NIC
   asm-erdma setup --dry-run          print the ip commands, change nothing
   asm-erdma setup -i eth1 --json     only eth1, machine-readable report
-  asm-erdma setup --wait --timeout 120   what the boot unit runs`)
+  asm-erdma setup --wait             boot mode, what the boot unit runs (deadline 120 s)`)
     .action(async (o: NicOptions) => {
-      const ctx = makeContext(o);
+      const ctx = contextFor(o);
       const report = await guarded(ctx, 'setup', () =>
-        runSetup(ctx.runner, { interfaces: o.interface, metadataUrl: o.metadataUrl, deadline: ctx.deadline, wait: Boolean(o.wait) }, ctx.log),
+        runSetup(ctx.runner, { interfaces: o.interface ?? [], metadataUrl: o.metadataUrl, deadline: ctx.deadline, wait: Boolean(o.wait) }, ctx.log),
       );
       if (ctx.json) printJson(report);
       else renderSetup(report, ctx.log);
@@ -129,9 +155,9 @@ Examples:
   asm-erdma reset -i eth2 --dry-run  show what would happen to eth2
   asm-erdma reset --all              also remove addresses someone else added`)
     .action(async (o: NicOptions) => {
-      const ctx = makeContext(o);
+      const ctx = contextFor(o);
       const report = await guarded(ctx, 'reset', () =>
-        runReset(ctx.runner, { interfaces: o.interface, all: Boolean(o.all), metadataUrl: o.metadataUrl, deadline: ctx.deadline }, ctx.log),
+        runReset(ctx.runner, { interfaces: o.interface ?? [], all: Boolean(o.all), metadataUrl: o.metadataUrl, deadline: ctx.deadline }, ctx.log),
       );
       if (ctx.json) printJson(report);
       else renderReset(report);

@@ -1,8 +1,9 @@
 /** `install-service` and `uninstall-service`: options → workflow → human text or --json. */
 import type { Command } from 'commander';
-import { DEFAULT_BOOT_TIMEOUT_S, UNIT_NAME } from '../core/unit.js';
+import { DEFAULT_BOOT_TIMEOUT_S, SYSCONFIG_FILE, UNIT_NAME } from '../core/unit.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
 import { installedPaths } from '../host/install-paths.js';
+import { readSysconfig, sysconfigPath } from '../host/sysconfig.js';
 import { installService, uninstallService, type ServiceReport } from '../workflows/service.js';
 import { ExitError } from '../exit-codes.js';
 import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
@@ -11,9 +12,9 @@ interface ServiceFlags {
   root?: string;
   now?: boolean;
   keepLegacy?: boolean;
-  timeout: number;
-  metadataUrl: string;
-  interface: string[];
+  timeout?: number;
+  metadataUrl?: string;
+  interface?: string[];
   dryRun?: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -21,9 +22,12 @@ interface ServiceFlags {
 
 function render(report: ServiceReport): void {
   const out: string[] = [];
-  if (report.dryRun) {
-    if (report.unit) out.push(`dry run: ${report.unitPath} would contain:`, report.unit);
-    out.push(report.changes.length > 0 ? 'dry run: these changes would be made (nothing was changed):' : 'dry run: nothing would change', ...report.changes);
+  if (report.dryRun && report.changes.length === 0) {
+    const state = report.command === 'install-service' ? 'is installed, enabled and up to date' : 'is not installed';
+    out.push(`nothing to do: ${UNIT_NAME} ${state} (dry run)`);
+  } else if (report.dryRun) {
+    if (report.unit && report.unitFile !== 'unchanged') out.push(`dry run: ${report.unitPath} would contain:`, report.unit);
+    out.push('dry run: these changes would be made (nothing was changed):', ...report.changes);
   } else if (report.command === 'install-service') {
     out.push(...report.changes);
     if (report.unitFile === 'unchanged') out.push(`${report.unitPath} is already up to date`);
@@ -46,9 +50,22 @@ export function registerServiceCommands(program: Command): void {
     .option('--root <dir>', 'install into an image root (Packer, chroot): no daemon-reload, no root needed')
     .option('--now', 'also start it now (live node only)')
     .option('--keep-legacy', 'leave the old asm_erdma_eth_config.service alone')
-    .option('--timeout <seconds>', 'deadline of the boot-time setup (it waits for the driver and metadata)', parseTimeout, DEFAULT_BOOT_TIMEOUT_S)
-    .option('--metadata-url <url>', 'metadata server for the boot-time setup', parseMetadataUrl, DEFAULT_METADATA_URL)
-    .option('-i, --interface <name>', 'only this eRDMA NIC at boot (repeatable)', collectInterface, [])
+    .option(
+      '--timeout <seconds>',
+      `deadline of the boot-time setup, written into the unit ` +
+        `(default: ASM_ERDMA_TIMEOUT from ${SYSCONFIG_FILE} at boot, else ${DEFAULT_BOOT_TIMEOUT_S})`,
+      parseTimeout,
+    )
+    .option(
+      '--metadata-url <url>',
+      `metadata server for the boot-time setup, written into the unit (default: the sysconfig file, else ${DEFAULT_METADATA_URL})`,
+      parseMetadataUrl,
+    )
+    .option(
+      '-i, --interface <name>',
+      'only this eRDMA NIC at boot, written into the unit (repeatable; default: the sysconfig file, else every one)',
+      collectInterface,
+    )
     .option('-n, --dry-run', 'print the unit and the systemctl commands; change nothing')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'log every command')
@@ -57,10 +74,21 @@ Examples:
   asm-erdma install-service                 install and enable on this node
   asm-erdma install-service --now           … and run it now
   asm-erdma install-service --root /mnt/img into an image being built
-  asm-erdma install-service --dry-run       show the unit and what would run`)
+  asm-erdma install-service --dry-run       show the unit and what would run
+Defaults for the boot-time setup (metadata URL, interfaces, timeout) belong in /etc/sysconfig/asm-erdma,
+which the unit reads (EnvironmentFile=) and setup reads too; flags given here are written into ExecStart.`)
     .action(async (o: ServiceFlags) => {
-      const ctx = makeContext(o);
-      const unit = { ...installedPaths(), timeoutSeconds: o.timeout, interfaces: o.interface, ...(o.metadataUrl !== DEFAULT_METADATA_URL ? { metadataUrl: o.metadataUrl } : {}) };
+      const ctx = makeContext({ ...o, timeout: 30 });
+      // The boot-time setup reads the sysconfig file (the image's own under --root); only flags go into ExecStart,
+      // and TimeoutStartSec follows the file's timeout as it is now.
+      const bootTimeout = readSysconfig(sysconfigPath(o.root)).entries.get('ASM_ERDMA_TIMEOUT')?.raw;
+      const unit = {
+        ...installedPaths(),
+        interfaces: o.interface ?? [],
+        ...(bootTimeout !== undefined ? { bootTimeoutSeconds: parseTimeout(bootTimeout) } : {}),
+        ...(o.timeout !== undefined ? { timeoutSeconds: o.timeout } : {}),
+        ...(o.metadataUrl !== undefined && o.metadataUrl !== DEFAULT_METADATA_URL ? { metadataUrl: o.metadataUrl } : {}),
+      };
       const report = await installService(ctx.runner, { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), unit }, ctx.log);
       if (ctx.json) printJson(report);
       else render(report);

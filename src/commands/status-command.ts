@@ -3,13 +3,14 @@ import type { Command } from 'commander';
 import { ExitError } from '../exit-codes.js';
 import { DEFAULT_MIN_KERNEL } from '../core/kernel-policy.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
-import type { Logger } from '../ui/logger.js';
+import { coloursFor } from '../ui/colours.js';
 import { parseMinimum } from '../workflows/kernel.js';
 import { runStatus, type StatusReport } from '../workflows/status.js';
 import { makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
 
-function render(report: StatusReport, log: Logger): void {
-  const { c } = log;
+function render(report: StatusReport): void {
+  // The table goes to stdout: its colours follow stdout, whatever stderr is (status | awk '$2=="fail"').
+  const c = coloursFor(process.stdout);
   const paint = { ok: c.green, warn: c.yellow, fail: c.red };
   const idWidth = Math.max(5, ...report.checks.map((k) => k.id.length));
   const lines = [`${'CHECK'.padEnd(idWidth)}  STATE  DETAIL`];
@@ -45,7 +46,7 @@ Examples:
       const ctx = makeContext(o);
       const report = await runStatus(ctx.runner, { min: parseMinimum(o.min, '--min'), metadataUrl: o.metadataUrl, deadline: ctx.deadline }, ctx.log);
       if (ctx.json) printJson(report);
-      else render(report, ctx.log);
+      else render(report);
       if (!report.ready) throw new ExitError('notReady', 'not ready', undefined, true);
     });
 }

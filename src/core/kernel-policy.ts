@@ -1,5 +1,7 @@
 /** Pure kernel decisions: does the node meet the minimum, what to install, is the hotfix needed. */
-import { compareKernels, formatKernel, isExactly, meetsMinimum, parseKernelRelease, sortKernels, type KernelRelease } from './kernel-release.js';
+import {
+  compareKernels, formatKernel, isExactly, matchesRequest, meetsMinimum, parseKernelRelease, sortKernels, type KernelRelease,
+} from './kernel-release.js';
 
 export const DEFAULT_MIN_KERNEL = '5.10.134-16.3';
 
@@ -8,6 +10,12 @@ export const HOTFIX = {
   forKernel: parseKernelRelease('5.10.134-16.3') as KernelRelease,
   packageName: 'kernel-hotfix-16664924-5.10.134-16.3',
 };
+
+/** The command that fixes "too old", carrying a non-default minimum so it aims at the same one. */
+export function upgradeCommand(min: KernelRelease): string {
+  const m = formatKernel(min);
+  return `asm-erdma kernel upgrade${m === DEFAULT_MIN_KERNEL ? '' : ` --min ${m}`}`;
+}
 
 const newest = (ks: KernelRelease[]): KernelRelease | undefined => sortKernels(ks).at(-1);
 const sameArch = (k: KernelRelease, running: KernelRelease): boolean => !k.arch || !running.arch || k.arch === running.arch;
@@ -78,8 +86,13 @@ export function kernelRows(
 export type UpgradeChoice =
   | { kind: 'nothing-to-do'; reason: string }
   | { kind: 'install'; target: KernelRelease; alreadyInstalled: boolean }
-  | { kind: 'refuse'; code: 'usage' | 'packageNotFound'; reason: string };
+  | { kind: 'refuse'; code: 'usage' | 'packageNotFound'; reason: string; hint: string };
 
+/**
+ * What `kernel upgrade` does: with `to`, the one repository kernel that request names (refused below the
+ * minimum, when absent or when it names several); without, nothing when the running kernel meets the minimum,
+ * else the newest kernel the repositories offer.
+ */
 export function chooseUpgrade(
   running: KernelRelease,
   available: KernelRelease[],
@@ -89,12 +102,25 @@ export function chooseUpgrade(
 ): UpgradeChoice {
   const candidates = available.filter((k) => sameArch(k, running));
   const isInstalled = (k: KernelRelease): boolean => installed.some((x) => key(x) === key(k));
+  const list = 'see asm-erdma kernel list';
   if (to) {
     if (!meetsMinimum(to, min)) {
-      return { kind: 'refuse', code: 'usage', reason: `--to ${formatKernel(to)} is below the minimum ${formatKernel(min)}` };
+      const reason = `--to ${formatKernel(to)} is below the minimum ${formatKernel(min)}`;
+      return { kind: 'refuse', code: 'usage', reason, hint: `pick one at or above it (${list}), or lower --min` };
     }
-    const match = candidates.find((k) => key(k) === key(to));
-    if (!match) return { kind: 'refuse', code: 'packageNotFound', reason: `kernel ${formatKernel(to)} is not in any enabled repository (see asm-erdma kernel list)` };
+    const matches = sortKernels(candidates.filter((k) => matchesRequest(k, to)));
+    const distinct = [...new Map(matches.map((k) => [formatKernel(k), k])).values()];
+    if (distinct.length === 0) {
+      const arch = running.arch ? ` for ${running.arch}` : '';
+      const reason = `kernel ${formatKernel(to)} is not in any enabled repository${arch}`;
+      return { kind: 'refuse', code: 'packageNotFound', reason, hint: list };
+    }
+    if (distinct.length > 1) {
+      const reason = `--to ${formatKernel(to)} matches ${distinct.map(formatKernel).join(', ')}`;
+      const hint = `give the whole release, e.g. --to ${formatKernel(distinct.at(-1) as KernelRelease)}`;
+      return { kind: 'refuse', code: 'usage', reason, hint };
+    }
+    const match = distinct[0] as KernelRelease;
     return { kind: 'install', target: match, alreadyInstalled: isInstalled(match) };
   }
   if (meetsMinimum(running, min)) {
@@ -102,7 +128,11 @@ export function chooseUpgrade(
   }
   const top = newest(candidates);
   if (!top || !meetsMinimum(top, min)) {
-    return { kind: 'refuse', code: 'packageNotFound', reason: `no kernel ≥ ${formatKernel(min)} in the enabled repositories (newest: ${top ? formatKernel(top) : 'none'})` };
+    return {
+      kind: 'refuse', code: 'packageNotFound',
+      reason: `no kernel at or above ${formatKernel(min)} in the enabled repositories (newest: ${top ? formatKernel(top) : 'none'})`,
+      hint: 'enable a repository that has one (yum repolist), or lower --min',
+    };
   }
   return { kind: 'install', target: top, alreadyInstalled: isInstalled(top) };
 }

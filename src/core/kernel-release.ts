@@ -29,6 +29,21 @@ export function parseKernelRelease(text: string): KernelRelease | undefined {
   return { version: m[1] as string, release, arch };
 }
 
+/**
+ * What a user types for a kernel to install: 5.10.134-16.3, 5.10.134-16.3.al8, 5.10.134-16.3.al8.x86_64 or the
+ * package name kernel-5.10.134-16.3.al8.x86_64 (an epoch, kernel-0:5.10…, is ignored like uname -r does).
+ */
+export function parseKernelRequest(text: string): KernelRelease | undefined {
+  return parseKernelRelease(text.trim().replace(/^kernel-/, '').replace(/^\d+:/, ''));
+}
+
+/** Does a repository kernel answer a request? The dist tag and the arch may be left out of the request. */
+export function matchesRequest(k: KernelRelease, want: KernelRelease): boolean {
+  if (k.version !== want.version) return false;
+  if (want.arch && k.arch && want.arch !== k.arch) return false;
+  return k.release === want.release || k.release.replace(DIST_TAG, '') === want.release;
+}
+
 export function compareKernels(a: KernelRelease, b: KernelRelease): -1 | 0 | 1 {
   return rpmvercmp(a.version, b.version) || rpmvercmp(a.release, b.release);
 }

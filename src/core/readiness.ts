@@ -3,7 +3,7 @@
  * anything not ok the exact command that fixes it. Facts that could not be gathered arrive as `Unknown`.
  */
 import { formatKernel, meetsMinimum, parseKernelRelease, type KernelRelease } from './kernel-release.js';
-import { checkKernel, HOTFIX } from './kernel-policy.js';
+import { checkKernel, HOTFIX, upgradeCommand } from './kernel-policy.js';
 import type { LinkInfo, RouteInfo } from './iproute-json.js';
 import type { NicConfig } from './nic-config.js';
 import type { RdmaPort } from './rdma-links.js';
@@ -51,7 +51,7 @@ export function kernelCheck(running: Fact<KernelRelease>, installed: Fact<Kernel
   }
   if (c.meets) return check('kernel', 'ok', `${c.running} meets the minimum ${c.minimum}`);
   if (c.rebootPending) return check('kernel', 'fail', `${c.running} is below ${c.minimum}; ${c.newerInstalled} is installed: reboot pending`, 'reboot');
-  return check('kernel', 'fail', `${c.running} is below the minimum ${c.minimum}`, 'asm-erdma kernel upgrade');
+  return check('kernel', 'fail', `${c.running} is below the minimum ${c.minimum}`, upgradeCommand(min));
 }
 
 export function hotfixCheck(running: Fact<KernelRelease>, hotfixInstalled: Fact<boolean>, installed: Fact<KernelRelease[]>): Check {

@@ -6,10 +6,16 @@ export const DEFAULT_BOOT_TIMEOUT_S = 120;
 /** systemd must not kill setup before setup's own deadline ends it cleanly with a clear message. */
 const START_TIMEOUT_MARGIN_S = 30;
 
+/** Read by the unit (EnvironmentFile=) and by setup itself: the operator's defaults live there, not in ExecStart. */
+export const SYSCONFIG_FILE = '/etc/sysconfig/asm-erdma';
+
 export interface UnitOptions {
   nodePath: string;
   cliPath: string;
-  timeoutSeconds: number;
+  /** setup's deadline at boot from the sysconfig file (default 120 s), for TimeoutStartSec. */
+  bootTimeoutSeconds?: number;
+  /** Only what install-service was given as flags is written into ExecStart (flags override the file). */
+  timeoutSeconds?: number;
   metadataUrl?: string;
   interfaces: string[];
 }
@@ -25,7 +31,8 @@ export function execWord(word: string): string {
 }
 
 export function setupArgs(o: UnitOptions): string[] {
-  const args = ['setup', '--wait', '--timeout', String(o.timeoutSeconds)];
+  const args = ['setup', '--wait'];
+  if (o.timeoutSeconds !== undefined) args.push('--timeout', String(o.timeoutSeconds));
   if (o.metadataUrl) args.push('--metadata-url', o.metadataUrl);
   for (const i of o.interfaces) args.push('--interface', i);
   return args;
@@ -44,8 +51,9 @@ Before=kubelet.service
 [Service]
 Type=oneshot
 RemainAfterExit=yes
+EnvironmentFile=-${SYSCONFIG_FILE}
 ExecStart=${exec}
-TimeoutStartSec=${o.timeoutSeconds + START_TIMEOUT_MARGIN_S}
+TimeoutStartSec=${(o.timeoutSeconds ?? o.bootTimeoutSeconds ?? DEFAULT_BOOT_TIMEOUT_S) + START_TIMEOUT_MARGIN_S}
 
 [Install]
 WantedBy=multi-user.target
@@ -62,7 +70,7 @@ export function parseInstalledOptions(unitText: string): Omit<UnitOptions, 'node
   const words = [...exec.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] as string)));
   const at = words.indexOf('setup');
   if (at < 0) return undefined;
-  const o: Omit<UnitOptions, 'nodePath' | 'cliPath'> = { timeoutSeconds: DEFAULT_BOOT_TIMEOUT_S, interfaces: [] };
+  const o: Omit<UnitOptions, 'nodePath' | 'cliPath'> = { interfaces: [] };
   const rest = words.slice(at + 1);
   for (let i = 0; i < rest.length; i++) {
     const w = rest[i];
@@ -72,6 +80,11 @@ export function parseInstalledOptions(unitText: string): Omit<UnitOptions, 'node
     else if (w === '--interface' && v) o.interfaces.push(v);
     else continue;
     i++;
+  }
+  // Without --timeout in ExecStart, TimeoutStartSec followed the sysconfig file's timeout at install time.
+  const start = /^TimeoutStartSec=([\d.]+)$/m.exec(unitText)?.[1];
+  if (o.timeoutSeconds === undefined && start !== undefined) {
+    o.bootTimeoutSeconds = Number(start) - START_TIMEOUT_MARGIN_S;
   }
   return o;
 }

@@ -1,10 +1,36 @@
 /** yum/rpm/grubby/uname/reboot: what the node runs and offers, and installing a package. */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { ExitError } from '../exit-codes.js';
 import { parseKernelRelease, type KernelRelease } from '../core/kernel-release.js';
+import { ToolNotFound } from './tool-not-found.js';
 import { firstLine, type CommandResult, type Runner } from './runner.js';
 
+const onPath = (tool: string, path: string): boolean =>
+  path.split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir || '.', tool), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+/**
+ * yum, or dnf where only dnf exists (on Alibaba Cloud Linux 3 yum is dnf under another name). Neither: an
+ * error naming both, never a guess at which one is missing.
+ */
+export function packageTool(path = process.env.PATH ?? ''): 'yum' | 'dnf' {
+  if (onPath('yum', path)) return 'yum';
+  if (onPath('dnf', path)) return 'dnf';
+  throw new ToolNotFound(['yum', 'dnf'], 'neither yum nor dnf was found on PATH', 'install dnf; on Alibaba Cloud Linux 3 yum is dnf');
+}
+
 export async function runningKernel(runner: Runner): Promise<KernelRelease> {
-  const r = await runner.must({ file: 'uname', args: ['-r'], mutates: false }, (res) => new ExitError('missingTool', `uname -r failed: ${firstLine(res)}`));
+  const r = await runner.must(
+    { file: 'uname', args: ['-r'], mutates: false },
+    (res) => new ExitError('missingTool', `uname -r failed: ${firstLine(res)}`, 'run uname -r by hand'),
+  );
   const k = parseKernelRelease(r.stdout);
   if (!k) throw new ExitError('missingTool', `uname -r printed '${r.stdout.trim().slice(0, 60)}', which is not a kernel release like 5.10.134-16.3.al8.x86_64`);
   return k;
@@ -29,8 +55,10 @@ export async function installedKernels(runner: Runner): Promise<KernelRelease[]>
 
 /** A machine-readable query, one NEVRA a line; dnf's order is by string, so callers sort with rpmvercmp. */
 export async function repoPackages(runner: Runner, name: string): Promise<string[]> {
-  const r = await runner.run({ file: 'yum', args: ['-q', 'repoquery', '--showduplicates', '--qf', '%{name}-%{evr}.%{arch}', name], mutates: false, timeoutMs: 300_000 });
-  if (r.exitCode !== 0) throw yumFailure(['repoquery', name], r);
+  const tool = packageTool();
+  const args = ['-q', 'repoquery', '--showduplicates', '--qf', '%{name}-%{evr}.%{arch}', name];
+  const r = await runner.run({ file: tool, args, mutates: false, timeoutMs: 300_000 });
+  if (r.exitCode !== 0) throw yumFailure(tool, ['repoquery', name], r);
   return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${name}-`));
 }
 
@@ -45,18 +73,24 @@ export async function defaultBootKernel(runner: Runner): Promise<KernelRelease |
   return parseKernelRelease(r.stdout.trim().replace(/^.*\/vmlinuz-/, ''));
 }
 
-function yumFailure(args: string[], r: CommandResult): ExitError {
+function yumFailure(tool: string, args: string[], r: CommandResult): ExitError {
   const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
   const text = lines.filter((l) => /error|no match|unable|failed|cannot/i.test(l)).join(' / ') || lines.slice(-2).join(' / ') || `exit code ${r.exitCode}`;
-  if (/no match for argument|unable to find a match/i.test(text)) return new ExitError('packageNotFound', `yum ${args.join(' ')}: ${text}`, 'check the enabled repositories (yum repolist)');
-  return new ExitError('packageFailed', `yum ${args.join(' ')} failed: ${text}`);
+  const cmd = `${tool} ${args.join(' ')}`;
+  if (/no match for argument|unable to find a match/i.test(text)) {
+    return new ExitError('packageNotFound', `${cmd}: ${text}`, `check the enabled repositories (${tool} repolist)`);
+  }
+  return new ExitError('packageFailed', `${cmd} failed: ${text}`, `run ${cmd} by hand to see its whole output`);
 }
 
-/** `yum install -y SPEC`; its output streams to stderr with --verbose, and its error text is surfaced on failure. */
-export async function yumInstall(runner: Runner, spec: string, stream: boolean): Promise<void> {
-  const args = ['install', '-y', spec];
-  const r = await runner.run({ file: 'yum', args, mutates: true, stream, timeoutMs: 1_800_000 });
-  if (r.exitCode !== 0) throw yumFailure(args, r);
+/** The install command as it is run and reported: `yum install -y SPEC` (dnf where there is no yum). */
+export const installCommand = (tool: string, spec: string): string[] => [tool, 'install', '-y', spec];
+
+/** Installs; yum's output streams to stderr with --verbose, and its error text is surfaced on failure. */
+export async function yumInstall(runner: Runner, command: string[], stream: boolean): Promise<void> {
+  const [tool = 'yum', ...args] = command;
+  const r = await runner.run({ file: tool, args, mutates: true, stream, timeoutMs: 1_800_000 });
+  if (r.exitCode !== 0) throw yumFailure(tool, args, r);
 }
 
 export async function reboot(runner: Runner): Promise<void> {

@@ -4,13 +4,24 @@ import { ExitError } from '../exit-codes.js';
 
 export async function confirm(question: string, yes: boolean): Promise<void> {
   if (yes) return;
+  const what = question.replace(/\?$/, '');
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
-    throw new ExitError('confirmationNeeded', `not confirmed: ${question} (no terminal to ask on)`, 'add --yes to go ahead without asking');
+    throw new ExitError(
+      'confirmationNeeded',
+      `${what}: not confirmed, and there is no terminal to ask on; nothing was changed`,
+      'add --yes to go ahead without asking',
+    );
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = (await rl.question(`${question} [y/N] `)).trim().toLowerCase();
-    if (answer !== 'y' && answer !== 'yes') throw new ExitError('confirmationNeeded', 'declined; nothing was changed');
+    if (answer !== 'y' && answer !== 'yes') {
+      throw new ExitError(
+        'confirmationNeeded',
+        `${what}: declined; nothing was changed`,
+        'run it again and answer y, or add --yes',
+      );
+    }
   } finally {
     rl.close();
   }

@@ -1,23 +1,34 @@
 /** Human logs on stderr, so stdout stays the result (and exactly one JSON document under --json). */
 import type { ChalkInstance } from 'chalk';
 import { coloursFor } from './colours.js';
+import { isQuiet } from './output-mode.js';
+
+interface Stoppable {
+  stop(): void;
+}
+
+/** Spinners still drawing: the error boundary clears them before it prints, so an error starts its own line. */
+const activeSpinners = new Set<Stoppable>();
+
+export function stopSpinners(): void {
+  for (const s of activeSpinners) s.stop();
+  activeSpinners.clear();
+}
 
 export class Logger {
   readonly c: ChalkInstance;
   constructor(
     private readonly verboseOn: boolean,
     private readonly err: NodeJS.WriteStream = process.stderr,
+    private readonly quiet: boolean = isQuiet(),
   ) {
     this.c = coloursFor(err);
   }
   info(message: string): void {
-    this.err.write(`${message}\n`);
+    if (!this.quiet) this.err.write(`${message}\n`);
   }
   warn(message: string): void {
-    this.err.write(`${this.c.yellow('warning:')} ${message}\n`);
-  }
-  error(message: string): void {
-    this.err.write(`${this.c.red('error:')} ${message}\n`);
+    if (!this.quiet) this.err.write(`${this.c.yellow('warning:')} ${message}\n`);
   }
   verbose(message: string): void {
     // Elapsed time since process start: the verbose log doubles as a timing profile of the run.
@@ -29,22 +40,26 @@ export class Logger {
 
   /**
    * Runs `work` under an ora spinner on a TTY. With no TTY it just runs (no escape codes in logs), and with
-   * --verbose too: verbose lines (and streamed yum output) would be overwritten by the spinner.
+   * --verbose or --quiet too: verbose lines (and streamed yum output) would be overwritten by the spinner.
    */
   async spin<T>(text: string, work: () => Promise<T>): Promise<T> {
     // A terminal that reports 0 columns (a serial console, a bare pty) sends ora into an endless redraw.
-    if (!this.err.isTTY || this.verboseOn || !(this.err.columns > 0)) return work();
+    if (!this.err.isTTY || this.verboseOn || this.quiet || !(this.err.columns > 0)) return work();
     // Loaded only here: ora costs ~40 ms of start-up that a boot unit or a pipe never needs.
     const { default: ora } = await import('ora');
     // discardStdin would put the TTY in raw mode and keep stdin open: the process would never exit.
-    const spinner = ora({ text, stream: this.err, discardStdin: false }).start();
+    const spinner = ora({
+      text,
+      stream: this.err,
+      discardStdin: false,
+      color: this.c.level > 0 ? 'cyan' : false,
+    }).start();
+    activeSpinners.add(spinner);
     try {
-      const result = await work();
+      return await work();
+    } finally {
       spinner.stop();
-      return result;
-    } catch (e) {
-      spinner.stop();
-      throw e;
+      activeSpinners.delete(spinner);
     }
   }
 }

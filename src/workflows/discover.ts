@@ -50,7 +50,11 @@ export async function discover(runner: Runner, options: DiscoverOptions, log: Lo
     throw new ExitError('noDevice', 'no default route in the main table, so the primary NIC is unknown', 'check `ip route show default`');
   }
   if (options.interfaces.includes(primary.name)) {
-    throw new ExitError('usage', `--interface ${primary.name} is the primary NIC (it holds the default route); asm-erdma never changes it`);
+    throw new ExitError(
+      'usage',
+      `--interface ${primary.name} is the primary NIC (it holds the default route); asm-erdma never changes it`,
+      `leave ${primary.name} out: without -i every eRDMA NIC is configured; asm-erdma status lists them`,
+    );
   }
   if (names.includes(primary.name)) log.verbose(`${primary.name} has an RDMA port but is the primary NIC: left alone`);
   const erdma = names.filter((n) => n !== primary.name);
@@ -59,7 +63,8 @@ export async function discover(runner: Runner, options: DiscoverOptions, log: Lo
   }
   const unknown = options.interfaces.filter((i) => !erdma.includes(i));
   if (unknown.length > 0) {
-    throw new ExitError('noDevice', `--interface ${unknown.join(', ')}: not an eRDMA NIC (eRDMA NICs here: ${erdma.join(', ')})`);
+    const what = `--interface ${unknown.join(', ')}: not an eRDMA NIC`;
+    throw new ExitError('noDevice', what, `eRDMA NICs here: ${erdma.join(', ')}`);
   }
   const chosen = options.interfaces.length > 0 ? erdma.filter((n) => options.interfaces.includes(n)) : erdma;
   const nics = chosen.map((name) => {

@@ -8,7 +8,7 @@ const refused: { name: string; faults: Fault[]; message: RegExp; args?: string[]
   {
     name: 'an HTML error page',
     faults: [{ match: '00:02/netmask', kind: 'body', body: '<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>' }],
-    message: /^error: eth2: metadata netmask is invalid: '<html> <head><title>502 Bad Gateway<\/ti…' \(not a contiguous IPv4 netmask\); nothing was changed$/m,
+    message: /^error: eth2: metadata netmask is invalid: '<html> <head><title>502 Bad Gateway<\/ti…' \(not a contiguous IPv4 netmask\); nothing was changed \(.+\)$/m,
   },
   {
     name: 'an empty body',

@@ -52,7 +52,10 @@ test('install-service --root: a unit systemd-analyze accepts, enabled by the rea
     assert.equal(statSync(join(root, UNIT)).mode & 0o777, 0o644);
     assert.equal(readlinkSync(join(root, WANTS)), '/etc/systemd/system/asm-erdma.service');
     const unit = readFileSync(join(root, UNIT), 'utf8');
-    assert.match(unit, new RegExp(`^ExecStart=${process.execPath} ${REPO_ROOT}/bin/asm-erdma.js setup --wait --timeout 120$`, 'm'));
+    // The operator's defaults come from the sysconfig file at boot, not from values baked into ExecStart.
+    assert.match(unit, new RegExp(`^ExecStart=${process.execPath} ${REPO_ROOT}/bin/asm-erdma.js setup --wait$`, 'm'));
+    assert.match(unit, /^EnvironmentFile=-\/etc\/sysconfig\/asm-erdma$/m);
+    assert.match(unit, /^TimeoutStartSec=150$/m);
     const v = await verify(join(root, UNIT));
     assert.equal(v.exitCode, 0, v.stderr);
     assert.equal(v.stderr, '');
@@ -127,7 +130,7 @@ test('--dry-run prints the unit and the commands and writes nothing', async (t) 
     const r = await runCli(['install-service', '--root', root, '--dry-run']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, /would contain:\n# Written by asm-erdma/);
-    assert.match(r.stdout, /ExecStart=.* setup --wait --timeout 120/);
+    assert.match(r.stdout, /ExecStart=.* setup --wait\n/);
     assert.match(r.stdout, new RegExp(`systemctl --root=${root} enable asm-erdma.service`));
     assert.ok(!existsSync(join(root, 'etc')));
   });

@@ -17,11 +17,18 @@ async function missingPackageTools(): Promise<string | undefined> {
   return undefined;
 }
 
+export interface PathOptions {
+  /** A PATH of only the stand-ins (and /usr/local/bin), without these tools. */
+  withoutTools?: string[];
+  /** Extra names for stand-ins on that PATH, e.g. { dnf: 'yum' }: a node whose package tool is only dnf. */
+  aliases?: Record<string, string>;
+}
+
 export interface PackageNode {
   root: string;
-  run(args: string[], o?: { env?: Record<string, string>; asUser?: number; withoutTools?: string[] }): Promise<RunResult>;
+  run(args: string[], o?: { env?: Record<string, string>; asUser?: number } & PathOptions): Promise<RunResult>;
   /** Runs the CLI on a pseudo-terminal (util-linux script), typing `input` at it. */
-  runOnTty(args: string[], input: string): Promise<RunResult>;
+  runOnTty(args: string[], input: string, o?: PathOptions): Promise<RunResult>;
   installedKernels(): Promise<string[]>;
   rpmQuery(name: string): Promise<boolean>;
   reboots(): string[];
@@ -36,21 +43,23 @@ export async function withPackageNode(
   if (!prerequisite(t, (o.installed ?? []).length > 0 && process.getuid?.() !== 0 ? 'installing the starting kernels with dnf needs root' : undefined)) return;
   const root = packageNode({ installed: o.installed ?? [], ...(o.withoutHotfix ? { withoutHotfix: true } : {}) });
   const rebootLog = join(root, 'reboot.log');
+  let bins = 0;
+  const pathFor = (ro: PathOptions): string => {
+    if (!ro.withoutTools && !ro.aliases) return `${STANDINS}:${process.env.PATH}`;
+    // A PATH without some tools: links to the stand-ins we keep, and none of the system's dirs.
+    const bin = join(root, `partial-bin-${bins++}`);
+    mkdirSync(bin, { recursive: true });
+    for (const f of readdirSync(STANDINS)) if (!(ro.withoutTools ?? []).includes(f)) symlinkSync(join(STANDINS, f), join(bin, f));
+    for (const [name, target] of Object.entries(ro.aliases ?? {})) symlinkSync(join(STANDINS, target), join(bin, name));
+    return `${bin}:/usr/local/bin`;
+  };
   const node: PackageNode = {
     root,
     async run(args, ro = {}) {
-      let bin = STANDINS;
-      if (ro.withoutTools) {
-        // A PATH without some tools: links to the stand-ins we keep, and none of the system's dirs.
-        bin = join(root, 'partial-bin');
-        mkdirSync(bin, { recursive: true });
-        for (const f of readdirSync(STANDINS)) if (!ro.withoutTools.includes(f) && !existsSync(join(bin, f))) symlinkSync(join(STANDINS, f), join(bin, f));
-      }
-      const path = ro.withoutTools ? `${bin}:/usr/local/bin` : `${bin}:${process.env.PATH}`;
-      return runCli(args, { env: { PATH: path, SIM_PKG_ROOT: root, SIM_UNAME_R: kernelReleaseOf(o.running), SIM_REBOOT_LOG: rebootLog, ...ro.env }, ...(ro.asUser !== undefined ? { asUser: ro.asUser } : {}) });
+      return runCli(args, { env: { PATH: pathFor(ro), SIM_PKG_ROOT: root, SIM_UNAME_R: kernelReleaseOf(o.running), SIM_REBOOT_LOG: rebootLog, ...ro.env }, ...(ro.asUser !== undefined ? { asUser: ro.asUser } : {}) });
     },
-    async runOnTty(args, input) {
-      const env = { PATH: `${STANDINS}:${process.env.PATH}`, SIM_PKG_ROOT: root, SIM_UNAME_R: kernelReleaseOf(o.running), SIM_REBOOT_LOG: rebootLog, NO_COLOR: '1' };
+    async runOnTty(args, input, ro = {}) {
+      const env = { PATH: pathFor(ro), SIM_PKG_ROOT: root, SIM_UNAME_R: kernelReleaseOf(o.running), SIM_REBOOT_LOG: rebootLog, NO_COLOR: '1' };
       const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
       const r = await execa('timeout', ['60', 'script', '-qec', `stty cols 100 rows 30; env -u CI ${vars} ${process.execPath} ${CLI} ${args.join(' ')}`, '/dev/null'], { input, reject: false });
       return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };

@@ -1,0 +1,30 @@
+/**
+ * Parallel fact-gathering that fails the same way every time: it waits for every call (so no spinner is left
+ * drawing and no late failure goes unseen), then reports tools missing from PATH first — all of them, by name —
+ * and otherwise the first failure in argument order, never whichever happened to lose a race.
+ */
+import { ExitError } from '../exit-codes.js';
+import { ToolNotFound } from '../host/tool-not-found.js';
+
+/** The runner's "'rpm' was not found on PATH" (ENOENT when spawning it). */
+const NOT_FOUND = /^'([^']+)' was not found on PATH$/;
+
+function missingTools(e: unknown): string | undefined {
+  if (e instanceof ToolNotFound) return e.tools.join(' or ');
+  return e instanceof ExitError ? NOT_FOUND.exec(e.message)?.[1] : undefined;
+}
+
+export async function gather<T extends readonly unknown[]>(
+  work: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const settled = await Promise.allSettled(work);
+  const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length === 0) return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+  const missing = failures.filter((e): e is ExitError => missingTools(e) !== undefined);
+  const names = [...new Set(missing.map((e) => missingTools(e) as string))];
+  if (names.length > 1) {
+    const hints = [...new Set(missing.map((e) => e.hint).filter((h): h is string => Boolean(h)))];
+    throw new ExitError('missingTool', `not found on PATH: ${names.join(', ')}`, hints.join('; ') || undefined);
+  }
+  throw missing[0] ?? failures[0];
+}
