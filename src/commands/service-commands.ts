@@ -2,12 +2,13 @@
 import type { Command } from 'commander';
 import { DEFAULT_BOOT_TIMEOUT_S, UNIT_NAME } from '../core/unit.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
-import { installedPaths } from '../host/install-paths.js';
+import { execForRoot } from '../host/install-paths.js';
 import { installService, uninstallService, type ServiceReport } from '../workflows/service.js';
 import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
 
 interface ServiceFlags {
   root?: string;
+  exec?: string;
   now?: boolean;
   keepLegacy?: boolean;
   timeout: number;
@@ -40,6 +41,7 @@ export function registerServiceCommands(program: Command): void {
     .command('install-service')
     .description(`write and enable ${UNIT_NAME}, which runs setup at every boot`)
     .option('--root <dir>', 'install into an image root (Packer, chroot): no daemon-reload, no root needed')
+    .option('--exec <path>', 'where asm-erdma lives on the target (with --root: inside the image), e.g. /usr/bin/asm-erdma')
     .option('--now', 'also start it now (live node only)')
     .option('--keep-legacy', 'leave the old asm_erdma_eth_config.service alone')
     .option('--timeout <seconds>', 'deadline of the boot-time setup (it waits for the driver and metadata)', parseTimeout, DEFAULT_BOOT_TIMEOUT_S)
@@ -53,10 +55,11 @@ Examples:
   asm-erdma install-service                 install and enable on this node
   asm-erdma install-service --now           … and run it now
   asm-erdma install-service --root /mnt/img into an image being built
+  asm-erdma install-service --root /mnt/img --exec /usr/bin/asm-erdma
   asm-erdma install-service --dry-run       show the unit and what would run`)
     .action(async (o: ServiceFlags) => {
       const ctx = makeContext(o);
-      const unit = { ...installedPaths(), timeoutSeconds: o.timeout, interfaces: o.interface, ...(o.metadataUrl !== DEFAULT_METADATA_URL ? { metadataUrl: o.metadataUrl } : {}) };
+      const unit = { exec: execForRoot(o.root, o.exec), timeoutSeconds: o.timeout, interfaces: o.interface, ...(o.metadataUrl !== DEFAULT_METADATA_URL ? { metadataUrl: o.metadataUrl } : {}) };
       const report = await installService(ctx.runner, { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), unit }, ctx.log);
       if (ctx.json) printJson(report);
       else render(report);
