@@ -12,7 +12,7 @@ function tooOld(version) {
 }
 
 if (tooOld(process.versions.node)) {
-  process.stderr.write('error: asm-erdma needs Node.js >= ' + MIN_NODE.join('.') + ', this is ' + 'v' + process.versions.node +
+  process.stderr.write('error: asm-erdma needs Node.js >= ' + MIN_NODE.join('.') + ', this is v' + process.versions.node +
     ' (install the asm-erdma RPM or use the standalone binary ' + BINARY + ', which need no Node.js)\n');
   process.exit(8);
 }

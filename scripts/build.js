@@ -17,7 +17,12 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
-await build({ ...bundleOptions(pkg.version), entryPoints: ['src/cli.ts'], outfile: 'dist/asm-erdma.cjs', sourcemap: true });
+await build({
+  ...bundleOptions(pkg.version),
+  entryPoints: ['src/cli.ts'],
+  outfile: 'dist/asm-erdma.cjs',
+  sourcemap: true,
+});
 // The code cache: only this Node version accepts it; any other recompiles (see bin/asm-erdma.js).
 execFileSync(process.execPath, ['bin/asm-erdma.js', '--help'], {
   stdio: 'ignore',

@@ -1,4 +1,7 @@
 // esbuild options shared by the npm bundle (scripts/build.js) and the standalone binaries (scripts/package/).
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Import specifiers whose module is only evaluated when something is first used. Each import of one of these
@@ -27,7 +30,7 @@ const lazyPlugin = {
       const named = (spec.named ?? []).map((n) => `export const ${n} = (...a) => load().${n}(...a);`);
       // A default import is used as a namespace (http.Agent, https.request): a proxy forwards property reads.
       const dflt = spec.default ? ['export default new Proxy({}, { get: (_, k) => load()[k] });'] : [];
-      return { contents: [load, ...named, ...dflt].join('\n'), loader: 'js', resolveDir: process.cwd() };
+      return { contents: [load, ...named, ...dflt].join('\n'), loader: 'js', resolveDir: REPO };
     });
   },
 };

@@ -41,13 +41,17 @@ function prepare(): { dir: string; npmBin: string; cleanup: () => void } {
   if (!dir) {
     dir = join(scratch, 'release');
     log('building the release (standalone binaries, RPMs)…');
-    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/package/release.js'), '--out', dir, '--no-npm'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const script = join(REPO_ROOT, 'scripts/package/release.js');
+    execFileSync(process.execPath, [script, '--out', dir, '--no-npm'], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   // dist/ was just built by `npm run bench`: pack it as it is (prepack would rebuild dist/ under our feet).
-  execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', scratch], { cwd: REPO_ROOT, stdio: 'ignore' });
+  const pack = ['pack', '--silent', '--ignore-scripts', '--pack-destination', scratch];
+  execFileSync('npm', pack, { cwd: REPO_ROOT, stdio: 'ignore' });
   const prefix = join(scratch, 'prefix');
-  execFileSync('npm', ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, join(scratch, `asm-erdma-${VERSION}.tgz`)], { stdio: 'ignore' });
-  return { dir, npmBin: join(prefix, 'bin/asm-erdma'), cleanup: () => rmSync(scratch, { recursive: true, force: true }) };
+  const tgz = join(scratch, `asm-erdma-${VERSION}.tgz`);
+  execFileSync('npm', ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, tgz], { stdio: 'ignore' });
+  const cleanup = () => rmSync(scratch, { recursive: true, force: true });
+  return { dir, npmBin: join(prefix, 'bin/asm-erdma'), cleanup };
 }
 
 function wallMs(argv: string[]): number {
@@ -76,12 +80,14 @@ function startup(rel: { dir: string; npmBin: string }): void {
       ratios[j]?.push(ms / (round[0] as number));
     });
   }
-  out.push(`Start-up: wall time of a new process, median of ${START_REPS} alternating rounds; ratio = median of the per-round ratios`, '',
+  out.push(`Start-up: wall time of a new process, median of ${START_REPS} alternating rounds;` +
+    ' ratio = median of the per-round ratios', '',
     '| command | median | vs `node -e 0` |', '|---|---:|---:|');
   commands.forEach(([name], j) => {
     const ratio = median(ratios[j] as number[]);
     out.push(`| ${name} | ${fmt(median(times[j] as number[]))} | ${j === 0 ? '1.00×' : `${ratio.toFixed(2)}×`} |`);
-    if (j > 0) targets.push({ name: `${name.split(':')[0]} cold --version / node -e 0`, value: ratio, limit: 1.3, unit: '×' });
+    const what = `${name.split(':')[0]} cold --version / node -e 0`;
+    if (j > 0) targets.push({ name: what, value: ratio, limit: 1.3, unit: '×' });
   });
 }
 
@@ -137,9 +143,13 @@ async function setupVsLegacy(): Promise<void> {
     }
   }
   const at = (n: number) => rows.get(n) as { ours: number; legacy: number };
-  out.push('', `setup wall time, median of ${REPS}, metadata latency ${LATENCY_MS} ms (each run includes \`ip netns exec\` and process start)`, '',
+  out.push('', `setup wall time, median of ${REPS}, metadata latency ${LATENCY_MS} ms` +
+    ' (each run includes `ip netns exec` and process start)', '',
     '| eRDMA NICs | asm-erdma setup | legacy script | asm-erdma / legacy |', '|---:|---:|---:|---:|',
-    ...SIZES.map((n) => `| ${n} | ${fmt(at(n).ours)} | ${fmt(at(n).legacy)} | ${(at(n).ours / at(n).legacy).toFixed(2)}× |`));
+    ...SIZES.map((n) => {
+      const r = at(n);
+      return `| ${n} | ${fmt(r.ours)} | ${fmt(r.legacy)} | ${(r.ours / r.legacy).toFixed(2)}× |`;
+    }));
   targets.push({ name: 'setup(4 NICs) / legacy(4 NICs)', value: at(4).ours / at(4).legacy, limit: 0.22, unit: '×' });
   targets.push({ name: 'setup(8 NICs) / setup(1 NIC)', value: at(8).ours / at(1).ours, limit: 1.15, unit: '×' });
   targets.push({ name: 'peak RSS of setup (4 NICs), MB', value: median(peaks), limit: 50, unit: ' MB' });
@@ -156,8 +166,9 @@ async function statusVsSetup(): Promise<void> {
       status.push(await timed(() => node.cli(['status']), [0, 14]));
       await node.cli(['reset']);
     }
-    out.push('', `status vs setup on 2 NICs, median of ${REPS}: status ${fmt(median(status))}, setup ${fmt(median(setup))}`);
-    targets.push({ name: 'status(2 NICs) / setup(2 NICs)', value: median(status) / median(setup), limit: 1.2, unit: '×' });
+    const [st, se] = [median(status), median(setup)];
+    out.push('', `status vs setup on 2 NICs, median of ${REPS}: status ${fmt(st)}, setup ${fmt(se)}`);
+    targets.push({ name: 'status(2 NICs) / setup(2 NICs)', value: st / se, limit: 1.2, unit: '×' });
   } finally {
     await node.destroy();
   }
@@ -174,7 +185,8 @@ if (!existsSync('/usr/bin/time')) {
 }
 const rel = prepare();
 try {
-  out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`, '');
+  const day = new Date().toISOString().slice(0, 10);
+  out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${day}`, '');
   log('start-up…');
   startup(rel);
   rpmSizes(rel.dir);

@@ -54,7 +54,8 @@ export function bashCompletion(program) {
     ...c.cmd.options.flatMap((o) => [o.short, o.long].filter(Boolean)),
     '--help',
   ].join(' ');
-  const cases = all.map((c) => `    "${c.name.split(' ').slice(1).join(' ')}") words="${words(c)}" ;;`);
+  const sub = (c) => c.name.split(' ').slice(1).join(' ');
+  const cases = all.map((c) => `    "${sub(c)}") words="${words(c)}" ;;`);
   return `# bash completion for asm-erdma (generated from its commander program)
 _asm_erdma() {
   local cur path="" w i
@@ -63,7 +64,7 @@ _asm_erdma() {
     w="\${COMP_WORDS[i]}"
     [[ $w == -* ]] && continue
     case "\${path:+$path }$w" in
-${all.slice(1).map((c) => `      "${c.name.split(' ').slice(1).join(' ')}") path="${c.name.split(' ').slice(1).join(' ')}" ;;`).join('\n')}
+${all.slice(1).map((c) => `      "${sub(c)}") path="${sub(c)}" ;;`).join('\n')}
     esac
   done
   local words

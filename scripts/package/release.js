@@ -7,7 +7,9 @@
 // pinned in scripts/package/runtimes/package-lock.json: a separate lock because npm refuses to install a
 // package for another CPU without --force, which must not leak into the project's own `npm ci`.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -43,7 +45,9 @@ for (const a of binaries) if (!ARCHES[a]) throw new Error(`unknown arch ${a} (x6
 const out = opts.out;
 const work = join(out, '.work');
 const log = (s) => process.stderr.write(`package: ${s}\n`);
-const run = (file, args, o = {}) => execFileSync(file, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 << 20, ...o }).toString();
+const run = (file, args, o = {}) =>
+  execFileSync(file, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 << 20, ...o }).toString();
+const versionOf = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
 
 /** The pinned runtimes, installed once (npm's cache makes a re-install offline). */
 function runtimes() {
@@ -78,7 +82,8 @@ async function seaBundle() {
 
 function maxGlibc(binary) {
   // objdump warns about Node's many .note sections; only its symbol table matters here.
-  const versions = [...run('objdump', ['-T', binary], { stdio: ['ignore', 'pipe', 'ignore'] }).matchAll(/GLIBC_(\d+)\.(\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  const symbols = run('objdump', ['-T', binary], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const versions = [...symbols.matchAll(/GLIBC_(\d+)\.(\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
   return versions.reduce((a, b) => (b[0] > a[0] || (b[0] === a[0] && b[1] > a[1]) ? b : a), [0, 0]);
 }
 
@@ -91,7 +96,8 @@ function seaBinary(arch, runtimeDir, main) {
   const blob = join(dir, 'sea.blob');
   const config = join(dir, 'sea-config.json');
   // The code cache is V8's for one CPU: made by the target's own node (arm64 under qemu-user).
-  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+  const seaConfig = { main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true };
+  writeFileSync(config, JSON.stringify(seaConfig));
   const [runner = node, ...runArgs] = [...a.run, node];
   run(runner, [...runArgs, '--experimental-sea-config', config]);
   const binary = join(out, `asm-erdma-linux-${arch}`);
@@ -99,7 +105,8 @@ function seaBinary(arch, runtimeDir, main) {
   chmodSync(binary, 0o755);
   // strip warns about Node's many .note sections (harmless); a real failure still throws with its stderr.
   run(a.strip, ['--strip-all', binary], { stdio: ['ignore', 'pipe', 'pipe'] });
-  run(process.execPath, [join(REPO, 'node_modules/postject/dist/cli.js'), binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
+  const postject = join(REPO, 'node_modules/postject/dist/cli.js');
+  run(process.execPath, [postject, binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
   if (arch === 'x64') {
     const [major, minor] = maxGlibc(binary);
     if (major > MAX_GLIBC[0] || (major === MAX_GLIBC[0] && minor > MAX_GLIBC[1])) {
@@ -108,7 +115,7 @@ function seaBinary(arch, runtimeDir, main) {
   }
   const said = run(a.run[0] ?? binary, [...a.run.slice(1), ...(a.run.length ? [binary] : []), '--version']).trim();
   if (said !== VERSION) throw new Error(`${binary} --version printed ${JSON.stringify(said)}, expected ${VERSION}`);
-  log(`${relative(REPO, binary)}: Node ${JSON.parse(readFileSync(join(runtimeDir, 'package.json'), 'utf8')).version}, prints ${said}`);
+  log(`${relative(REPO, binary)}: Node ${versionOf(runtimeDir)}, prints ${said}`);
   return binary;
 }
 
@@ -145,9 +152,11 @@ function thirdPartyLicences(metafile, runtimeDir) {
   for (const d of [...dirs].sort()) {
     const p = JSON.parse(readFileSync(join(REPO, d, 'package.json'), 'utf8'));
     const file = readdirSync(join(REPO, d)).find((f) => /^(licen[cs]e|copying)([.-]|$)/i.test(f));
-    parts.push(`${p.name}@${p.version} (${p.license})\n\n${file ? readFileSync(join(REPO, d, file), 'utf8').trim() : mitText(p)}`);
+    const text = file ? readFileSync(join(REPO, d, file), 'utf8').trim() : mitText(p);
+    parts.push(`${p.name}@${p.version} (${p.license})\n\n${text}`);
   }
-  parts.push(`Node.js ${JSON.parse(readFileSync(join(runtimeDir, 'package.json'), 'utf8')).version} (the runtime inside the binary)\n\n${readFileSync(join(runtimeDir, 'LICENSE'), 'utf8').trim()}`);
+  const nodeLicence = readFileSync(join(runtimeDir, 'LICENSE'), 'utf8').trim();
+  parts.push(`Node.js ${versionOf(runtimeDir)} (the runtime inside the binary)\n\n${nodeLicence}`);
   const rule = `\n\n${'='.repeat(78)}\n`;
   return `Third-party software in asm-erdma ${VERSION}${rule}${parts.join(rule)}\n`;
 }

@@ -37,7 +37,8 @@ function existsInRoot(root: string, path: string): boolean {
  */
 export function execForRoot(root: string | undefined, execFlag: string | undefined): string[] {
   if (execFlag !== undefined && !isAbsolute(execFlag)) {
-    throw new ExitError('usage', `--exec ${execFlag}: not an absolute path`, 'give where asm-erdma lives inside the image, e.g. --exec /usr/bin/asm-erdma');
+    const hint = 'give where asm-erdma lives inside the image, e.g. --exec /usr/bin/asm-erdma';
+    throw new ExitError('usage', `--exec ${execFlag}: not an absolute path`, hint);
   }
   const exec = execFlag !== undefined ? [execFlag] : installedPaths().exec;
   // A root that is not a directory is reported by the workflow, with its own message.
@@ -46,8 +47,9 @@ export function execForRoot(root: string | undefined, execFlag: string | undefin
   if (missing !== undefined) {
     const hint = execFlag !== undefined
       ? `install asm-erdma into the image first, or give the right --exec`
-      : `install asm-erdma into the image first (its RPM puts it at /usr/bin/asm-erdma), or say where it is: --exec PATH`;
-    throw new ExitError('usage', `--root ${root}: ${missing} does not exist inside the image, so the unit could not start`, hint);
+      : 'install asm-erdma into the image first (its RPM puts it at /usr/bin/asm-erdma), or say where it is: --exec PATH';
+    const what = `--root ${root}: ${missing} does not exist inside the image, so the unit could not start`;
+    throw new ExitError('usage', what, hint);
   }
   return exec;
 }

@@ -5,7 +5,9 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -13,7 +15,9 @@ import { CLI, REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import { release, releaseRepo, VERSION } from '../../scripts/fixtures/release-repo.js';
 import { kernelState, prerequisite, withSim } from '../helpers/sim.js';
 
-const TOOLS = ['dnf', 'rpm', 'rpmbuild', 'createrepo_c', 'objdump', 'strip', 'aarch64-linux-gnu-strip', 'qemu-aarch64', 'systemd-analyze', 'unshare'];
+const TOOLS = [
+  'dnf', 'rpm', 'rpmbuild', 'createrepo_c', 'objdump', 'strip', 'aarch64-linux-gnu-strip', 'qemu-aarch64', 'systemd-analyze', 'unshare',
+];
 const UNIT = 'etc/systemd/system/asm-erdma.service';
 const WANTS = 'etc/systemd/system/multi-user.target.wants/asm-erdma.service';
 
@@ -36,8 +40,16 @@ function linkPresent(path: string): boolean {
   }
 }
 
-function dnf(root: string, args: string[], env: Record<string, string> = {}) {
-  return execa('dnf', ['-y', '-q', '-c', `${root}/etc/dnf/dnf.conf`, `--installroot=${root}`, '--releasever=3', `--setopt=reposdir=${root}/etc/yum.repos.d`, `--setopt=cachedir=${root}/var/cache/dnf`, '--disableplugin=*', ...args], { reject: false, env });
+/** dnf confined to the scratch root: its own config, repositories and cache. */
+function dnfArgs(root: string): string[] {
+  return [
+    '-y', '-q', '-c', `${root}/etc/dnf/dnf.conf`, `--installroot=${root}`, '--releasever=3',
+    `--setopt=reposdir=${root}/etc/yum.repos.d`, `--setopt=cachedir=${root}/var/cache/dnf`, '--disableplugin=*',
+  ];
+}
+
+function dnf(root: string, args: string[]) {
+  return execa('dnf', [...dnfArgs(root), ...args], { reject: false });
 }
 
 /** A scratch root wired to the release repository, with asm-erdma installed by dnf (which pulls in the base). */
@@ -47,7 +59,8 @@ async function installedRoot(): Promise<string> {
   mkdirSync(join(root, 'etc/dnf'), { recursive: true });
   mkdirSync(join(root, 'etc/yum.repos.d'), { recursive: true });
   writeFileSync(join(root, 'etc/dnf/dnf.conf'), '[main]\ngpgcheck=0\nkeepcache=0\n');
-  writeFileSync(join(root, 'etc/yum.repos.d/release.repo'), `[asm-erdma-release]\nname=asm-erdma release\nbaseurl=file://${repo}\ngpgcheck=0\nenabled=1\n`);
+  const repoFile = `[asm-erdma-release]\nname=asm-erdma release\nbaseurl=file://${repo}\ngpgcheck=0\nenabled=1\n`;
+  writeFileSync(join(root, 'etc/yum.repos.d/release.repo'), repoFile);
   const r = await dnf(root, ['install', 'asm-erdma']);
   assert.equal(r.exitCode, 0, `dnf install: ${r.stderr}`);
   return root;
@@ -82,25 +95,29 @@ test('the RPM installs with dnf from a createrepo_c repository, verifies clean a
     for (const p of ['commander@', 'execa@', 'chalk@', 'Node.js 20.20.2']) assert.ok(licences.includes(p), p);
     const info = String((await execa('rpm', ['--root', root, '-qi', 'asm-erdma'])).stdout);
     assert.match(info, /^Architecture: x86_64$/m);
-    const payload = String((await execa('rpm', ['-qp', '--qf', '%{PAYLOADCOMPRESSOR}', join(release(), `asm-erdma-${VERSION}-1.al8.x86_64.rpm`)])).stdout);
+    const rpmFile = join(release(), `asm-erdma-${VERSION}-1.al8.x86_64.rpm`);
+    const payload = String((await execa('rpm', ['-qp', '--qf', '%{PAYLOADCOMPRESSOR}', rpmFile])).stdout);
     assert.equal(payload, 'xz');
   });
 });
 
 test('the man page and the bash completion cover every command the CLI has', async (t) => {
   await withInstalled(t, async (root) => {
-    const commands = String((await execa(process.execPath, [CLI, '--help'])).stdout).split('Commands:\n')[1]?.split('\n\n')[0] ?? '';
+    const help = String((await execa(process.execPath, [CLI, '--help'])).stdout);
+    const commands = help.split('Commands:\n')[1]?.split('\n\n')[0] ?? '';
     const names = [...commands.matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1] as string).filter((n) => n !== 'help');
     assert.ok(names.includes('setup') && names.includes('status'), commands);
     const man = String((await execa('sh', ['-c', `zcat ${root}/usr/share/man/man8/asm-erdma.8.gz`])).stdout);
     assert.match(man, /^\.TH ASM-ERDMA 8 /m);
     for (const n of names) assert.ok(man.includes(`.SS "asm-erdma ${n}"`), n);
-    const rendered = await execa('man', ['-l', '-P', 'cat', `${root}/usr/share/man/man8/asm-erdma.8.gz`], { reject: false, env: { MANWIDTH: '100' } });
+    const manFile = `${root}/usr/share/man/man8/asm-erdma.8.gz`;
+    const rendered = await execa('man', ['-l', '-P', 'cat', manFile], { reject: false, env: { MANWIDTH: '100' } });
     if (rendered.exitCode === 0) assert.match(String(rendered.stdout), /--metadata-url/);
     const completion = `${root}/usr/share/bash-completion/completions/asm-erdma`;
     const complete = async (line: string) => {
       const words = line.split(' ');
-      const script = `source ${completion}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _asm_erdma; echo "\${COMPREPLY[*]}"`;
+      const quoted = words.map((w) => `'${w}'`).join(' ');
+      const script = `source ${completion}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _asm_erdma; echo "\${COMPREPLY[*]}"`;
       return String((await execa('bash', ['-c', script])).stdout).trim().split(' ');
     };
     assert.deepEqual((await complete('asm-erdma ')).filter((w) => !w.startsWith('-')).sort(), [...names].sort());
@@ -131,7 +148,7 @@ test('the installed binary: --version, setup and reset reach the dev build\'s ke
   });
 });
 
-test('install-service from the binary: ExecStart names it once; --root needs it inside the image; erase removes the unit', async (t) => {
+test('install-service from the binary: ExecStart names it once, --root needs it in the image; erase removes the unit', async (t) => {
   await withInstalled(t, async (root) => {
     const bin = join(root, 'usr/bin/asm-erdma');
     const dry = await execa(bin, ['install-service', '--dry-run'], { reject: false, env: { NO_COLOR: '1' } });
@@ -155,8 +172,7 @@ test('install-service from the binary: ExecStart names it once; --root needs it 
     // (SYSTEMD_OFFLINE=1: systemctl ignores stop/daemon-reload, as in any chroot). %preun removes the unit.
     const erase = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
       'mount --bind /dev "$1/dev" && mount -t proc proc "$1/proc" && shift && exec "$@"', 'sh', root,
-      'dnf', '-y', '-q', '-c', `${root}/etc/dnf/dnf.conf`, `--installroot=${root}`, '--releasever=3', `--setopt=reposdir=${root}/etc/yum.repos.d`,
-      `--setopt=cachedir=${root}/var/cache/dnf`, '--disableplugin=*', 'remove', 'asm-erdma'], { reject: false, env: { SYSTEMD_OFFLINE: '1' } });
+      'dnf', ...dnfArgs(root), 'remove', 'asm-erdma'], { reject: false, env: { SYSTEMD_OFFLINE: '1' } });
     assert.equal(erase.exitCode, 0, String(erase.stderr));
     assert.equal((await execa('rpm', ['--root', root, '-q', 'asm-erdma'], { reject: false })).exitCode, 1);
     assert.ok(!existsSync(join(root, UNIT)), 'no unit left behind');
@@ -174,7 +190,8 @@ test('the arm64 binary prints its version under qemu-aarch64', async (t) => {
 
 test('the x64 binary needs no glibc newer than EL8\'s 2.28', async (t) => {
   if (!(await packagingTools(t))) return;
-  const dump = String((await execa('objdump', ['-T', join(release(), 'asm-erdma-linux-x64')], { stderr: 'ignore', maxBuffer: 256 << 20 })).stdout);
+  const bin = join(release(), 'asm-erdma-linux-x64');
+  const dump = String((await execa('objdump', ['-T', bin], { stderr: 'ignore', maxBuffer: 256 << 20 })).stdout);
   const versions = [...dump.matchAll(/GLIBC_2\.(\d+)/g)].map((m) => Number(m[1]));
   assert.ok(versions.length > 10, 'objdump listed versioned symbols');
   assert.ok(Math.max(...versions) <= 28, `needs GLIBC_2.${Math.max(...versions)}`);
@@ -186,7 +203,8 @@ test('npm pack builds the bundle (prepack); npm install -g of the tarball runs w
   const work = mkdtempSync(join(tmpdir(), 'asm-erdma-npm-'));
   try {
     const src = join(work, 'src-copy');
-    for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'LICENSE', 'README.md', 'bin', 'src', 'scripts']) {
+    const sources = ['package.json', 'package-lock.json', 'tsconfig.json', 'LICENSE', 'README.md', 'bin', 'src', 'scripts'];
+    for (const f of sources) {
       cpSync(join(REPO_ROOT, f), join(src, f), { recursive: true, filter: (p) => !p.includes('/runtimes/node_modules') });
     }
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(src, 'node_modules'));
@@ -196,14 +214,18 @@ test('npm pack builds the bundle (prepack); npm install -g of the tarball runs w
     const listing = String((await execa('tar', ['tzf', tgz])).stdout).split('\n').sort();
     assert.deepEqual(listing, [
       'package/LICENSE', 'package/README.md', 'package/bin/asm-erdma.js', 'package/bin/package.json',
-      'package/dist/asm-erdma.cjs', 'package/dist/asm-erdma.cjs.cache', 'package/dist/asm-erdma.cjs.map', 'package/package.json',
+      'package/dist/asm-erdma.cjs', 'package/dist/asm-erdma.cjs.cache', 'package/dist/asm-erdma.cjs.map',
+      'package/package.json',
     ]);
-    const manifest = JSON.parse(String((await execa('tar', ['xzOf', tgz, 'package/package.json'])).stdout)) as Record<string, unknown>;
+    const manifestText = String((await execa('tar', ['xzOf', tgz, 'package/package.json'])).stdout);
+    const manifest = JSON.parse(manifestText) as Record<string, unknown>;
     assert.equal(manifest.dependencies, undefined, 'no runtime dependencies');
     const prefix = join(work, 'prefix');
-    const install = await execa('npm', ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, tgz], { reject: false });
+    const npmArgs = ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, tgz];
+    const install = await execa('npm', npmArgs, { reject: false });
     assert.equal(install.exitCode, 0, String(install.stderr));
-    assert.deepEqual(readdirSync(join(prefix, 'lib/node_modules/asm-erdma')).sort(), ['LICENSE', 'README.md', 'bin', 'dist', 'package.json']);
+    const installed = readdirSync(join(prefix, 'lib/node_modules/asm-erdma')).sort();
+    assert.deepEqual(installed, ['LICENSE', 'README.md', 'bin', 'dist', 'package.json'], 'no node_modules: nothing to fetch');
     const r = await execa(join(prefix, 'bin/asm-erdma'), ['--version'], { reject: false });
     assert.equal(r.exitCode, 0, String(r.stderr));
     assert.equal(String(r.stdout), VERSION);
@@ -214,12 +236,14 @@ test('npm pack builds the bundle (prepack); npm install -g of the tarball runs w
 
 test('the launcher on a Node older than engines.node: one line naming the standalone binary, exit 8', async () => {
   const fake = "Object.defineProperty(process.versions, 'node', { value: '18.19.1' }); require(process.argv[1]);";
-  const r = await execa(process.execPath, ['-e', fake, join(REPO_ROOT, 'bin/asm-erdma.js'), '--version'], { reject: false });
+  const launcher = join(REPO_ROOT, 'bin/asm-erdma.js');
+  const r = await execa(process.execPath, ['-e', fake, launcher, '--version'], { reject: false });
   assert.equal(r.exitCode, 8);
   assert.equal(String(r.stdout), '');
   assert.deepEqual(String(r.stderr).split('\n'), [
-    'error: asm-erdma needs Node.js >= 20.0.0, this is v18.19.1 (install the asm-erdma RPM or use the standalone binary asm-erdma-linux-x64, which need no Node.js)',
+    'error: asm-erdma needs Node.js >= 20.0.0, this is v18.19.1 (install the asm-erdma RPM or use the standalone binary ' +
+      'asm-erdma-linux-x64, which need no Node.js)',
   ]);
-  const ok = await execa(process.execPath, [join(REPO_ROOT, 'bin/asm-erdma.js'), '--version']);
+  const ok = await execa(process.execPath, [launcher, '--version']);
   assert.equal(String(ok.stdout), VERSION);
 });
