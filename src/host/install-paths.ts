@@ -41,8 +41,15 @@ export function execForRoot(root: string | undefined, execFlag: string | undefin
     throw new ExitError('usage', `--exec ${execFlag}: not an absolute path`, hint);
   }
   const exec = execFlag !== undefined ? [execFlag] : installedPaths().exec;
+  if (root === undefined) {
+    // On this node, how it runs now exists by definition; an --exec path must exist too.
+    if (execFlag !== undefined && !existsInRoot('/', execFlag)) {
+      throw new ExitError('usage', `--exec ${execFlag}: no such file on this node`, 'give where asm-erdma is installed');
+    }
+    return exec;
+  }
   // A root that is not a directory is reported by the workflow, with its own message.
-  if (root === undefined || !isDirectory(root)) return exec;
+  if (!isDirectory(root)) return exec;
   const missing = exec.find((p) => !existsInRoot(root, p));
   if (missing !== undefined) {
     const hint = execFlag !== undefined

@@ -244,6 +244,9 @@ test('the launcher on a Node older than engines.node: one line naming the standa
     'error: asm-erdma needs Node.js >= 20.0.0, this is v18.19.1 (install the asm-erdma RPM or use the standalone binary ' +
       'asm-erdma-linux-x64, which need no Node.js)',
   ]);
+  const engines = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines;
+  const min = /MIN_NODE = \[(\d+), (\d+), (\d+)\]/.exec(readFileSync(launcher, 'utf8'))?.slice(1).join('.');
+  assert.equal(`>=${min?.replace(/\.0\.0$/, '')}`, engines.node, 'the launcher checks what engines.node says');
   const ok = await execa(process.execPath, [launcher, '--version']);
   assert.equal(String(ok.stdout), VERSION);
 });

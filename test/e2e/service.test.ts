@@ -83,6 +83,9 @@ test('install-service --root: ExecStart must exist inside the image; --exec says
     const wrongExec = await runCli(['install-service', '--root', root, '--exec', '/usr/bin/asm-erdma']);
     assert.equal(wrongExec.exitCode, 2);
     assert.match(wrongExec.stderr, /\/usr\/bin\/asm-erdma does not exist inside the image/);
+    const live = await runCli(['install-service', '--dry-run', '--exec', '/nonexistent/asm-erdma']);
+    assert.equal(live.exitCode, 2);
+    assert.match(live.stderr, /^error: --exec \/nonexistent\/asm-erdma: no such file on this node/);
     const relative = await runCli(['install-service', '--root', root, '--exec', 'asm-erdma']);
     assert.equal(relative.exitCode, 2);
     assert.match(relative.stderr, /--exec asm-erdma: not an absolute path/);
