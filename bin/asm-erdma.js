@@ -1,5 +1,58 @@
 #!/usr/bin/env node
-// Tiny launcher: everything lives in the built CLI so this file never needs a build step.
-import { main } from '../dist/asm-erdma.js';
+// The npm launcher. CommonJS (bin/package.json) in syntax that any Node can parse, so that an old Node gets
+// one clear line instead of a syntax error; the CLI itself is dist/asm-erdma.cjs (scripts/build.js).
+'use strict';
+var MIN_NODE = [20, 0, 0]; // engines.node in package.json: keep them the same
+var BINARY = 'asm-erdma-linux-' + (process.arch === 'arm64' ? 'arm64' : 'x64');
 
-process.exitCode = await main(process.argv);
+function tooOld(version) {
+  var have = version.replace(/^v/, '').split('.').map(Number);
+  for (var i = 0; i < 3; i++) if (have[i] !== MIN_NODE[i]) return have[i] < MIN_NODE[i];
+  return false;
+}
+
+if (tooOld(process.versions.node)) {
+  process.stderr.write('error: asm-erdma needs Node.js >= ' + MIN_NODE.join('.') + ', this is v' + process.versions.node +
+    ' (install the asm-erdma RPM or use the standalone binary ' + BINARY + ', which need no Node.js)\n');
+  process.exit(8);
+}
+
+var fs = require('fs');
+var path = require('path');
+var vm = require('vm');
+var Module = require('module');
+
+var file = path.join(__dirname, '..', 'dist', 'asm-erdma.cjs');
+var cacheFile = file + '.cache';
+
+/** Compiles and runs the bundle with its V8 code cache; V8 rejects (and we recompile) a cache of another Node. */
+function load(writeCache) {
+  var cachedData;
+  if (!writeCache) {
+    try {
+      cachedData = fs.readFileSync(cacheFile);
+    } catch (e) {
+      cachedData = undefined;
+    }
+  }
+  var script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {
+    filename: file,
+    cachedData: cachedData,
+    importModuleDynamically: vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  var mod = { exports: {}, filename: file, id: file, loaded: false };
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  return { script: script, cli: mod.exports };
+}
+
+if (process.env.ASM_ERDMA_WRITE_CODE_CACHE === '1') {
+  // Build step (scripts/build.js): run --help once so the cache holds the functions every start compiles.
+  var built = load(true);
+  built.cli.main(process.argv).then(function () {
+    fs.writeFileSync(cacheFile, built.script.createCachedData());
+  });
+} else {
+  load(false).cli.main(process.argv).then(function (code) {
+    process.exitCode = code;
+  });
+}

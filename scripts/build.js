@@ -1,42 +1,30 @@
 // Build: tsc type-checks and compiles src, test and scripts into dist/; esbuild then bundles the CLI into one
-// file, dist/asm-erdma.js, which is what bin/ runs — one file loads in ~35 ms instead of ~100 ms for the
-// module graph (measured on this project; start-up dominates a boot-time oneshot).
+// CommonJS file, dist/asm-erdma.cjs, which bin/ and the standalone binaries run. Start-up dominates a boot-time
+// oneshot and every `status`, so the bundle is shaped for it (numbers: README "Benchmarks"):
+// - CommonJS, not ESM: Node 20 compiles an ESM graph without any code cache, and SEAs run CommonJS only;
+// - modules a command may not need (execa and the built-ins it pulls in, http/https, net, readline) are
+//   evaluated on first use, not at start-up (scripts/bundle-options.js), so `--version` and `--help` load almost
+//   nothing beyond commander;
+// - whitespace and syntax minified (identifiers kept): less to read at every start;
+// - a V8 code cache (dist/asm-erdma.cjs.cache) made by running `--help` once: the launcher hands it to
+//   vm.Script, V8 checks it matches this Node's version and flags and silently recompiles when it does not.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
+import { bundleOptions } from './bundle-options.js';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
-// `asm-erdma --version --json`: the commit built from (null outside a git checkout, "-dirty" with local changes)
-// and when; SOURCE_DATE_EPOCH makes the timestamp reproducible.
-function gitCommit() {
-  try {
-    const git = (...args) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const head = git('rev-parse', 'HEAD');
-    const dirty = git('status', '--porcelain', '--untracked-files=no');
-    return dirty ? `${head}-dirty` : head;
-  } catch {
-    return null;
-  }
-}
-const epoch = Number(process.env.SOURCE_DATE_EPOCH);
-const versionDefines = {
-  ASM_ERDMA_COMMIT: JSON.stringify(gitCommit()),
-  ASM_ERDMA_BUILT: JSON.stringify(new Date(epoch > 0 ? epoch * 1000 : Date.now()).toISOString()),
-};
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 await build({
+  ...bundleOptions(pkg.version),
   entryPoints: ['src/cli.ts'],
-  outfile: 'dist/asm-erdma.js',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
+  outfile: 'dist/asm-erdma.cjs',
   sourcemap: true,
-  legalComments: 'linked',
-  define: { ASM_ERDMA_VERSION: JSON.stringify(pkg.version), ...versionDefines },
-  // Some dependencies still call require() for node built-ins.
-  banner: { js: "import { createRequire as __asmCreateRequire } from 'node:module'; const require = __asmCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
+});
+// The code cache: only this Node version accepts it; any other recompiles (see bin/asm-erdma.js).
+execFileSync(process.execPath, ['bin/asm-erdma.js', '--help'], {
+  stdio: 'ignore',
+  env: { ...process.env, ASM_ERDMA_WRITE_CODE_CACHE: '1' },
 });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_BOOT_TIMEOUT_S, SYSCONFIG_FILE, UNIT_NAME } from '../core/unit.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
-import { installedPaths } from '../host/install-paths.js';
+import { execForRoot } from '../host/install-paths.js';
 import { readSysconfig, sysconfigPath } from '../host/sysconfig.js';
 import { installService, uninstallService, type ServiceReport } from '../workflows/service.js';
 import { ExitError } from '../exit-codes.js';
@@ -10,6 +10,7 @@ import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJso
 
 interface ServiceFlags {
   root?: string;
+  exec?: string;
   now?: boolean;
   keepLegacy?: boolean;
   timeout?: number;
@@ -48,6 +49,7 @@ export function registerServiceCommands(program: Command): void {
     .command('install-service')
     .description(`write and enable ${UNIT_NAME}, which runs setup at every boot`)
     .option('--root <dir>', 'install into an image root (Packer, chroot): no daemon-reload, no root needed')
+    .option('--exec <path>', 'where asm-erdma lives on the target (with --root: inside the image), e.g. /usr/bin/asm-erdma')
     .option('--now', 'also start it now (live node only)')
     .option('--keep-legacy', 'leave the old asm_erdma_eth_config.service alone')
     .option(
@@ -74,6 +76,7 @@ Examples:
   asm-erdma install-service                 install and enable on this node
   asm-erdma install-service --now           … and run it now
   asm-erdma install-service --root /mnt/img into an image being built
+  asm-erdma install-service --root /mnt/img --exec /usr/bin/asm-erdma
   asm-erdma install-service --dry-run       show the unit and what would run
 Defaults for the boot-time setup (metadata URL, interfaces, timeout) belong in /etc/sysconfig/asm-erdma,
 which the unit reads (EnvironmentFile=) and setup reads too; flags given here are written into ExecStart.`)
@@ -83,7 +86,7 @@ which the unit reads (EnvironmentFile=) and setup reads too; flags given here ar
       // and TimeoutStartSec follows the file's timeout as it is now.
       const bootTimeout = readSysconfig(sysconfigPath(o.root)).entries.get('ASM_ERDMA_TIMEOUT')?.raw;
       const unit = {
-        ...installedPaths(),
+        exec: execForRoot(o.root, o.exec),
         interfaces: o.interface ?? [],
         ...(bootTimeout !== undefined ? { bootTimeoutSeconds: parseTimeout(bootTimeout) } : {}),
         ...(o.timeout !== undefined ? { timeoutSeconds: o.timeout } : {}),

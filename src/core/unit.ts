@@ -10,8 +10,11 @@ const START_TIMEOUT_MARGIN_S = 30;
 export const SYSCONFIG_FILE = '/etc/sysconfig/asm-erdma';
 
 export interface UnitOptions {
-  nodePath: string;
-  cliPath: string;
+  /**
+   * The words that start this CLI at boot, absolute paths: `[/usr/bin/asm-erdma]` for the standalone binary,
+   * `[node, .../bin/asm-erdma.js]` for an npm install. Never a PATH lookup.
+   */
+  exec: string[];
   /** setup's deadline at boot from the sysconfig file (default 120 s), for TimeoutStartSec. */
   bootTimeoutSeconds?: number;
   /** Only what install-service was given as flags is written into ExecStart (flags override the file). */
@@ -39,7 +42,7 @@ export function setupArgs(o: UnitOptions): string[] {
 }
 
 export function renderUnit(o: UnitOptions): string {
-  const exec = [o.nodePath, o.cliPath, ...setupArgs(o)].map(execWord).join(' ');
+  const exec = [...o.exec, ...setupArgs(o)].map(execWord).join(' ');
   return `# Written by asm-erdma install-service; re-run it rather than editing this file.
 [Unit]
 Description=asm-erdma: configure eRDMA NICs for ASM SMC-R acceleration
@@ -52,6 +55,8 @@ Before=kubelet.service
 Type=oneshot
 RemainAfterExit=yes
 EnvironmentFile=-${SYSCONFIG_FILE}
+# A NODE_OPTIONS meant for something else must not change how Node (or the standalone binary) starts.
+UnsetEnvironment=NODE_OPTIONS
 ExecStart=${exec}
 TimeoutStartSec=${(o.timeoutSeconds ?? o.bootTimeoutSeconds ?? DEFAULT_BOOT_TIMEOUT_S) + START_TIMEOUT_MARGIN_S}
 
@@ -64,13 +69,13 @@ WantedBy=multi-user.target
  * The setup options in an installed unit's ExecStart (as renderUnit writes them), so status can re-render the
  * unit install-service would write now with the same options and compare. Undefined when it is not ours.
  */
-export function parseInstalledOptions(unitText: string): Omit<UnitOptions, 'nodePath' | 'cliPath'> | undefined {
+export function parseInstalledOptions(unitText: string): Omit<UnitOptions, 'exec'> | undefined {
   const exec = /^ExecStart=(.*)$/m.exec(unitText)?.[1];
   if (!exec) return undefined;
   const words = [...exec.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] as string)));
   const at = words.indexOf('setup');
   if (at < 0) return undefined;
-  const o: Omit<UnitOptions, 'nodePath' | 'cliPath'> = { interfaces: [] };
+  const o: Omit<UnitOptions, 'exec'> = { interfaces: [] };
   const rest = words.slice(at + 1);
   for (let i = 0; i < rest.length; i++) {
     const w = rest[i];

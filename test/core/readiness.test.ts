@@ -53,13 +53,13 @@ test('terway: foreign addresses on the eRDMA NIC are a warning only when Terway 
 });
 
 test('boot unit: missing, disabled, stale, current; legacy enabled', () => {
-  const o = { nodePath: '/usr/bin/node', cliPath: '/opt/asm-erdma/bin/asm-erdma.js', timeoutSeconds: 90, interfaces: ['eth1'] };
+  const o = { exec: ['/usr/bin/node', '/opt/asm-erdma/bin/asm-erdma.js'], timeoutSeconds: 90, interfaces: ['eth1'] };
   const text = renderUnit(o);
   assert.deepEqual(parseInstalledOptions(text), { timeoutSeconds: 90, interfaces: ['eth1'] });
   const state = (content: string | undefined, enabled: string, expected = text) => unitChecks({ content, expected, enabled, legacyEnabled: 'disabled' })[0]?.state;
   assert.equal(state(undefined, 'not-found'), 'warn');
   assert.equal(state(text, 'disabled'), 'warn');
-  assert.equal(state(text, 'enabled', renderUnit({ ...o, cliPath: '/moved/cli.js' })), 'warn');
+  assert.equal(state(text, 'enabled', renderUnit({ ...o, exec: ['/usr/bin/node', '/moved/cli.js'] })), 'warn');
   assert.equal(state(text, 'enabled'), 'ok');
   assert.equal(unitChecks({ content: text, expected: text, enabled: 'enabled', legacyEnabled: 'enabled' })[1]?.id, 'legacy-unit');
   assert.deepEqual(summary(unitChecks({ content: text, expected: text, enabled: 'enabled', legacyEnabled: 'enabled' })), { ready: true, failed: 0, warnings: 1 });

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execWord, renderUnit, setupArgs } from '../../src/core/unit.js';
+import { execWord, parseInstalledOptions, renderUnit, setupArgs } from '../../src/core/unit.js';
 
-const base = { nodePath: '/usr/bin/node', cliPath: '/usr/lib/node_modules/asm-erdma/bin/asm-erdma.js', timeoutSeconds: 120, interfaces: [] };
+const base = { exec: ['/usr/bin/node', '/usr/lib/node_modules/asm-erdma/bin/asm-erdma.js'], timeoutSeconds: 120, interfaces: [] };
 
 test('the unit: oneshot after network-online, before kubelet, timeout above setup\'s deadline', () => {
   const unit = renderUnit(base);
@@ -15,10 +15,17 @@ test('the unit: oneshot after network-online, before kubelet, timeout above setu
     'ExecStart=/usr/bin/node /usr/lib/node_modules/asm-erdma/bin/asm-erdma.js setup --wait --timeout 120',
     'TimeoutStartSec=150',
     'WantedBy=multi-user.target',
+    'UnsetEnvironment=NODE_OPTIONS',
   ]) {
     assert.ok(unit.split('\n').includes(line), line);
   }
   assert.ok(!/Requires=kubelet/.test(unit));
+});
+
+test('the standalone binary is one ExecStart word, not two', () => {
+  const unit = renderUnit({ ...base, exec: ['/usr/bin/asm-erdma'] });
+  assert.ok(unit.split('\n').includes('ExecStart=/usr/bin/asm-erdma setup --wait --timeout 120'), unit);
+  assert.deepEqual(parseInstalledOptions(unit), { timeoutSeconds: 120, interfaces: [] });
 });
 
 test('options reach ExecStart', () => {

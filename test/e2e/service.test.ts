@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
+import { CLI, REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import { runCli } from '../helpers/cli.js';
 import { prerequisite, requireRoot } from '../helpers/sim.js';
 
@@ -24,9 +24,19 @@ function scratchRoot(): string {
   return dir;
 }
 
+/** What install-service --root requires: the image holds the node and the CLI its ExecStart names. */
+function imageRoot(): string {
+  const dir = scratchRoot();
+  for (const p of [realpathSync(process.execPath), realpathSync(CLI)]) {
+    mkdirSync(join(dir, dirname(p)), { recursive: true });
+    writeFileSync(join(dir, p), '');
+  }
+  return dir;
+}
+
 /** A fresh image root (or scratch dir) for the body, removed afterwards. */
 async function withRoot(body: (root: string) => Promise<void>): Promise<void> {
-  const root = scratchRoot();
+  const root = imageRoot();
   try {
     await body(root);
   } finally {
@@ -64,6 +74,36 @@ test('install-service --root: a unit systemd-analyze accepts, enabled by the rea
   });
 });
 
+test('install-service --root: ExecStart must exist inside the image; --exec says where it is', async (t) => {
+  if (!(await systemdTools(t))) return;
+  const root = scratchRoot();
+  try {
+    const refused = await runCli(['install-service', '--root', root]);
+    assert.equal(refused.exitCode, 2);
+    assert.equal(refused.stderr.split('\n').filter(Boolean).length, 1, refused.stderr);
+    assert.match(refused.stderr, /^error: --root .*: .* does not exist inside the image, so the unit could not start \(.*--exec PATH\)$/m);
+    assert.ok(!existsSync(join(root, UNIT)), 'nothing written');
+    const wrongExec = await runCli(['install-service', '--root', root, '--exec', '/usr/bin/asm-erdma']);
+    assert.equal(wrongExec.exitCode, 2);
+    assert.match(wrongExec.stderr, /\/usr\/bin\/asm-erdma does not exist inside the image/);
+    const live = await runCli(['install-service', '--dry-run', '--exec', '/nonexistent/asm-erdma']);
+    assert.equal(live.exitCode, 2);
+    assert.match(live.stderr, /^error: --exec \/nonexistent\/asm-erdma: no such file on this node/);
+    const relative = await runCli(['install-service', '--root', root, '--exec', 'asm-erdma']);
+    assert.equal(relative.exitCode, 2);
+    assert.match(relative.stderr, /--exec asm-erdma: not an absolute path/);
+    mkdirSync(join(root, 'usr/bin'), { recursive: true });
+    writeFileSync(join(root, 'usr/bin/asm-erdma'), '', { mode: 0o755 });
+    const r = await runCli(['install-service', '--root', root, '--exec', '/usr/bin/asm-erdma']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const unit = readFileSync(join(root, UNIT), 'utf8');
+    assert.match(unit, /^ExecStart=\/usr\/bin\/asm-erdma setup --wait --timeout 120$/m);
+    assert.match(unit, /^UnsetEnvironment=NODE_OPTIONS$/m);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('systemd-analyze verify really rejects a broken unit (the check can fail)', async (t) => {
   if (!(await systemdTools(t))) return;
   await withRoot(async (dir) => {
@@ -93,7 +133,7 @@ test('re-running with the same content changes nothing; new options rewrite it',
 test('the old asm_erdma_eth_config.service is disabled (file kept), unless --keep-legacy', async (t) => {
   if (!(await systemdTools(t))) return;
   for (const keep of [false, true]) {
-    const root = scratchRoot();
+    const root = imageRoot();
     try {
       mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
       writeFileSync(join(root, LEGACY), '[Unit]\nAfter=network-online.target\n[Service]\nType=oneshot\nExecStart=/bin/sh /root/asm_erdma_eth_config.sh -s\nRemainAfterExit=yes\n[Install]\nWantedBy=multi-user.target\n');

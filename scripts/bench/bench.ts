@@ -1,0 +1,206 @@
+/**
+ * Benchmark (npm run bench): every ratio is measured side by side in one run, the commands alternating
+ * (A B C …, A B C …) so machine noise hits all of them; medians are reported. Not a test: it prints a table and
+ * exits 1 when a target is missed.
+ *  1. Start-up: cold `asm-erdma --version` of the dev launcher, the npm install and the standalone binary against
+ *     `node -e 0` (target ≤ 1.3×).
+ *  2. RPM sizes (target ≤ 25 MB each).
+ *  3. setup in the node simulator with 50 ms metadata latency against the legacy script's algorithm, at 1, 4 and
+ *     8 NICs (targets: 4 NICs ≤ 0.22× legacy; 8 NICs ≤ 1.15× 1 NIC); status on 2 NICs against setup
+ *     (≤ 1.2×); peak RSS of setup (≤ 50 MB, /usr/bin/time's maximum resident set).
+ * Builds the release it measures (scripts/package/release.js, about three minutes) unless BENCH_RELEASE=DIR names one.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, REPO_ROOT, SimNode, simUnavailableReason } from '../sim/sim-node.js';
+
+const LEGACY = join(REPO_ROOT, 'scripts/legacy/asm_erdma_eth_config.sh');
+const LATENCY_MS = 50;
+const REPS = Number(process.env.BENCH_REPS ?? 7);
+const START_REPS = Number(process.env.BENCH_START_REPS ?? 21);
+const SIZES = [1, 4, 8];
+const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+const fmt = (ms: number): string => `${Math.round(ms)} ms`;
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+interface Target { name: string; value: number; limit: number; unit: string }
+const targets: Target[] = [];
+const out: string[] = [];
+
+/** The release to measure: the standalone binaries and RPMs, and an npm install of the tarball. */
+function prepare(): { dir: string; npmBin: string; cleanup: () => void } {
+  const scratch = mkdtempSync(join(tmpdir(), 'asm-erdma-bench-'));
+  let dir = process.env.BENCH_RELEASE;
+  if (!dir) {
+    dir = join(scratch, 'release');
+    log('building the release (standalone binaries, RPMs)…');
+    const script = join(REPO_ROOT, 'scripts/package/release.js');
+    execFileSync(process.execPath, [script, '--out', dir, '--no-npm'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  // dist/ was just built by `npm run bench`: pack it as it is (prepack would rebuild dist/ under our feet).
+  const pack = ['pack', '--silent', '--ignore-scripts', '--pack-destination', scratch];
+  execFileSync('npm', pack, { cwd: REPO_ROOT, stdio: 'ignore' });
+  const prefix = join(scratch, 'prefix');
+  const tgz = join(scratch, `asm-erdma-${VERSION}.tgz`);
+  execFileSync('npm', ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, tgz], { stdio: 'ignore' });
+  const cleanup = () => rmSync(scratch, { recursive: true, force: true });
+  return { dir, npmBin: join(prefix, 'bin/asm-erdma'), cleanup };
+}
+
+function wallMs(argv: string[]): number {
+  const [file = '', ...args] = argv;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+  return ms;
+}
+
+function startup(rel: { dir: string; npmBin: string }): void {
+  const commands: [string, string[]][] = [
+    ['node -e 0', [process.execPath, '-e', '0']],
+    ['dev build: node bin/asm-erdma.js --version', [process.execPath, CLI, '--version']],
+    ['npm install -g: asm-erdma --version', [rel.npmBin, '--version']],
+    ['standalone binary: asm-erdma-linux-x64 --version', [join(rel.dir, 'asm-erdma-linux-x64'), '--version']],
+  ];
+  for (const [, argv] of commands) wallMs(argv); // warm the page cache: "cold" is a new process, not a cold disk
+  const times = commands.map(() => [] as number[]);
+  const ratios = commands.map(() => [] as number[]);
+  for (let i = 0; i < START_REPS; i++) {
+    const round = commands.map(([, argv]) => wallMs(argv));
+    round.forEach((ms, j) => {
+      times[j]?.push(ms);
+      ratios[j]?.push(ms / (round[0] as number));
+    });
+  }
+  out.push(`Start-up: wall time of a new process, median of ${START_REPS} alternating rounds;` +
+    ' ratio = median of the per-round ratios', '',
+    '| command | median | vs `node -e 0` |', '|---|---:|---:|');
+  commands.forEach(([name], j) => {
+    const ratio = median(ratios[j] as number[]);
+    out.push(`| ${name} | ${fmt(median(times[j] as number[]))} | ${j === 0 ? '1.00×' : `${ratio.toFixed(2)}×`} |`);
+    const what = `${name.split(':')[0]} cold --version / node -e 0`;
+    if (j > 0) targets.push({ name: what, value: ratio, limit: 1.3, unit: '×' });
+  });
+}
+
+function rpmSizes(dir: string): void {
+  out.push('', '| RPM | size |', '|---|---:|');
+  for (const arch of ['x86_64', 'aarch64']) {
+    const name = `asm-erdma-${VERSION}-1.al8.${arch}.rpm`;
+    const mb = statSync(join(dir, name)).size / 1e6;
+    out.push(`| ${name} | ${mb.toFixed(1)} MB |`);
+    targets.push({ name: `${arch} RPM size`, value: mb, limit: 25, unit: ' MB' });
+  }
+}
+
+async function timed(run: () => Promise<{ exitCode: number; stderr: string }>, ok = [0]): Promise<number> {
+  const started = performance.now();
+  const r = await run();
+  const ms = performance.now() - started;
+  if (!ok.includes(r.exitCode)) throw new Error(`benchmark run failed (${r.exitCode}): ${r.stderr}`);
+  return ms;
+}
+
+/** Peak RSS (MB) of one `setup`, as GNU time reports the child's maximum resident set. */
+async function setupPeakMb(node: SimNode): Promise<number> {
+  const r = await node.exec('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, CLI, 'setup'], node.cliEnv());
+  const kb = Number(/maxrss_kb=(\d+)/.exec(r.stderr)?.[1]);
+  if (r.exitCode !== 0 || !kb) throw new Error(`setup under /usr/bin/time failed: ${r.stderr}`);
+  return kb / 1024;
+}
+
+async function setupVsLegacy(): Promise<void> {
+  const rows = new Map<number, { ours: number; legacy: number }>();
+  const peaks: number[] = [];
+  for (const n of SIZES) {
+    const node = await SimNode.create({ nics: n, latencyMs: LATENCY_MS, tokenMode: 'optional' });
+    try {
+      const ours: number[] = [];
+      const legacy: number[] = [];
+      for (let i = 0; i < REPS; i++) {
+        ours.push(await timed(() => node.cli(['setup'])));
+        await node.cli(['reset']);
+        legacy.push(await timed(() => node.exec('bash', [LEGACY, '-s'], node.cliEnv())));
+        await node.exec('bash', [LEGACY, '-r'], node.cliEnv());
+      }
+      if (n === 4) {
+        for (let i = 0; i < 3; i++) {
+          peaks.push(await setupPeakMb(node));
+          await node.cli(['reset']);
+        }
+      }
+      rows.set(n, { ours: median(ours), legacy: median(legacy) });
+    } finally {
+      await node.destroy();
+    }
+  }
+  const at = (n: number) => rows.get(n) as { ours: number; legacy: number };
+  out.push('', `setup wall time, median of ${REPS}, metadata latency ${LATENCY_MS} ms` +
+    ' (each run includes `ip netns exec` and process start)', '',
+    '| eRDMA NICs | asm-erdma setup | legacy script | asm-erdma / legacy |', '|---:|---:|---:|---:|',
+    ...SIZES.map((n) => {
+      const r = at(n);
+      return `| ${n} | ${fmt(r.ours)} | ${fmt(r.legacy)} | ${(r.ours / r.legacy).toFixed(2)}× |`;
+    }));
+  targets.push({ name: 'setup(4 NICs) / legacy(4 NICs)', value: at(4).ours / at(4).legacy, limit: 0.22, unit: '×' });
+  targets.push({ name: 'setup(8 NICs) / setup(1 NIC)', value: at(8).ours / at(1).ours, limit: 1.15, unit: '×' });
+  targets.push({ name: 'peak RSS of setup (4 NICs), MB', value: median(peaks), limit: 50, unit: ' MB' });
+}
+
+async function statusVsSetup(): Promise<void> {
+  const node = await SimNode.create({ nics: 2, latencyMs: LATENCY_MS, tokenMode: 'optional' });
+  try {
+    const setup: number[] = [];
+    const status: number[] = [];
+    for (let i = 0; i < REPS; i++) {
+      setup.push(await timed(() => node.cli(['setup'])));
+      // 14: a readiness check failed (the simulator has no SMC kernel module); status still ran every check.
+      status.push(await timed(() => node.cli(['status']), [0, 14]));
+      await node.cli(['reset']);
+    }
+    const [st, se] = [median(status), median(setup)];
+    out.push('', `status vs setup on 2 NICs, median of ${REPS}: status ${fmt(st)}, setup ${fmt(se)}`);
+    targets.push({ name: 'status(2 NICs) / setup(2 NICs)', value: st / se, limit: 1.2, unit: '×' });
+  } finally {
+    await node.destroy();
+  }
+}
+
+const why = await simUnavailableReason();
+if (why) {
+  process.stderr.write(`bench: ${why}\n`);
+  process.exit(1);
+}
+if (!existsSync('/usr/bin/time')) {
+  process.stderr.write('bench: /usr/bin/time is not installed (scripts/dev-setup.sh installs it)\n');
+  process.exit(1);
+}
+const rel = prepare();
+try {
+  const day = new Date().toISOString().slice(0, 10);
+  out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${day}`, '');
+  log('start-up…');
+  startup(rel);
+  rpmSizes(rel.dir);
+  log('setup vs legacy…');
+  await setupVsLegacy();
+  log('status vs setup…');
+  await statusVsSetup();
+} finally {
+  rel.cleanup();
+}
+out.push('', '| target | measured | limit | |', '|---|---:|---:|---|');
+for (const t of targets) {
+  const v = t.unit === '×' ? t.value.toFixed(2) : t.value.toFixed(1);
+  out.push(`| ${t.name} | ${v}${t.unit} | ≤ ${t.limit}${t.unit} | ${t.value <= t.limit ? 'met' : 'MISSED'} |`);
+}
+process.stdout.write(`${out.join('\n')}\n`);
+process.exit(targets.every((t) => t.value <= t.limit) ? 0 : 1);
