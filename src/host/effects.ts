@@ -27,7 +27,7 @@ export class EffectsFailed extends ExitError {
       undoErrors.length > 0
         ? `; putting back also failed: ${undoErrors.join('; ')}`
         : undone.length > 0
-          ? `; put back as it was (${undone.join(', ')})`
+          ? `; put back as it was: ${undone.join(', ')}`
           : '; nothing was changed';
     super('apply', `${why}${back}`, reason instanceof ExitError ? reason.hint : undefined);
   }

@@ -198,7 +198,7 @@ test('a batch ip stops part-way: the NIC it stopped in is put back, the record s
       r.stderr,
       new RegExp(
         "^error: eth2: ip -batch stopped before 'ip addr add 192\\.168\\.0\\.12/24 dev eth2 metric 101' ran: " +
-          'Unterminated quoted string \\(put back as it was\\)$',
+          'Unterminated quoted string \\(put back as it was',
         'm',
       ),
     );

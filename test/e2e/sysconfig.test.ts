@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { runCli } from '../helpers/cli.js';
 import { withPackageNode } from '../helpers/packages.js';
@@ -147,7 +147,11 @@ test('install-service: the unit reads the file (EnvironmentFile=), bakes no defa
     mkdirSync(join(root, 'etc/sysconfig'), { recursive: true });
     // The image's own file counts under --root (not this machine's or ASM_ERDMA_SYSCONFIG's).
     writeFileSync(join(root, 'etc/sysconfig/asm-erdma'), 'ASM_ERDMA_TIMEOUT=200\nASM_ERDMA_INTERFACES="eth1 eth2"\n');
-    const r = await runCli(['install-service', '--root', root], {
+    // The unit's executable must exist inside the image; the host's node path also satisfies verify below.
+    mkdirSync(join(root, dirname(process.execPath)), { recursive: true });
+    writeFileSync(join(root, process.execPath), '', { mode: 0o755 });
+    const exec = ['--exec', process.execPath];
+    const r = await runCli(['install-service', '--root', root, ...exec], {
       env: { ASM_ERDMA_SYSCONFIG: join(root, 'missing') },
     });
     assert.equal(r.exitCode, 0, r.stderr);
@@ -164,11 +168,11 @@ test('install-service: the unit reads the file (EnvironmentFile=), bakes no defa
       '',
     );
     // Flags given to install-service are written into ExecStart (they override the file at boot).
-    const flags = await runCli(['install-service', '--root', root, '--timeout', '60', '-i', 'eth1']);
+    const flags = await runCli(['install-service', '--root', root, ...exec, '--timeout', '60', '-i', 'eth1']);
     assert.equal(flags.exitCode, 0, flags.stderr);
     assert.match(readFileSync(unitPath, 'utf8'), / setup --wait --timeout 60 --interface eth1\nTimeoutStartSec=90\n/);
     writeFileSync(join(root, 'etc/sysconfig/asm-erdma'), 'ASM_ERDMA_TIMEOUT=forever\n');
-    const bad = await runCli(['install-service', '--root', root]);
+    const bad = await runCli(['install-service', '--root', root, ...exec]);
     assert.equal(bad.exitCode, 2);
     assert.match(
       bad.stderr,

@@ -39,7 +39,7 @@ test('a failure undoes what succeeded, newest first, and says so', async () => {
   const e = await runEffects(effects, false).catch((x: unknown) => x);
   assert.ok(e instanceof EffectsFailed);
   assert.deepEqual(log, ['a', 'b', 'undo b', 'undo a']);
-  assert.equal(e.message, 'c broke; put back as it was (undo b, undo a)');
+  assert.equal(e.message, 'c broke; put back as it was: undo b, undo a');
   assert.equal(e.code, 6);
 });
 
@@ -65,6 +65,6 @@ test('an effect without an inverse is skipped when undoing', async () => {
       throw new Error('start broke');
     }),
   ];
-  await assert.rejects(runEffects(effects, false), /start broke; put back as it was \(disable\)/);
+  await assert.rejects(runEffects(effects, false), /start broke; put back as it was: disable/);
   assert.deepEqual(log, ['reload', 'enable', 'disable']);
 });
