@@ -1,6 +1,7 @@
 /** Option parsing shared by commands: every bad flag becomes a one-line usage error (exit 2). */
 import { InvalidArgumentError } from 'commander';
 import { Deadline } from '../core/deadline.js';
+import { ExitError } from '../exit-codes.js';
 import { Runner } from '../host/runner.js';
 import { Logger } from '../ui/logger.js';
 
@@ -18,12 +19,14 @@ export interface Context {
   json: boolean;
 }
 
-export function makeContext(o: CommonOptions): Context {
+/** `toolsBounded`: every subprocess ends by the run's deadline (setup, reset, status; not a 10-minute yum). */
+export function makeContext(o: CommonOptions, { toolsBounded = false } = {}): Context {
   const log = new Logger(Boolean(o.verbose));
+  const deadline = new Deadline(o.timeout * 1000);
   return {
-    runner: new Runner({ dryRun: Boolean(o.dryRun), trace: (line) => log.verbose(line) }),
+    runner: new Runner({ dryRun: Boolean(o.dryRun), trace: (line) => log.verbose(line), ...(toolsBounded ? { deadline } : {}) }),
     log,
-    deadline: new Deadline(o.timeout * 1000),
+    deadline,
     json: Boolean(o.json),
   };
 }
@@ -52,6 +55,10 @@ export function parseMetadataUrl(value: string): string {
     throw new InvalidArgumentError(`'${value}' is not a URL, e.g. http://100.100.100.200`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http:// or https:// URL');
+  // Refused, never silently dropped; an ExitError (not commander's message) so the secret is not echoed.
+  if (url.username || url.password) {
+    throw new ExitError('usage', '--metadata-url must not contain credentials (user:password@)', 'the ECS metadata server takes none: give only scheme, host and port');
+  }
   if (url.pathname !== '/' || url.search || url.hash) throw new InvalidArgumentError('give only scheme, host and port, e.g. http://100.100.100.200');
   return url.origin;
 }

@@ -2,17 +2,19 @@
 import type { Command } from 'commander';
 import { ExitError } from '../exit-codes.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
-import { acquireLock } from '../host/lock.js';
+import { acquireLock, blameLockWait } from '../host/lock.js';
 import { requireNetAdmin } from '../host/privileges.js';
 import { runReset, type ResetReport } from '../workflows/reset.js';
 import { runSetup, type SetupReport } from '../workflows/setup.js';
 import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson, type CommonOptions, type Context } from './common.js';
+import { parseSettle } from './settle-option.js';
 import type { Logger } from '../ui/logger.js';
 
 interface NicOptions extends CommonOptions {
   interface: string[];
   metadataUrl: string;
   wait?: boolean;
+  settle: number;
   all?: boolean;
 }
 
@@ -30,9 +32,13 @@ function nicOptions(cmd: Command): Command {
 async function guarded<T>(ctx: Context, what: string, work: () => Promise<T>): Promise<T> {
   if (ctx.runner.dryRun) return work();
   requireNetAdmin(what);
+  const waitStarted = Date.now();
   const lock = await acquireLock(ctx.deadline, () => ctx.log.info('another asm-erdma run is in progress; waiting for it…'));
+  const lockWaitMs = Date.now() - waitStarted;
   try {
     return await work();
+  } catch (e) {
+    throw blameLockWait(e, ctx.deadline, lockWaitMs);
   } finally {
     await lock.release();
   }
@@ -88,7 +94,8 @@ export function registerNicCommands(program: Command): void {
     program
       .command('setup')
       .description('bring every eRDMA NIC up with its address from the ECS metadata server')
-      .option('--wait', 'boot mode: wait (within --timeout) for the eRDMA driver and the metadata server'),
+      .option('--wait', 'boot mode: wait (within --timeout) for the eRDMA driver and the metadata server')
+      .option('--settle <seconds>', 'with --wait and no -i: go on once no eRDMA device was added for this long', parseSettle, 3),
   )
     .addHelpText('after', `
 Examples:
@@ -96,11 +103,13 @@ Examples:
   asm-erdma setup --dry-run          print the ip commands, change nothing
   asm-erdma setup -i eth1 --json     only eth1, machine-readable report
   asm-erdma setup --wait --timeout 120   what the boot unit runs`)
-    .action(async (o: NicOptions) => {
-      const ctx = makeContext(o);
-      const report = await guarded(ctx, 'setup', () =>
-        runSetup(ctx.runner, { interfaces: o.interface, metadataUrl: o.metadataUrl, deadline: ctx.deadline, wait: Boolean(o.wait) }, ctx.log),
-      );
+    .action(async (o: NicOptions, cmd: Command) => {
+      if (!o.wait && cmd.getOptionValueSource('settle') === 'cli') {
+        throw new ExitError('usage', '--settle only applies with --wait (boot mode)', 'add --wait, or drop --settle');
+      }
+      const ctx = makeContext(o, { toolsBounded: true });
+      const options = { interfaces: o.interface, metadataUrl: o.metadataUrl, deadline: ctx.deadline, wait: Boolean(o.wait), settleMs: o.settle * 1000 };
+      const report = await guarded(ctx, 'setup', () => runSetup(ctx.runner, options, ctx.log));
       if (ctx.json) printJson(report);
       else renderSetup(report, ctx.log);
       failIfAnyFailed(report.nics);
@@ -118,7 +127,7 @@ Examples:
   asm-erdma reset -i eth2 --dry-run  show what would happen to eth2
   asm-erdma reset --all              also remove addresses someone else added`)
     .action(async (o: NicOptions) => {
-      const ctx = makeContext(o);
+      const ctx = makeContext(o, { toolsBounded: true });
       const report = await guarded(ctx, 'reset', () =>
         runReset(ctx.runner, { interfaces: o.interface, all: Boolean(o.all), metadataUrl: o.metadataUrl, deadline: ctx.deadline }, ctx.log),
       );

@@ -6,16 +6,15 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { backoffMs, sleep, type Deadline } from '../core/deadline.js';
+import { backoffMs, type Deadline } from '../core/deadline.js';
 
 export const DEFAULT_METADATA_URL = 'http://100.100.100.200';
 const TOKEN_PATH = '/latest/api/token';
 const TOKEN_TTL_SECONDS = '300';
 const MAX_BODY_BYTES = 64 * 1024;
 const ATTEMPT_TIMEOUT_MS = 5000;
-const MAX_ATTEMPTS = 4;
 
-export type MetadataFailure = 'unreachable' | 'timeout' | 'http' | 'too-large';
+export type MetadataFailure = 'unreachable' | 'timeout' | 'http' | 'too-large' | 'closed';
 
 export class MetadataError extends Error {
   constructor(
@@ -31,22 +30,50 @@ export class MetadataError extends Error {
 interface HttpAnswer {
   status: number;
   body: string;
+  /** Retry-After, in ms from now, when the server sent a usable one. */
+  retryAfterMs?: number;
 }
 
 class AttemptError extends Error {
   constructor(
     readonly retryable: boolean,
     message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
 }
 
+/** Retry-After is delay-seconds or an HTTP date (RFC 9110 10.2.3); anything else is ignored. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  if (!/[A-Za-z]/.test(v)) return undefined;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** A sleep that ends early (rejecting) when the client is closed. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export interface MetadataClientOptions {
   baseUrl: string;
   deadline: Deadline;
-  /** At boot the metadata server may not answer yet: keep retrying connection errors until the deadline. */
-  waitForServer?: boolean;
   /** Called once per request with what happened (no headers, so never the token). */
   trace?: (line: string) => void;
 }
@@ -58,6 +85,8 @@ export class MetadataClient {
   private readonly agent: http.Agent;
   private readonly base: URL;
   private readonly transport: typeof http | typeof https;
+  /** close() aborts every request and retry wait, now and later: nothing keeps the process alive after it. */
+  private readonly aborter = new AbortController();
   requestCount = 0;
 
   constructor(private readonly options: MetadataClientOptions) {
@@ -66,14 +95,16 @@ export class MetadataClient {
     this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: Infinity });
   }
 
-  /** Releases keep-alive sockets so the process can exit at once. */
+  /** Aborts in-flight and future requests (the retry loops too) and releases the sockets. */
   close(): void {
+    if (!this.aborter.signal.aborted) this.aborter.abort(new MetadataError('closed', '', 'the metadata client was closed'));
     this.agent.destroy();
   }
 
   /**
    * Starts the token round trip now so it overlaps with local work (device discovery); getAll awaits it.
    * Hardened mode when the server hands out a token; normal mode when it has no token endpoint.
+   * Nothing is sent until this (or getAll) is called; close() cancels it.
    */
   prefetchToken(): void {
     if (this.tokenRound) return;
@@ -114,40 +145,57 @@ export class MetadataClient {
   }
 
   /**
-   * Bounded retries with backoff and jitter on connection errors, timeouts, 5xx and 429; never past the deadline.
-   * Any other status is returned for the caller to judge (404 on the token path means "normal mode").
+   * Retries connection errors, timeouts, 5xx and 429 until the deadline, with backoff and jitter, or after
+   * the server's Retry-After when it sends one; a Retry-After past the deadline ends it at once. Any other
+   * status is returned for the caller to judge (404 on the token path means "normal mode").
    */
   private async withRetries(path: string, method: string, headers: Record<string, string>): Promise<HttpAnswer> {
     const { deadline } = this.options;
-    let last = 'no attempt made';
+    const signal = this.aborter.signal;
+    let last: AttemptError | undefined;
     for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw signal.reason;
       const remaining = deadline.remaining();
-      if (remaining === 0) {
-        throw new MetadataError('timeout', path, `no answer for ${path} within the ${deadline.totalMs / 1000} s deadline (last: ${last})`);
-      }
+      if (remaining === 0) throw this.deadlineError(path, attempt, last);
       try {
         const answer = await this.attempt(path, method, headers, Math.min(ATTEMPT_TIMEOUT_MS, remaining));
-        if (answer.status >= 500 || answer.status === 429) throw new AttemptError(true, `HTTP ${answer.status}`);
+        if (answer.status >= 500 || answer.status === 429) {
+          throw new AttemptError(true, `HTTP ${answer.status}`, answer.status, answer.retryAfterMs);
+        }
         return answer;
       } catch (e) {
         if (!(e instanceof AttemptError)) throw e;
-        last = e.message;
+        last = e;
         if (!e.retryable) throw new MetadataError('too-large', path, `${path}: ${e.message}`);
-        const budgetLeft = this.options.waitForServer || attempt + 1 < MAX_ATTEMPTS;
-        if (!budgetLeft) {
-          throw new MetadataError('unreachable', path, `${path} failed after ${MAX_ATTEMPTS} attempts (last: ${last})`);
+        const wait = e.retryAfterMs ?? backoffMs(attempt);
+        if (e.retryAfterMs !== undefined && e.retryAfterMs >= deadline.remaining()) {
+          throw new MetadataError(
+            'http',
+            path,
+            `${path} answered ${e.message} and asked to retry after ${e.retryAfterMs / 1000} s, past the deadline ` +
+              `(${(deadline.remaining() / 1000).toFixed(1)} s left, ${attempt + 1} attempt(s))`,
+            e.status,
+          );
         }
-        await sleep(Math.min(backoffMs(attempt), deadline.remaining()));
+        await abortableSleep(Math.min(wait, deadline.remaining()), signal);
       }
     }
+  }
+
+  private deadlineError(path: string, attempts: number, last: AttemptError | undefined): MetadataError {
+    const seconds = this.options.deadline.totalMs / 1000;
+    const lastText = last ? `${attempts} attempt(s), last: ${last.message}` : 'no attempt made';
+    const failure: MetadataFailure = last === undefined || /timed out/.test(last.message) ? 'timeout' : last.status ? 'http' : 'unreachable';
+    return new MetadataError(failure, path, `no answer for ${path} within the ${seconds} s deadline (${lastText})`, last?.status);
   }
 
   private attempt(path: string, method: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {
     const url = new URL(path, this.base);
     const started = Date.now();
+    const signal = this.aborter.signal;
     this.requestCount++;
     return new Promise<HttpAnswer>((resolve, reject) => {
-      const req = this.transport.request(url, { method, headers, agent: this.agent }, (res) => {
+      const req = this.transport.request(url, { method, headers, agent: this.agent, signal }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -157,19 +205,27 @@ export class MetadataClient {
         });
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          this.options.trace?.(`${method} ${path} → ${status} (${Date.now() - started} ms)`);
-          resolve({ status, body: Buffer.concat(chunks).toString('utf8') });
+          const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+          this.options.trace?.(`${method} ${path} → ${status}${retryAfterMs !== undefined ? ` retry-after ${retryAfterMs} ms` : ''} (${Date.now() - started} ms)`);
+          resolve({ status, body: Buffer.concat(chunks).toString('utf8'), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
         });
-        res.on('error', (e) => reject(e instanceof AttemptError ? e : new AttemptError(true, e.message)));
+        res.on('error', (e) => reject(this.attemptError(e)));
       });
       const timer = setTimeout(() => req.destroy(new AttemptError(true, `timed out after ${timeoutMs} ms`)), timeoutMs);
       req.on('close', () => clearTimeout(timer));
       req.on('error', (e: NodeJS.ErrnoException) => {
-        this.options.trace?.(`${method} ${path} → ${e.code ?? e.message} (${Date.now() - started} ms)`);
-        reject(e instanceof AttemptError ? e : new AttemptError(true, e.code ?? e.message));
+        if (!signal.aborted) this.options.trace?.(`${method} ${path} → ${e.code ?? e.message} (${Date.now() - started} ms)`);
+        reject(this.attemptError(e));
       });
       req.end();
     });
+  }
+
+  /** Closing wins over whatever the socket said; otherwise every transport error is worth another attempt. */
+  private attemptError(e: Error): Error {
+    if (this.aborter.signal.aborted) return this.aborter.signal.reason as Error;
+    if (e instanceof AttemptError) return e;
+    return new AttemptError(true, (e as NodeJS.ErrnoException).code ?? e.message);
   }
 }
 

@@ -19,26 +19,88 @@ export interface DiscoverOptions {
   interfaces: string[];
   /** Boot mode: the erdma driver may not have registered yet; poll until the deadline. */
   waitForDevices: boolean;
+  /**
+   * Boot mode without --interface: devices register one by one, so the set must stay unchanged this long
+   * before we go on (otherwise the first device is configured and the second left down).
+   */
+  settleMs?: number;
   deadline: Deadline;
 }
 
 const POLL_MS = 500;
+export const DEFAULT_SETTLE_MS = 3000;
+/** Settling never eats the time metadata and ip need: it stops this close to the deadline. */
+const RESERVE_MAX_MS = 5000;
+
+const listNames = (names: string[]): string => (names.length > 0 ? names.join(', ') : 'none');
+
+async function currentNames(runner: Runner): Promise<{ names: string[]; unavailable?: RdmaUnavailable }> {
+  try {
+    return { names: erdmaNetdevs(await listRdmaPorts(runner)) };
+  } catch (e) {
+    if (!(e instanceof RdmaUnavailable)) throw e;
+    return { names: [], unavailable: e };
+  }
+}
+
+/**
+ * Boot wait. With --interface: until every named NIC has an eRDMA device. Without: until at least one
+ * device is there and the set has not changed for the settle period. Polls, bounded by the deadline.
+ */
+async function waitForNames(runner: Runner, options: DiscoverOptions, log: Logger): Promise<string[]> {
+  const { deadline, interfaces } = options;
+  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+  const reserveMs = Math.min(RESERVE_MAX_MS, deadline.totalMs / 4);
+  let told = '';
+  let settled = { key: '', since: 0 };
+  for (;;) {
+    const { names, unavailable } = await currentNames(runner);
+    const now = Date.now();
+    let pollMs = POLL_MS;
+    if (interfaces.length > 0) {
+      const missing = interfaces.filter((i) => !names.includes(i));
+      if (missing.length === 0) return names;
+      if (deadline.expired()) {
+        if (unavailable && names.length === 0) throw rdmaError(unavailable);
+        throw new ExitError(
+          'noDevice',
+          `--interface ${missing.join(', ')}: no eRDMA device appeared for it within the ${deadline.totalMs / 1000} s deadline (eRDMA NICs here: ${listNames(names)})`,
+          'check that the ENI is attached and eRDMA-enabled, or raise --timeout',
+        );
+      }
+      const line = `waiting for the eRDMA device of ${missing.join(', ')} (seen so far: ${listNames(names)})…`;
+      if (line !== told) log.info(line);
+      told = line;
+    } else if (names.length > 0) {
+      const key = [...names].sort().join(' ');
+      if (key !== settled.key) {
+        settled = { key, since: now };
+        if (settleMs > 0) log.info(`eRDMA NIC(s) so far: ${names.join(', ')}; going on when none is added for ${settleMs / 1000} s…`);
+      }
+      const settleLeft = settled.since + settleMs - now;
+      if (settleLeft <= 0) return names;
+      if (deadline.remaining() <= reserveMs) {
+        log.info(`the deadline is near: going on with ${names.join(', ')}`);
+        return names;
+      }
+      pollMs = Math.min(POLL_MS, settleLeft, deadline.remaining() - reserveMs);
+    } else {
+      if (deadline.expired()) {
+        if (unavailable) throw rdmaError(unavailable);
+        return [];
+      }
+      if (!told) log.info('waiting for eRDMA devices to appear…');
+      told = 'devices';
+    }
+    await sleep(Math.max(1, Math.min(pollMs, deadline.remaining())));
+  }
+}
 
 async function erdmaNames(runner: Runner, options: DiscoverOptions, log: Logger): Promise<string[]> {
-  let told = false;
-  for (;;) {
-    try {
-      const names = erdmaNetdevs(await listRdmaPorts(runner));
-      if (names.length > 0 || !options.waitForDevices) return names;
-    } catch (e) {
-      if (!(e instanceof RdmaUnavailable)) throw e;
-      if (!options.waitForDevices || options.deadline.expired()) throw rdmaError(e);
-    }
-    if (options.deadline.expired()) return [];
-    if (!told) log.info('waiting for eRDMA devices to appear…');
-    told = true;
-    await sleep(Math.min(POLL_MS, options.deadline.remaining()));
-  }
+  if (options.waitForDevices) return waitForNames(runner, options, log);
+  const { names, unavailable } = await currentNames(runner);
+  if (unavailable) throw rdmaError(unavailable);
+  return names;
 }
 
 export async function discover(runner: Runner, options: DiscoverOptions, log: Logger): Promise<Discovery> {

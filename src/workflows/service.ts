@@ -11,6 +11,7 @@ import { requireRoot } from '../host/privileges.js';
 import type { Runner } from '../host/runner.js';
 import { Systemctl } from '../host/systemd.js';
 import type { Logger } from '../ui/logger.js';
+import { installHotplugFiles, removeHotplugFiles, type HotplugChange, type HotplugResult } from './hotplug-files.js';
 
 export interface ServiceOptions {
   root: string | undefined;
@@ -30,6 +31,8 @@ export interface ServiceReport {
   started: boolean;
   stopped: boolean;
   legacy: LegacyResult;
+  /** The hot-plug template unit and udev rule, together. */
+  hotplug: HotplugResult;
   /** Every change made (or, under --dry-run, that would be made), in order. */
   changes: string[];
   unit?: string;
@@ -94,8 +97,11 @@ export async function installService(runner: Runner, o: ServiceOptions & { keepL
     changes.push(`write ${unitPath} (mode 0644)`);
     if (!runner.dryRun) writeUnitFile(unitPath, desired);
   }
+  let hotplug: HotplugChange | undefined;
   try {
-    if (unitFile !== 'unchanged' && !o.root) {
+    hotplug = installHotplugFiles(unitDir(o.root), o.root, o.unit, runner.dryRun);
+    changes.push(...hotplug.changes);
+    if ((unitFile !== 'unchanged' || hotplug.result !== 'unchanged') && !o.root) {
       changes.push(await systemctl.change('daemon-reload'));
     }
     let legacy: LegacyResult = legacyState === 'kept' ? 'kept' : 'not-enabled';
@@ -114,11 +120,16 @@ export async function installService(runner: Runner, o: ServiceOptions & { keepL
       changes.push(await systemctl.change(verb, UNIT_NAME));
       started = true;
     }
-    return { command: 'install-service', dryRun: runner.dryRun, root: o.root ?? null, unitPath, unitFile, enabled: true, started, stopped: false, legacy, changes, unit: desired };
+    return {
+      command: 'install-service', dryRun: runner.dryRun, root: o.root ?? null, unitPath, unitFile, enabled: true, started,
+      stopped: false, legacy, hotplug: hotplug.result, changes, unit: desired,
+    };
   } catch (e) {
-    if (!runner.dryRun && unitFile !== 'unchanged') {
-      restoreUnitFile(unitPath, previous);
-      if (!o.root) await systemctl.change('daemon-reload').catch(() => undefined);
+    if (!runner.dryRun) {
+      hotplug?.restore();
+      if (unitFile !== 'unchanged') restoreUnitFile(unitPath, previous);
+      const rewritten = unitFile !== 'unchanged' || (hotplug !== undefined && hotplug.result !== 'unchanged');
+      if (rewritten && !o.root) await systemctl.change('daemon-reload').catch(() => undefined);
     }
     throw e;
   }
@@ -139,11 +150,13 @@ export async function uninstallService(runner: Runner, o: ServiceOptions, log: L
   if (enabledState === 'enabled') {
     changes.push(await systemctl.change('disable', UNIT_NAME));
   }
+  const hotplug = removeHotplugFiles(unitDir(o.root), o.root, runner.dryRun);
+  changes.push(...hotplug.changes);
   if (present) {
     changes.push(`remove ${unitPath}`);
     if (!runner.dryRun) rmSync(unitPath, { force: true });
-    if (!o.root) changes.push(await systemctl.change('daemon-reload'));
   }
+  if ((present || hotplug.result === 'removed') && !o.root) changes.push(await systemctl.change('daemon-reload'));
   if (changes.length === 0) log.verbose(`${UNIT_NAME} is not installed${o.root ? ` in ${o.root}` : ''}`);
   return {
     command: 'uninstall-service',
@@ -155,6 +168,7 @@ export async function uninstallService(runner: Runner, o: ServiceOptions, log: L
     started: false,
     stopped,
     legacy: 'kept',
+    hotplug: hotplug.result,
     changes,
   };
 }
