@@ -4,6 +4,7 @@
  * it arrived is asked again with it. So a normal-mode server costs one round trip on the critical path and an
  * enforcing one two, whatever the NIC count. The token stays inside this module and is never logged.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { backoffMs, type Deadline } from '../core/deadline.js';
@@ -93,6 +94,8 @@ export class MetadataClient {
     this.base = new URL(options.baseUrl);
     this.transport = this.base.protocol === 'https:' ? https : http;
     this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: Infinity });
+    // One abort listener per concurrent request (3 per NIC): not a leak, so no warning on stderr.
+    setMaxListeners(0, this.aborter.signal);
   }
 
   /** Aborts in-flight and future requests (the retry loops too) and releases the sockets. */
