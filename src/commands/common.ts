@@ -24,7 +24,11 @@ export function makeContext(o: CommonOptions, { toolsBounded = false } = {}): Co
   const log = new Logger(Boolean(o.verbose));
   const deadline = new Deadline(o.timeout * 1000);
   return {
-    runner: new Runner({ dryRun: Boolean(o.dryRun), trace: (line) => log.verbose(line), ...(toolsBounded ? { deadline } : {}) }),
+    runner: new Runner({
+      dryRun: Boolean(o.dryRun),
+      trace: (line) => log.verbose(line),
+      ...(toolsBounded ? { deadline } : {}),
+    }),
     log,
     deadline,
     json: Boolean(o.json),
@@ -57,7 +61,8 @@ export function parseMetadataUrl(value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http:// or https:// URL');
   // Refused, never silently dropped; an ExitError (not commander's message) so the secret is not echoed.
   if (url.username || url.password) {
-    throw new ExitError('usage', '--metadata-url must not contain credentials (user:password@)', 'the ECS metadata server takes none: give only scheme, host and port');
+    const hint = 'the ECS metadata server takes none: give only scheme, host and port';
+    throw new ExitError('usage', '--metadata-url must not contain credentials (user:password@)', hint);
   }
   if (url.pathname !== '/' || url.search || url.hash) throw new InvalidArgumentError('give only scheme, host and port, e.g. http://100.100.100.200');
   return url.origin;

@@ -95,7 +95,8 @@ export function registerNicCommands(program: Command): void {
       .command('setup')
       .description('bring every eRDMA NIC up with its address from the ECS metadata server')
       .option('--wait', 'boot mode: wait (within --timeout) for the eRDMA driver and the metadata server')
-      .option('--settle <seconds>', 'with --wait and no -i: go on once no eRDMA device was added for this long', parseSettle, 3),
+      .option('--settle <seconds>', 'with --wait and no -i: go on once no eRDMA device was added for this long',
+        parseSettle, 3),
   )
     .addHelpText('after', `
 Examples:
@@ -108,7 +109,9 @@ Examples:
         throw new ExitError('usage', '--settle only applies with --wait (boot mode)', 'add --wait, or drop --settle');
       }
       const ctx = makeContext(o, { toolsBounded: true });
-      const options = { interfaces: o.interface, metadataUrl: o.metadataUrl, deadline: ctx.deadline, wait: Boolean(o.wait), settleMs: o.settle * 1000 };
+      const options = {
+        interfaces: o.interface, metadataUrl: o.metadataUrl, deadline: ctx.deadline, wait: Boolean(o.wait), settleMs: o.settle * 1000,
+      };
       const report = await guarded(ctx, 'setup', () => runSetup(ctx.runner, options, ctx.log));
       if (ctx.json) printJson(report);
       else renderSetup(report, ctx.log);

@@ -47,7 +47,10 @@ Examples:
       else render(report, ctx.log);
       // A tool killed at the deadline marked its check; the exit code still says a tool hung, not "not ready".
       const hung = ctx.runner.killed[0];
-      if (hung) throw new ExitError('toolTimeout', `${hung} did not answer within ${o.timeout} s; it was killed (its check is marked above)`, `run it by hand to see why it hangs`);
+      if (hung) {
+        const what = `${hung} did not answer within ${o.timeout} s; it was killed (its check is marked above)`;
+        throw new ExitError('toolTimeout', what, 'run it by hand to see why it hangs');
+      }
       if (!report.ready) throw new ExitError('notReady', 'not ready', undefined, true);
     });
 }

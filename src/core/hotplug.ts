@@ -33,8 +33,9 @@ TimeoutStartSec=${o.timeoutSeconds + START_TIMEOUT_MARGIN_S}
 
 /** The RDMA device add event, not the netdev's: only then does rdma link show list the NIC as eRDMA. */
 export function renderUdevRule(): string {
+  const match = 'ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_*"';
   return `# Written by asm-erdma install-service; re-run it rather than editing this file.
 # An eRDMA device registered (boot or hot-plug): configure its NIC through ${HOTPLUG_TEMPLATE_NAME}.
-ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_*", TAG+="systemd", ENV{SYSTEMD_WANTS}+="${hotplugInstance('%k')}"
+${match}, TAG+="systemd", ENV{SYSTEMD_WANTS}+="${hotplugInstance('%k')}"
 `;
 }

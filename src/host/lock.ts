@@ -25,7 +25,11 @@ function tryListen(name: string): Promise<net.Server | undefined> {
 }
 
 function lockedError(): ExitError {
-  return new ExitError('locked', 'another asm-erdma run held the lock for the whole deadline', 'wait for it to finish, or raise --timeout');
+  return new ExitError(
+    'locked',
+    'another asm-erdma run held the lock for the whole deadline',
+    'wait for it to finish, or raise --timeout',
+  );
 }
 
 /** Waits (bounded by the run's deadline) for the lock, telling the user once that another run holds it. */
@@ -61,7 +65,8 @@ export function blameLockWait(e: unknown, deadline: Deadline, lockWaitMs: number
   const s = (ms: number): string => (ms / 1000).toFixed(1);
   return new ExitError(
     'locked',
-    `another asm-erdma run held the lock for ${s(lockWaitMs)} s of the ${s(deadline.totalMs)} s deadline, then: ${e.message}`,
+    `another asm-erdma run held the lock for ${s(lockWaitMs)} s of the ${s(deadline.totalMs)} s deadline, ` +
+      `then: ${e.message}`,
     'run again when the other run is done, or raise --timeout',
   );
 }

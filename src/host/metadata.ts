@@ -100,7 +100,9 @@ export class MetadataClient {
 
   /** Aborts in-flight and future requests (the retry loops too) and releases the sockets. */
   close(): void {
-    if (!this.aborter.signal.aborted) this.aborter.abort(new MetadataError('closed', '', 'the metadata client was closed'));
+    if (!this.aborter.signal.aborted) {
+      this.aborter.abort(new MetadataError('closed', '', 'the metadata client was closed'));
+    }
     this.agent.destroy();
   }
 
@@ -111,7 +113,8 @@ export class MetadataClient {
    */
   prefetchToken(): void {
     if (this.tokenRound) return;
-    this.tokenRound = this.withRetries(TOKEN_PATH, 'PUT', { 'X-aliyun-ecs-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS })
+    const ttl = { 'X-aliyun-ecs-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS };
+    this.tokenRound = this.withRetries(TOKEN_PATH, 'PUT', ttl)
       .then((answer) => {
         const body = answer.body.trim();
         if (answer.status === 200 && /^[\x21-\x7e]{1,4096}$/.test(body)) this.token = body;
@@ -188,11 +191,19 @@ export class MetadataClient {
   private deadlineError(path: string, attempts: number, last: AttemptError | undefined): MetadataError {
     const seconds = this.options.deadline.totalMs / 1000;
     const lastText = last ? `${attempts} attempt(s), last: ${last.message}` : 'no attempt made';
-    const failure: MetadataFailure = last === undefined || /timed out/.test(last.message) ? 'timeout' : last.status ? 'http' : 'unreachable';
-    return new MetadataError(failure, path, `no answer for ${path} within the ${seconds} s deadline (${lastText})`, last?.status);
+    let failure: MetadataFailure = 'unreachable';
+    if (last === undefined || /timed out/.test(last.message)) failure = 'timeout';
+    else if (last.status) failure = 'http';
+    const message = `no answer for ${path} within the ${seconds} s deadline (${lastText})`;
+    return new MetadataError(failure, path, message, last?.status);
   }
 
-  private attempt(path: string, method: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {
+  private attempt(
+    path: string,
+    method: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<HttpAnswer> {
     const url = new URL(path, this.base);
     const started = Date.now();
     const signal = this.aborter.signal;
@@ -209,15 +220,19 @@ export class MetadataClient {
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-          this.options.trace?.(`${method} ${path} → ${status}${retryAfterMs !== undefined ? ` retry-after ${retryAfterMs} ms` : ''} (${Date.now() - started} ms)`);
-          resolve({ status, body: Buffer.concat(chunks).toString('utf8'), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+          const asked = retryAfterMs !== undefined ? ` retry-after ${retryAfterMs} ms` : '';
+          this.options.trace?.(`${method} ${path} → ${status}${asked} (${Date.now() - started} ms)`);
+          const body = Buffer.concat(chunks).toString('utf8');
+          resolve({ status, body, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
         });
         res.on('error', (e) => reject(this.attemptError(e)));
       });
       const timer = setTimeout(() => req.destroy(new AttemptError(true, `timed out after ${timeoutMs} ms`)), timeoutMs);
       req.on('close', () => clearTimeout(timer));
       req.on('error', (e: NodeJS.ErrnoException) => {
-        if (!signal.aborted) this.options.trace?.(`${method} ${path} → ${e.code ?? e.message} (${Date.now() - started} ms)`);
+        if (!signal.aborted) {
+          this.options.trace?.(`${method} ${path} → ${e.code ?? e.message} (${Date.now() - started} ms)`);
+        }
         reject(this.attemptError(e));
       });
       req.end();

@@ -27,7 +27,9 @@ export async function listRdmaPorts(runner: Runner): Promise<RdmaPort[]> {
     throw new RdmaUnavailable(`rdma: ${firstLine(text)} (the kernel has no RDMA netlink: is the erdma driver loaded?)`);
   }
   // A tool that fails otherwise, or prints what no rdma prints, is unusable (8): not "no eRDMA NIC" (4).
-  if (text.exitCode !== 0) throw new ExitError('missingTool', `rdma link show failed: ${firstLine(text)}`, UNUSABLE_HINT);
+  if (text.exitCode !== 0) {
+    throw new ExitError('missingTool', `rdma link show failed: ${firstLine(text)}`, UNUSABLE_HINT);
+  }
   try {
     return parseRdmaLinkText(text.stdout);
   } catch (e) {

@@ -86,10 +86,10 @@ export class Runner {
 
   /** How long the command may run, and what to call that limit in the message. */
   private limitFor(spec: CommandSpec): { ms: number; shownMs: number } | undefined {
-    if (!this.deadline) return spec.timeoutMs === undefined ? undefined : { ms: spec.timeoutMs, shownMs: spec.timeoutMs };
+    const own = spec.timeoutMs === undefined ? undefined : { ms: spec.timeoutMs, shownMs: spec.timeoutMs };
+    if (!this.deadline) return own;
     const byDeadline = Math.max(MIN_TOOL_MS, this.deadline.remaining());
-    if (spec.timeoutMs !== undefined && spec.timeoutMs < byDeadline) return { ms: spec.timeoutMs, shownMs: spec.timeoutMs };
-    return { ms: byDeadline, shownMs: this.deadline.totalMs };
+    return own && own.ms < byDeadline ? own : { ms: byDeadline, shownMs: this.deadline.totalMs };
   }
 
   /** Runs a command; a non-zero exit is returned, not thrown — callers decide what a failure means. */

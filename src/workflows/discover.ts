@@ -64,7 +64,8 @@ async function waitForNames(runner: Runner, options: DiscoverOptions, log: Logge
         if (unavailable && names.length === 0) throw rdmaError(unavailable);
         throw new ExitError(
           'noDevice',
-          `--interface ${missing.join(', ')}: no eRDMA device appeared for it within the ${deadline.totalMs / 1000} s deadline (eRDMA NICs here: ${listNames(names)})`,
+          `--interface ${missing.join(', ')}: no eRDMA device appeared for it within the ` +
+            `${deadline.totalMs / 1000} s deadline (eRDMA NICs here: ${listNames(names)})`,
           'check that the ENI is attached and eRDMA-enabled, or raise --timeout',
         );
       }
@@ -75,7 +76,9 @@ async function waitForNames(runner: Runner, options: DiscoverOptions, log: Logge
       const key = [...names].sort().join(' ');
       if (key !== settled.key) {
         settled = { key, since: now };
-        if (settleMs > 0) log.info(`eRDMA NIC(s) so far: ${names.join(', ')}; going on when none is added for ${settleMs / 1000} s…`);
+        if (settleMs > 0) {
+          log.info(`eRDMA NIC(s) so far: ${names.join(', ')}; going on when none is added for ${settleMs / 1000} s…`);
+        }
       }
       const settleLeft = settled.since + settleMs - now;
       if (settleLeft <= 0) return names;

@@ -21,7 +21,10 @@ export interface HotplugChange {
 }
 
 export function hotplugPaths(unitDirectory: string, root: string | undefined): { template: string; rule: string } {
-  return { template: join(unitDirectory, HOTPLUG_TEMPLATE_NAME), rule: join(root ?? '/', 'etc/udev/rules.d', UDEV_RULE_NAME) };
+  return {
+    template: join(unitDirectory, HOTPLUG_TEMPLATE_NAME),
+    rule: join(root ?? '/', 'etc/udev/rules.d', UDEV_RULE_NAME),
+  };
 }
 
 function readIfExists(path: string): string | undefined {
@@ -41,7 +44,12 @@ function put(path: string, content: string | undefined): void {
   writeFileAtomic(path, content, 0o644);
 }
 
-export function installHotplugFiles(unitDirectory: string, root: string | undefined, unit: UnitOptions, dryRun: boolean): HotplugChange {
+export function installHotplugFiles(
+  unitDirectory: string,
+  root: string | undefined,
+  unit: UnitOptions,
+  dryRun: boolean,
+): HotplugChange {
   const paths = hotplugPaths(unitDirectory, root);
   const files = [
     { path: paths.template, desired: renderHotplugUnit(unit) },
@@ -60,7 +68,8 @@ export function installHotplugFiles(unitDirectory: string, root: string | undefi
     } catch (e) {
       restore();
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
-      throw new ExitError('apply', `cannot write ${f.path}: ${code}`, code === 'EACCES' || code === 'EROFS' ? 'is the root writable by this user?' : undefined);
+      const hint = code === 'EACCES' || code === 'EROFS' ? 'is the root writable by this user?' : undefined;
+      throw new ExitError('apply', `cannot write ${f.path}: ${code}`, hint);
     }
   }
   const result: HotplugResult =
@@ -68,7 +77,11 @@ export function installHotplugFiles(unitDirectory: string, root: string | undefi
   return { result, changes: stale.map((f) => `write ${f.path} (mode 0644)`), restore };
 }
 
-export function removeHotplugFiles(unitDirectory: string, root: string | undefined, dryRun: boolean): { result: HotplugResult; changes: string[] } {
+export function removeHotplugFiles(
+  unitDirectory: string,
+  root: string | undefined,
+  dryRun: boolean,
+): { result: HotplugResult; changes: string[] } {
   const paths = hotplugPaths(unitDirectory, root);
   const present = [paths.template, paths.rule].filter((p) => existsSync(p));
   if (!dryRun) for (const p of present) rmSync(p, { force: true });

@@ -99,7 +99,12 @@ export async function runSetup(runner: Runner, options: SetupOptions, log: Logge
   const { found, configs } = await withMetadataClient(options, log, async (client) => {
     const found = await discover(
       runner,
-      { interfaces: options.interfaces, waitForDevices: options.wait, deadline: options.deadline, ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}) },
+      {
+        interfaces: options.interfaces,
+        waitForDevices: options.wait,
+        deadline: options.deadline,
+        ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+      },
       log,
     );
     return { found, configs: await fetchNicConfigs(client, found.nics, log) };
