@@ -127,7 +127,9 @@ test('close() aborts an in-flight request and the retry loop; nothing keeps runn
     const closedAt = Date.now();
     client.close();
     await assert.rejects(pending, (e: unknown) => e instanceof MetadataError && e.failure === 'closed');
-    assert.ok(Date.now() - closedAt < 200);
+    assert.ok(Date.now() - closedAt < 1000, 'rejected at once, not at the deadline');
+    // a request already on the wire at close() may still be logged; none may start after
+    await new Promise((r) => setTimeout(r, 300));
     const seen = server.requests().length;
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(server.requests().length, seen, 'no request after close()');
