@@ -159,11 +159,13 @@ export class MetadataClient {
     const { deadline } = this.options;
     const signal = this.aborter.signal;
     let last: AttemptError | undefined;
+    let cutShort = false;
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw signal.reason;
       const remaining = deadline.remaining();
       if (remaining === 0) throw this.deadlineError(path, attempt, last);
       try {
+        cutShort = remaining < ATTEMPT_TIMEOUT_MS;
         const answer = await this.attempt(path, method, headers, Math.min(ATTEMPT_TIMEOUT_MS, remaining));
         if (answer.status >= 500 || answer.status === 429) {
           throw new AttemptError(true, `HTTP ${answer.status}`, answer.status, answer.retryAfterMs);
@@ -171,7 +173,8 @@ export class MetadataClient {
         return answer;
       } catch (e) {
         if (!(e instanceof AttemptError)) throw e;
-        last = e;
+        // An attempt the deadline cut short says less than the failure before it (HTTP 500, ECONNREFUSED).
+        if (!(cutShort && last && /timed out/.test(e.message))) last = e;
         if (!e.retryable) throw new MetadataError('too-large', path, `${path}: ${e.message}`);
         const wait = e.retryAfterMs ?? backoffMs(attempt);
         if (e.retryAfterMs !== undefined && e.retryAfterMs >= deadline.remaining()) {
