@@ -65,7 +65,7 @@ test('setup --wait -i: a named NIC that never appears is exit 4 at the deadline,
     const ms = Date.now() - started;
     assert.equal(r.exitCode, 4, r.stderr);
     assert.match(r.stderr, /^error: --interface eth2: no eRDMA device appeared for it within the 2 s deadline \(eRDMA NICs here: eth1\)/m);
-    assert.ok(ms >= 2000 && ms < 6000, `took ${ms} ms`);
+    assert.ok(ms >= 2000 && ms < 11_000, `took ${ms} ms`);
     assert.deepEqual(await kernelState(node), before);
   });
 });
@@ -89,7 +89,7 @@ test('setup --wait waits for a metadata server that is not up yet', async (t) =>
     const early = await node.cli(['setup', '--timeout', '2']);
     assert.equal(early.exitCode, 5, 'no server within the deadline: a clear failure');
     assert.match(early.stderr, /within the 2 s deadline \(\d+ attempt\(s\), last: ECONNREFUSED\); nothing was changed/);
-    assert.ok(Date.now() - started < 6000);
+    assert.ok(Date.now() - started < 11_000);
     const run = startCli(node, ['setup', '--wait', '--timeout', '30', '--settle', '0', '-v']);
     await run.waitFor(/ECONNREFUSED/);
     await node.startServer();
