@@ -106,7 +106,18 @@ async function erdmaNames(runner: Runner, options: DiscoverOptions, log: Logger)
   return names;
 }
 
+function refusePrimary(primary: Primary | undefined, interfaces: string[]): void {
+  if (primary && interfaces.includes(primary.name)) {
+    const what = `--interface ${primary.name} is the primary NIC (it holds the default route); asm-erdma never changes it`;
+    throw new ExitError('usage', what);
+  }
+}
+
 export async function discover(runner: Runner, options: DiscoverOptions, log: Logger): Promise<Discovery> {
+  // Boot wait for named NICs: naming the primary is refused now, not after waiting the whole deadline for it.
+  if (options.waitForDevices && options.interfaces.length > 0) {
+    refusePrimary(findPrimary((await observe(runner)).routes), options.interfaces);
+  }
   // Without waiting, rdma and ip are asked at once; a boot-time wait must see the links after the devices.
   const [names, early] = await Promise.all([erdmaNames(runner, options, log), options.waitForDevices ? undefined : observe(runner)]);
   const observation = early ?? (await observe(runner));
@@ -114,9 +125,7 @@ export async function discover(runner: Runner, options: DiscoverOptions, log: Lo
   if (!primary) {
     throw new ExitError('noDevice', 'no default route in the main table, so the primary NIC is unknown', 'check `ip route show default`');
   }
-  if (options.interfaces.includes(primary.name)) {
-    throw new ExitError('usage', `--interface ${primary.name} is the primary NIC (it holds the default route); asm-erdma never changes it`);
-  }
+  refusePrimary(primary, options.interfaces);
   if (names.includes(primary.name)) log.verbose(`${primary.name} has an RDMA port but is the primary NIC: left alone`);
   const erdma = names.filter((n) => n !== primary.name);
   if (erdma.length === 0) {

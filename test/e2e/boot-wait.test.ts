@@ -70,6 +70,16 @@ test('setup --wait -i: a named NIC that never appears is exit 4 at the deadline,
   });
 });
 
+test('setup --wait -i <primary> is refused at once (exit 2), not after waiting the whole deadline', async (t) => {
+  await withSim(t, { nics: 1, hideDevices: true }, async (node) => {
+    const started = Date.now();
+    const r = await node.cli(['setup', '--wait', '--timeout', '30', '-i', 'eth0']);
+    assert.equal(r.exitCode, 2, r.stderr);
+    assert.match(r.stderr, /^error: --interface eth0 is the primary NIC/m);
+    assert.ok(Date.now() - started < 15_000, 'well before the 30 s deadline');
+  });
+});
+
 test('--settle is validated, and only with --wait', async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
     for (const args of [['--wait', '--settle', '-1'], ['--wait', '--settle', 'soon'], ['--wait', '--settle', '601'], ['--settle', '3']]) {

@@ -29,7 +29,7 @@ const refused: { name: string; faults: Fault[]; message: RegExp; args?: string[]
     name: 'a persistent 500',
     faults: [{ match: '/netmask', kind: 'status', status: 500 }],
     // retried until the deadline, not a fixed 4 attempts
-    message: /^error: eth1: no answer for .*\/netmask within the 6 s deadline \((\d{2,}|[5-9]) attempt\(s\), last: HTTP 500\); nothing was changed/m,
+    message: /^error: eth[12]: no answer for .*\/netmask within the 6 s deadline \((\d{2,}|[5-9]) attempt\(s\), last: HTTP 500\); nothing was changed/m,
     args: ['--timeout', '6'],
   },
   {
