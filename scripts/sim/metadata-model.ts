@@ -10,6 +10,10 @@ export interface Fault {
   body?: string;
   /** burst: how many requests for each matching path fail before it answers normally. */
   count?: number;
+  /** status/burst: a Retry-After header to send with the failure (delay-seconds or an HTTP date). */
+  retryAfter?: string;
+  /** Only requests with this method (e.g. 'PUT' for the token endpoint); any method when absent. */
+  method?: string;
 }
 
 export interface MetadataConfig {

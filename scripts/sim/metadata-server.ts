@@ -23,18 +23,25 @@ const [host = '100.100.100.200', port = '80'] = (arg('--listen') ?? '100.100.100
 const tokens = new Set<string>();
 const burstSeen = new Map<string, number>();
 
-function answer(req: http.IncomingMessage, config: MetadataConfig): { status: number; body: string } | 'hang' {
+interface Answer {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+function answer(req: http.IncomingMessage, config: MetadataConfig): Answer | 'hang' {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   for (const [i, fault] of config.faults.entries()) {
-    if (!path.includes(fault.match)) continue;
+    if (!path.includes(fault.match) || (fault.method && fault.method !== req.method)) continue;
+    const headers = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : undefined;
     if (fault.kind === 'hang') return 'hang';
-    if (fault.kind === 'status') return { status: fault.status ?? 500, body: fault.body ?? 'error' };
+    if (fault.kind === 'status') return { status: fault.status ?? 500, body: fault.body ?? 'error', ...(headers ? { headers } : {}) };
     if (fault.kind === 'body') return { status: 200, body: fault.body ?? '' };
     const key = `${i}:${req.method}:${path}`;
     const seen = burstSeen.get(key) ?? 0;
     if (seen < (fault.count ?? 1)) {
       burstSeen.set(key, seen + 1);
-      return { status: fault.status ?? 503, body: 'Service Unavailable' };
+      return { status: fault.status ?? 503, body: 'Service Unavailable', ...(headers ? { headers } : {}) };
     }
   }
   if (path === '/latest/api/token') {
@@ -77,7 +84,7 @@ const server = http.createServer((req, res) => {
         };
         appendFileSync(config.log, `${JSON.stringify(line)}\n`);
       }
-      res.writeHead(result.status, { 'content-type': 'text/plain' }).end(result.body);
+      res.writeHead(result.status, { 'content-type': 'text/plain', ...result.headers }).end(result.body);
     }, config.latencyMs);
   });
 });

@@ -123,7 +123,14 @@ export class SimNode {
 
   /** The eRDMA driver registers its devices: the stand-in rdma starts listing them. */
   async revealDevices(): Promise<void> {
-    for (const [i, nic] of this.nics.entries()) await ip('-n', this.ns, 'link', 'set', nic.name, 'alias', `erdma_${i}`);
+    for (const nic of this.nics) await this.revealDevice(nic.name);
+  }
+
+  /** One device registers (they do one by one at boot, or when an ENI is hot-plugged). */
+  async revealDevice(name: string): Promise<void> {
+    const i = this.nics.findIndex((n) => n.name === name);
+    if (i < 0) throw new Error(`no simulated eRDMA NIC ${name}`);
+    await ip('-n', this.ns, 'link', 'set', name, 'alias', `erdma_${i}`);
   }
 
   /** What the metadata server answers for a NIC from now on (the server re-reads its config per request). */

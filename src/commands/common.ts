@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { Deadline } from '../core/deadline.js';
 import { checkInterfaceName, checkMetadataUrl, checkSeconds, type Checked } from '../core/option-values.js';
+import { ExitError } from '../exit-codes.js';
 import { Runner } from '../host/runner.js';
 import { Logger } from '../ui/logger.js';
 
@@ -19,12 +20,18 @@ export interface Context {
   json: boolean;
 }
 
-export function makeContext(o: CommonOptions): Context {
+/** `toolsBounded`: every subprocess ends by the run's deadline (setup, reset, status; not a 10-minute yum). */
+export function makeContext(o: CommonOptions, { toolsBounded = false } = {}): Context {
   const log = new Logger(Boolean(o.verbose));
+  const deadline = new Deadline(o.timeout * 1000);
   return {
-    runner: new Runner({ dryRun: Boolean(o.dryRun), trace: (line) => log.verbose(line) }),
+    runner: new Runner({
+      dryRun: Boolean(o.dryRun),
+      trace: (line) => log.verbose(line),
+      ...(toolsBounded ? { deadline } : {}),
+    }),
     log,
-    deadline: new Deadline(o.timeout * 1000),
+    deadline,
     json: Boolean(o.json),
   };
 }
@@ -58,6 +65,11 @@ export function collectInterface(value: string, previous: string[] | undefined):
 }
 
 export function parseMetadataUrl(value: string): string {
+  // Refused, never silently dropped; an ExitError (not commander's message) so the secret is not echoed.
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value.trim())) {
+    const hint = 'the ECS metadata server takes none: give only scheme, host and port';
+    throw new ExitError('usage', '--metadata-url must not contain credentials (user:password@)', hint);
+  }
   return orThrow(checkMetadataUrl(value));
 }
 

@@ -2,11 +2,12 @@
 import type { Command } from 'commander';
 import { ExitError } from '../exit-codes.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
-import { acquireLock } from '../host/lock.js';
+import { acquireLock, blameLockWait } from '../host/lock.js';
 import { requireNetAdmin } from '../host/privileges.js';
 import { runReset, type ResetReport } from '../workflows/reset.js';
 import { runSetup, type SetupReport } from '../workflows/setup.js';
 import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson, type CommonOptions, type Context } from './common.js';
+import { parseSettle } from './settle-option.js';
 import type { Logger } from '../ui/logger.js';
 import { DEFAULT_BOOT_TIMEOUT_S } from '../core/unit.js';
 
@@ -14,13 +15,14 @@ const DEFAULT_TIMEOUT_S = 30;
 
 /** A boot-time run (--wait) waits for the driver and the metadata server, so its deadline is longer. */
 const contextFor = (o: NicOptions): Context =>
-  makeContext({ ...o, timeout: o.timeout ?? (o.wait ? DEFAULT_BOOT_TIMEOUT_S : DEFAULT_TIMEOUT_S) });
+  makeContext({ ...o, timeout: o.timeout ?? (o.wait ? DEFAULT_BOOT_TIMEOUT_S : DEFAULT_TIMEOUT_S) }, { toolsBounded: true });
 
 interface NicOptions extends Omit<CommonOptions, 'timeout'> {
   interface?: string[];
   timeout?: number;
   metadataUrl: string;
   wait?: boolean;
+  settle: number;
   all?: boolean;
 }
 
@@ -42,9 +44,13 @@ function nicOptions(cmd: Command): Command {
 async function guarded<T>(ctx: Context, what: string, work: () => Promise<T>): Promise<T> {
   if (ctx.runner.dryRun) return work();
   requireNetAdmin(what);
+  const waitStarted = Date.now();
   const lock = await acquireLock(ctx.deadline, () => ctx.log.info('another asm-erdma run is in progress; waiting for it…'));
+  const lockWaitMs = Date.now() - waitStarted;
   try {
     return await work();
+  } catch (e) {
+    throw blameLockWait(e, ctx.deadline, lockWaitMs);
   } finally {
     await lock.release();
   }
@@ -124,7 +130,9 @@ export function registerNicCommands(program: Command): void {
     program
       .command('setup')
       .description('bring every eRDMA NIC up with its address from the ECS metadata server')
-      .option('--wait', 'boot mode: wait (within --timeout) for the eRDMA driver and the metadata server'),
+      .option('--wait', 'boot mode: wait (within --timeout) for the eRDMA driver and the metadata server')
+      .option('--settle <seconds>', 'with --wait and no -i: go on once no eRDMA device was added for this long',
+        parseSettle, 3),
   )
     .addHelpText('after', `
 Examples:
@@ -132,11 +140,19 @@ Examples:
   asm-erdma setup --dry-run          print the ip commands, change nothing
   asm-erdma setup -i eth1 --json     only eth1, machine-readable report
   asm-erdma setup --wait             boot mode, what the boot unit runs (deadline 120 s)`)
-    .action(async (o: NicOptions) => {
+    .action(async (o: NicOptions, cmd: Command) => {
+      if (!o.wait && cmd.getOptionValueSource('settle') === 'cli') {
+        throw new ExitError('usage', '--settle only applies with --wait (boot mode)', 'add --wait, or drop --settle');
+      }
       const ctx = contextFor(o);
-      const report = await guarded(ctx, 'setup', () =>
-        runSetup(ctx.runner, { interfaces: o.interface ?? [], metadataUrl: o.metadataUrl, deadline: ctx.deadline, wait: Boolean(o.wait) }, ctx.log),
-      );
+      const options = {
+        interfaces: o.interface ?? [],
+        metadataUrl: o.metadataUrl,
+        deadline: ctx.deadline,
+        wait: Boolean(o.wait),
+        settleMs: o.settle * 1000,
+      };
+      const report = await guarded(ctx, 'setup', () => runSetup(ctx.runner, options, ctx.log));
       if (ctx.json) printJson(report);
       else renderSetup(report, ctx.log);
       failIfAnyFailed(report.nics);

@@ -43,10 +43,16 @@ Examples:
   asm-erdma status --json | jq '.checks[] | select(.state != "ok")'
   asm-erdma status --min 5.10.134-17.3`)
     .action(async (o: { min: string; metadataUrl: string; timeout: number; json?: boolean; verbose?: boolean }) => {
-      const ctx = makeContext(o);
+      const ctx = makeContext(o, { toolsBounded: true });
       const report = await runStatus(ctx.runner, { min: parseMinimum(o.min, '--min'), metadataUrl: o.metadataUrl, deadline: ctx.deadline }, ctx.log);
       if (ctx.json) printJson(report);
       else render(report);
+      // A tool killed at the deadline marked its check; the exit code still says a tool hung, not "not ready".
+      const hung = ctx.runner.killed[0];
+      if (hung) {
+        const what = `${hung} did not answer within ${o.timeout} s; it was killed (its check is marked above)`;
+        throw new ExitError('toolTimeout', what, 'run it by hand to see why it hangs');
+      }
       if (!report.ready) throw new ExitError('notReady', 'not ready', undefined, true);
     });
 }

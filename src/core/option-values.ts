@@ -55,6 +55,9 @@ export function checkMetadataUrl(text: string): Checked<string> {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     return bad(`'${text}' is not an http:// or https:// URL`, 'e.g. http://100.100.100.200');
+  // Refused, never silently dropped (and never echoed back).
+  if (url.username || url.password)
+    return bad('must not contain credentials (user:password@)', 'the ECS metadata server takes none');
   if (url.pathname !== '/' || url.search || url.hash)
     return bad(
       `'${text}' has a path, query or fragment`,

@@ -1,5 +1,5 @@
 /** Readers for `rdma -j link show` and its text form (iproute2 rdma/link.c). */
-import { parseJsonArray } from './iproute-json.js';
+import { parseJsonArray, ToolOutputError } from './iproute-json.js';
 
 export interface RdmaPort {
   device: string;
@@ -27,12 +27,18 @@ export function parseRdmaLinkJson(text: string): RdmaPort[] {
   return ports;
 }
 
-/** `link erdma_0/1 state ACTIVE physical_state LINK_UP netdev eth1 ` — one line per port. */
+/**
+ * `link erdma_0/1 state ACTIVE physical_state LINK_UP netdev eth1 ` — one line per port. Any other non-empty
+ * line means the tool is not what we think it is: "no device" read from garbage would be a wrong diagnosis.
+ */
 export function parseRdmaLinkText(text: string): RdmaPort[] {
   const ports: RdmaPort[] = [];
   for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
     const words = line.trim().split(/\s+/);
-    if (words[0] !== 'link' || !words[1]) continue;
+    if (words[0] !== 'link' || !words[1] || !/^[^/\s]+\/\d+$/.test(words[1])) {
+      throw new ToolOutputError(`rdma link show printed a line that is not a port: '${line.trim().slice(0, 60)}'`);
+    }
     const [device = '', port = '1'] = words[1].split('/');
     const field = (name: string): string | undefined => {
       const i = words.indexOf(name);

@@ -41,6 +41,11 @@ export function setupArgs(o: UnitOptions): string[] {
   return args;
 }
 
+/** systemd's limit for the oneshot: setup's own deadline (flag, else the file's at install time) plus a margin. */
+export function startTimeoutSeconds(o: UnitOptions): number {
+  return (o.timeoutSeconds ?? o.bootTimeoutSeconds ?? DEFAULT_BOOT_TIMEOUT_S) + START_TIMEOUT_MARGIN_S;
+}
+
 export function renderUnit(o: UnitOptions): string {
   const exec = [...o.exec, ...setupArgs(o)].map(execWord).join(' ');
   return `# Written by asm-erdma install-service; re-run it rather than editing this file.
@@ -58,7 +63,7 @@ EnvironmentFile=-${SYSCONFIG_FILE}
 # A NODE_OPTIONS meant for something else must not change how Node (or the standalone binary) starts.
 UnsetEnvironment=NODE_OPTIONS
 ExecStart=${exec}
-TimeoutStartSec=${(o.timeoutSeconds ?? o.bootTimeoutSeconds ?? DEFAULT_BOOT_TIMEOUT_S) + START_TIMEOUT_MARGIN_S}
+TimeoutStartSec=${startTimeoutSeconds(o)}
 
 [Install]
 WantedBy=multi-user.target

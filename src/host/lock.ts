@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { sleep, type Deadline } from '../core/deadline.js';
-import { ExitError } from '../exit-codes.js';
+import { ExitCode, ExitError } from '../exit-codes.js';
 
 const LOCK_NAME = '\0asm-erdma.lock';
 
@@ -24,17 +24,49 @@ function tryListen(name: string): Promise<net.Server | undefined> {
   });
 }
 
+function lockedError(): ExitError {
+  return new ExitError(
+    'locked',
+    'another asm-erdma run held the lock for the whole deadline',
+    'wait for it to finish, or raise --timeout',
+  );
+}
+
 /** Waits (bounded by the run's deadline) for the lock, telling the user once that another run holds it. */
 export async function acquireLock(deadline: Deadline, onWait: () => void, name = LOCK_NAME): Promise<Lock> {
   let waited = false;
   for (;;) {
     const server = await tryListen(name);
-    if (server) return { release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    if (server) {
+      const lock = { release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+      // Freed just as the deadline ended: there is no time left to work, and that is the other run's doing.
+      if (!waited || !deadline.expired()) return lock;
+      await lock.release();
+      throw lockedError();
+    }
     if (!waited) onWait();
     waited = true;
-    if (deadline.expired()) {
-      throw new ExitError('locked', 'another asm-erdma run held the lock for the whole deadline', 'wait for it to finish, or raise --timeout');
-    }
+    if (deadline.expired()) throw lockedError();
     await sleep(Math.min(50 + Math.random() * 100, deadline.remaining()));
   }
+}
+
+/** Failures that mean "the deadline ran out" (metadata, device wait, a tool killed), not a broken node. */
+const DEADLINE_KINDS: readonly number[] = [ExitCode.metadata, ExitCode.noDevice, ExitCode.toolTimeout];
+const SPENT_MS = 250;
+
+/**
+ * After a lock wait that took most of the deadline, running out of time later is the other run's doing:
+ * exit 7 with both facts, rather than blaming the metadata server, the devices or a tool.
+ */
+export function blameLockWait(e: unknown, deadline: Deadline, lockWaitMs: number): unknown {
+  if (!(e instanceof ExitError) || !DEADLINE_KINDS.includes(e.code)) return e;
+  if (lockWaitMs < deadline.totalMs / 2 || deadline.remaining() > SPENT_MS) return e;
+  const s = (ms: number): string => (ms / 1000).toFixed(1);
+  return new ExitError(
+    'locked',
+    `another asm-erdma run held the lock for ${s(lockWaitMs)} s of the ${s(deadline.totalMs)} s deadline, ` +
+      `then: ${e.message}`,
+    'run again when the other run is done, or raise --timeout',
+  );
 }

@@ -4,18 +4,18 @@
  * it arrived is asked again with it. So a normal-mode server costs one round trip on the critical path and an
  * enforcing one two, whatever the NIC count. The token stays inside this module and is never logged.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import { backoffMs, sleep, type Deadline } from '../core/deadline.js';
+import { backoffMs, type Deadline } from '../core/deadline.js';
 
 export const DEFAULT_METADATA_URL = 'http://100.100.100.200';
 const TOKEN_PATH = '/latest/api/token';
 const TOKEN_TTL_SECONDS = '300';
 const MAX_BODY_BYTES = 64 * 1024;
 const ATTEMPT_TIMEOUT_MS = 5000;
-const MAX_ATTEMPTS = 4;
 
-export type MetadataFailure = 'unreachable' | 'timeout' | 'http' | 'too-large';
+export type MetadataFailure = 'unreachable' | 'timeout' | 'http' | 'too-large' | 'closed';
 
 export class MetadataError extends Error {
   constructor(
@@ -31,22 +31,50 @@ export class MetadataError extends Error {
 interface HttpAnswer {
   status: number;
   body: string;
+  /** Retry-After, in ms from now, when the server sent a usable one. */
+  retryAfterMs?: number;
 }
 
 class AttemptError extends Error {
   constructor(
     readonly retryable: boolean,
     message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
 }
 
+/** Retry-After is delay-seconds or an HTTP date (RFC 9110 10.2.3); anything else is ignored. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  if (!/[A-Za-z]/.test(v)) return undefined;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** A sleep that ends early (rejecting) when the client is closed. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export interface MetadataClientOptions {
   baseUrl: string;
   deadline: Deadline;
-  /** At boot the metadata server may not answer yet: keep retrying connection errors until the deadline. */
-  waitForServer?: boolean;
   /** Called once per request with what happened (no headers, so never the token). */
   trace?: (line: string) => void;
 }
@@ -58,26 +86,35 @@ export class MetadataClient {
   private readonly agent: http.Agent;
   private readonly base: URL;
   private readonly transport: typeof http | typeof https;
+  /** close() aborts every request and retry wait, now and later: nothing keeps the process alive after it. */
+  private readonly aborter = new AbortController();
   requestCount = 0;
 
   constructor(private readonly options: MetadataClientOptions) {
     this.base = new URL(options.baseUrl);
     this.transport = this.base.protocol === 'https:' ? https : http;
     this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: Infinity });
+    // One abort listener per concurrent request (3 per NIC): not a leak, so no warning on stderr.
+    setMaxListeners(0, this.aborter.signal);
   }
 
-  /** Releases keep-alive sockets so the process can exit at once. */
+  /** Aborts in-flight and future requests (the retry loops too) and releases the sockets. */
   close(): void {
+    if (!this.aborter.signal.aborted) {
+      this.aborter.abort(new MetadataError('closed', '', 'the metadata client was closed'));
+    }
     this.agent.destroy();
   }
 
   /**
    * Starts the token round trip now so it overlaps with local work (device discovery); getAll awaits it.
    * Hardened mode when the server hands out a token; normal mode when it has no token endpoint.
+   * Nothing is sent until this (or getAll) is called; close() cancels it.
    */
   prefetchToken(): void {
     if (this.tokenRound) return;
-    this.tokenRound = this.withRetries(TOKEN_PATH, 'PUT', { 'X-aliyun-ecs-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS })
+    const ttl = { 'X-aliyun-ecs-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS };
+    this.tokenRound = this.withRetries(TOKEN_PATH, 'PUT', ttl)
       .then((answer) => {
         const body = answer.body.trim();
         if (answer.status === 200 && /^[\x21-\x7e]{1,4096}$/.test(body)) this.token = body;
@@ -114,40 +151,68 @@ export class MetadataClient {
   }
 
   /**
-   * Bounded retries with backoff and jitter on connection errors, timeouts, 5xx and 429; never past the deadline.
-   * Any other status is returned for the caller to judge (404 on the token path means "normal mode").
+   * Retries connection errors, timeouts, 5xx and 429 until the deadline, with backoff and jitter, or after
+   * the server's Retry-After when it sends one; a Retry-After past the deadline ends it at once. Any other
+   * status is returned for the caller to judge (404 on the token path means "normal mode").
    */
   private async withRetries(path: string, method: string, headers: Record<string, string>): Promise<HttpAnswer> {
     const { deadline } = this.options;
-    let last = 'no attempt made';
+    const signal = this.aborter.signal;
+    let last: AttemptError | undefined;
+    let cutShort = false;
     for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw signal.reason;
       const remaining = deadline.remaining();
-      if (remaining === 0) {
-        throw new MetadataError('timeout', path, `no answer for ${path} within the ${deadline.totalMs / 1000} s deadline (last: ${last})`);
-      }
+      if (remaining === 0) throw this.deadlineError(path, attempt, last);
       try {
+        cutShort = remaining < ATTEMPT_TIMEOUT_MS;
         const answer = await this.attempt(path, method, headers, Math.min(ATTEMPT_TIMEOUT_MS, remaining));
-        if (answer.status >= 500 || answer.status === 429) throw new AttemptError(true, `HTTP ${answer.status}`);
+        if (answer.status >= 500 || answer.status === 429) {
+          throw new AttemptError(true, `HTTP ${answer.status}`, answer.status, answer.retryAfterMs);
+        }
         return answer;
       } catch (e) {
         if (!(e instanceof AttemptError)) throw e;
-        last = e.message;
+        // An attempt the deadline cut short says less than the failure before it (HTTP 500, ECONNREFUSED).
+        if (!(cutShort && last && /timed out/.test(e.message))) last = e;
         if (!e.retryable) throw new MetadataError('too-large', path, `${path}: ${e.message}`);
-        const budgetLeft = this.options.waitForServer || attempt + 1 < MAX_ATTEMPTS;
-        if (!budgetLeft) {
-          throw new MetadataError('unreachable', path, `${path} failed after ${MAX_ATTEMPTS} attempts (last: ${last})`);
+        const wait = e.retryAfterMs ?? backoffMs(attempt);
+        if (e.retryAfterMs !== undefined && e.retryAfterMs >= deadline.remaining()) {
+          throw new MetadataError(
+            'http',
+            path,
+            `${path} answered ${e.message} and asked to retry after ${e.retryAfterMs / 1000} s, past the deadline ` +
+              `(${(deadline.remaining() / 1000).toFixed(1)} s left, ${attempt + 1} attempt(s))`,
+            e.status,
+          );
         }
-        await sleep(Math.min(backoffMs(attempt), deadline.remaining()));
+        await abortableSleep(Math.min(wait, deadline.remaining()), signal);
       }
     }
   }
 
-  private attempt(path: string, method: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {
+  private deadlineError(path: string, attempts: number, last: AttemptError | undefined): MetadataError {
+    const seconds = this.options.deadline.totalMs / 1000;
+    const lastText = last ? `${attempts} attempt(s), last: ${last.message}` : 'no attempt made';
+    let failure: MetadataFailure = 'unreachable';
+    if (last === undefined || /timed out/.test(last.message)) failure = 'timeout';
+    else if (last.status) failure = 'http';
+    const message = `no answer for ${path} within the ${seconds} s deadline (${lastText})`;
+    return new MetadataError(failure, path, message, last?.status);
+  }
+
+  private attempt(
+    path: string,
+    method: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<HttpAnswer> {
     const url = new URL(path, this.base);
     const started = Date.now();
+    const signal = this.aborter.signal;
     this.requestCount++;
     return new Promise<HttpAnswer>((resolve, reject) => {
-      const req = this.transport.request(url, { method, headers, agent: this.agent }, (res) => {
+      const req = this.transport.request(url, { method, headers, agent: this.agent, signal }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -157,19 +222,31 @@ export class MetadataClient {
         });
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          this.options.trace?.(`${method} ${path} → ${status} (${Date.now() - started} ms)`);
-          resolve({ status, body: Buffer.concat(chunks).toString('utf8') });
+          const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+          const asked = retryAfterMs !== undefined ? ` retry-after ${retryAfterMs} ms` : '';
+          this.options.trace?.(`${method} ${path} → ${status}${asked} (${Date.now() - started} ms)`);
+          const body = Buffer.concat(chunks).toString('utf8');
+          resolve({ status, body, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
         });
-        res.on('error', (e) => reject(e instanceof AttemptError ? e : new AttemptError(true, e.message)));
+        res.on('error', (e) => reject(this.attemptError(e)));
       });
       const timer = setTimeout(() => req.destroy(new AttemptError(true, `timed out after ${timeoutMs} ms`)), timeoutMs);
       req.on('close', () => clearTimeout(timer));
       req.on('error', (e: NodeJS.ErrnoException) => {
-        this.options.trace?.(`${method} ${path} → ${e.code ?? e.message} (${Date.now() - started} ms)`);
-        reject(e instanceof AttemptError ? e : new AttemptError(true, e.code ?? e.message));
+        if (!signal.aborted) {
+          this.options.trace?.(`${method} ${path} → ${e.code ?? e.message} (${Date.now() - started} ms)`);
+        }
+        reject(this.attemptError(e));
       });
       req.end();
     });
+  }
+
+  /** Closing wins over whatever the socket said; otherwise every transport error is worth another attempt. */
+  private attemptError(e: Error): Error {
+    if (this.aborter.signal.aborted) return this.aborter.signal.reason as Error;
+    if (e instanceof AttemptError) return e;
+    return new AttemptError(true, (e as NodeJS.ErrnoException).code ?? e.message);
   }
 }
 

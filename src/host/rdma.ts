@@ -4,7 +4,10 @@ import { parseRdmaLinkJson, parseRdmaLinkText, type RdmaPort } from '../core/rdm
 import { ToolOutputError } from '../core/iproute-json.js';
 import { firstLine, type Runner } from './runner.js';
 
+/** No RDMA netlink (the erdma driver not loaded yet): worth waiting for at boot; exit 4 otherwise. */
 export class RdmaUnavailable extends Error {}
+
+const UNUSABLE_HINT = 'check the rdma tool by hand (rdma link show); reinstall iproute if it is broken';
 
 export async function listRdmaPorts(runner: Runner): Promise<RdmaPort[]> {
   const json = await runner.run({ file: 'rdma', args: ['-j', 'link', 'show'], mutates: false });
@@ -20,8 +23,19 @@ export async function listRdmaPorts(runner: Runner): Promise<RdmaPort[]> {
     throw new RdmaUnavailable(`rdma: ${firstLine(json)} (the kernel has no RDMA netlink: is the erdma driver loaded?)`);
   }
   const text = await runner.run({ file: 'rdma', args: ['link', 'show'], mutates: false });
-  if (text.exitCode !== 0) throw new RdmaUnavailable(`rdma link show failed: ${firstLine(text)}`);
-  return parseRdmaLinkText(text.stdout);
+  if (/NETLINK_RDMA/.test(text.stderr)) {
+    throw new RdmaUnavailable(`rdma: ${firstLine(text)} (the kernel has no RDMA netlink: is the erdma driver loaded?)`);
+  }
+  // A tool that fails otherwise, or prints what no rdma prints, is unusable (8): not "no eRDMA NIC" (4).
+  if (text.exitCode !== 0) {
+    throw new ExitError('missingTool', `rdma link show failed: ${firstLine(text)}`, UNUSABLE_HINT);
+  }
+  try {
+    return parseRdmaLinkText(text.stdout);
+  } catch (e) {
+    if (!(e instanceof ToolOutputError)) throw e;
+    throw new ExitError('missingTool', `rdma is unusable: ${e.message}`, UNUSABLE_HINT);
+  }
 }
 
 export function rdmaError(e: RdmaUnavailable): ExitError {

@@ -1,8 +1,11 @@
 /**
  * The single gateway for subprocesses. Every command is an argv (no shell). Mutating commands are only
  * recorded under dry-run; read-only ones always run, because a plan needs real observations.
+ * With a run deadline, every command is bounded by it: a tool that hangs is killed with its whole process
+ * group (a hung `rdma` or `ip` must not hold the lock forever) and reported as exit 9, naming the tool.
  */
 import { execa } from 'execa';
+import type { Deadline } from '../core/deadline.js';
 import { ExitError } from '../exit-codes.js';
 
 export interface CommandSpec {
@@ -35,14 +38,58 @@ const PROVIDERS: Record<string, string> = {
   reboot: 'systemd',
 };
 
+/**
+ * A command started when the deadline has (almost) passed still gets this long: a rollback after a late
+ * failure should run, and the run still ends within --timeout + 1 s.
+ */
+const MIN_TOOL_MS = 300;
+
+/** Process groups of bounded commands still running, killed if we are interrupted (they are detached). */
+const liveGroups = new Set<number>();
+let signalsHooked = false;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** Detached children do not get the terminal's Ctrl-C or systemd's SIGTERM to us: pass it on, then die of it. */
+function hookSignals(): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const pid of liveGroups) killGroup(pid);
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
+const seconds = (ms: number): string => `${Math.round(ms / 100) / 10}`;
+
 export class Runner {
   readonly dryRun: boolean;
+  /** Tools killed at the deadline in this run (status reports them and still exits 9). */
+  readonly killed: string[] = [];
 
   private readonly trace: ((line: string) => void) | undefined;
+  private readonly deadline: Deadline | undefined;
 
-  constructor(options: { dryRun: boolean; trace?: (line: string) => void }) {
+  constructor(options: { dryRun: boolean; trace?: (line: string) => void; deadline?: Deadline }) {
     this.dryRun = options.dryRun;
     this.trace = options.trace;
+    this.deadline = options.deadline;
+  }
+
+  /** How long the command may run, and what to call that limit in the message. */
+  private limitFor(spec: CommandSpec): { ms: number; shownMs: number } | undefined {
+    const own = spec.timeoutMs === undefined ? undefined : { ms: spec.timeoutMs, shownMs: spec.timeoutMs };
+    if (!this.deadline) return own;
+    const byDeadline = Math.max(MIN_TOOL_MS, this.deadline.remaining());
+    return own && own.ms < byDeadline ? own : { ms: byDeadline, shownMs: this.deadline.totalMs };
   }
 
   /** Runs a command; a non-zero exit is returned, not thrown — callers decide what a failure means. */
@@ -52,15 +99,37 @@ export class Runner {
       this.trace?.(`dry run, not running: ${argv.join(' ')}`);
       return { exitCode: 0, stdout: '', stderr: '' };
     }
-    const result = await execa(spec.file, spec.args, {
+    const limit = this.limitFor(spec);
+    // Only runs with a deadline (setup, reset, status) kill whole groups; yum keeps the terminal's Ctrl-C.
+    const grouped = limit !== undefined && this.deadline !== undefined;
+    const child = execa(spec.file, spec.args, {
       reject: false,
       ...(spec.input !== undefined ? { input: spec.input } : { stdin: 'ignore' as const }),
       // Streamed output goes to our stderr: stdout stays the result (one JSON document under --json).
       stdout: spec.stream ? ['pipe', process.stderr] : 'pipe',
       stderr: spec.stream ? ['pipe', process.stderr] : 'pipe',
-      timeout: spec.timeoutMs,
+      // Its own process group, so a hung tool is killed with every child it started (which would otherwise
+      // keep its output pipe open, and us waiting).
+      detached: grouped,
       env: { LC_ALL: 'C' },
     });
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const pid = child.pid;
+    if (limit && pid !== undefined) {
+      if (grouped) {
+        hookSignals();
+        liveGroups.add(pid);
+      }
+      timer = setTimeout(() => {
+        timedOut = true;
+        if (grouped) killGroup(pid);
+        else child.kill('SIGTERM');
+      }, limit.ms);
+    }
+    const result = await child;
+    clearTimeout(timer);
+    if (pid !== undefined) liveGroups.delete(pid);
     if (result.code === 'ENOENT' || (result.failed && result.exitCode === undefined && /ENOENT/.test(String(result.message)))) {
       const provider = PROVIDERS[spec.file];
       throw new ExitError(
@@ -69,8 +138,10 @@ export class Runner {
         provider ? `install ${provider}` : undefined,
       );
     }
-    if (result.timedOut) {
-      throw new ExitError('internal', `'${argv.join(' ')}' did not finish within ${spec.timeoutMs} ms`);
+    if (timedOut) {
+      this.killed.push(spec.file);
+      this.trace?.(`${argv.join(' ')} → killed after ${Math.round(result.durationMs)} ms`);
+      throw toolTimeout(argv, limit?.shownMs ?? 0);
     }
     const exitCode = result.exitCode ?? 1;
     this.trace?.(`${argv.join(' ')} → exit ${exitCode} (${Math.round(result.durationMs)} ms)`);
@@ -83,6 +154,15 @@ export class Runner {
     if (r.exitCode !== 0) throw explain(r);
     return r;
   }
+}
+
+export function toolTimeout(argv: string[], withinMs: number): ExitError {
+  const shown = argv.length > 4 ? `${argv.slice(0, 4).join(' ')} …` : argv.join(' ');
+  return new ExitError(
+    'toolTimeout',
+    `${argv[0]} did not answer within ${seconds(withinMs)} s ('${shown}'); it was killed`,
+    `run '${shown}' by hand to see why it hangs; raise --timeout if it is only slow`,
+  );
 }
 
 /** First non-empty line of a tool's stderr (or stdout), for a one-line error. */

@@ -19,29 +19,106 @@ export interface DiscoverOptions {
   interfaces: string[];
   /** Boot mode: the erdma driver may not have registered yet; poll until the deadline. */
   waitForDevices: boolean;
+  /**
+   * Boot mode without --interface: devices register one by one, so the set must stay unchanged this long
+   * before we go on (otherwise the first device is configured and the second left down).
+   */
+  settleMs?: number;
   deadline: Deadline;
 }
 
 const POLL_MS = 500;
+export const DEFAULT_SETTLE_MS = 3000;
+/** Settling never eats the time metadata and ip need: it stops this close to the deadline. */
+const RESERVE_MAX_MS = 5000;
+
+const listNames = (names: string[]): string => (names.length > 0 ? names.join(', ') : 'none');
+
+async function currentNames(runner: Runner): Promise<{ names: string[]; unavailable?: RdmaUnavailable }> {
+  try {
+    return { names: erdmaNetdevs(await listRdmaPorts(runner)) };
+  } catch (e) {
+    if (!(e instanceof RdmaUnavailable)) throw e;
+    return { names: [], unavailable: e };
+  }
+}
+
+/**
+ * Boot wait. With --interface: until every named NIC has an eRDMA device. Without: until at least one
+ * device is there and the set has not changed for the settle period. Polls, bounded by the deadline.
+ */
+async function waitForNames(runner: Runner, options: DiscoverOptions, log: Logger): Promise<string[]> {
+  const { deadline, interfaces } = options;
+  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+  const reserveMs = Math.min(RESERVE_MAX_MS, deadline.totalMs / 4);
+  let told = '';
+  let settled = { key: '', since: 0 };
+  for (;;) {
+    const { names, unavailable } = await currentNames(runner);
+    const now = Date.now();
+    let pollMs = POLL_MS;
+    if (interfaces.length > 0) {
+      const missing = interfaces.filter((i) => !names.includes(i));
+      if (missing.length === 0) return names;
+      if (deadline.expired()) {
+        if (unavailable && names.length === 0) throw rdmaError(unavailable);
+        throw new ExitError(
+          'noDevice',
+          `--interface ${missing.join(', ')}: no eRDMA device appeared for it within the ` +
+            `${deadline.totalMs / 1000} s deadline (eRDMA NICs here: ${listNames(names)})`,
+          'check that the ENI is attached and eRDMA-enabled, or raise --timeout',
+        );
+      }
+      const line = `waiting for the eRDMA device of ${missing.join(', ')} (seen so far: ${listNames(names)})…`;
+      if (line !== told) log.info(line);
+      told = line;
+    } else if (names.length > 0) {
+      const key = [...names].sort().join(' ');
+      if (key !== settled.key) {
+        settled = { key, since: now };
+        if (settleMs > 0) {
+          log.info(`eRDMA NIC(s) so far: ${names.join(', ')}; going on when none is added for ${settleMs / 1000} s…`);
+        }
+      }
+      const settleLeft = settled.since + settleMs - now;
+      if (settleLeft <= 0) return names;
+      if (deadline.remaining() <= reserveMs) {
+        log.info(`the deadline is near: going on with ${names.join(', ')}`);
+        return names;
+      }
+      pollMs = Math.min(POLL_MS, settleLeft, deadline.remaining() - reserveMs);
+    } else {
+      if (deadline.expired()) {
+        if (unavailable) throw rdmaError(unavailable);
+        return [];
+      }
+      if (!told) log.info('waiting for eRDMA devices to appear…');
+      told = 'devices';
+    }
+    await sleep(Math.max(1, Math.min(pollMs, deadline.remaining())));
+  }
+}
 
 async function erdmaNames(runner: Runner, options: DiscoverOptions, log: Logger): Promise<string[]> {
-  let told = false;
-  for (;;) {
-    try {
-      const names = erdmaNetdevs(await listRdmaPorts(runner));
-      if (names.length > 0 || !options.waitForDevices) return names;
-    } catch (e) {
-      if (!(e instanceof RdmaUnavailable)) throw e;
-      if (!options.waitForDevices || options.deadline.expired()) throw rdmaError(e);
-    }
-    if (options.deadline.expired()) return [];
-    if (!told) log.info('waiting for eRDMA devices to appear…');
-    told = true;
-    await sleep(Math.min(POLL_MS, options.deadline.remaining()));
+  if (options.waitForDevices) return waitForNames(runner, options, log);
+  const { names, unavailable } = await currentNames(runner);
+  if (unavailable) throw rdmaError(unavailable);
+  return names;
+}
+
+function refusePrimary(primary: Primary | undefined, interfaces: string[]): void {
+  if (primary && interfaces.includes(primary.name)) {
+    const what = `--interface ${primary.name} is the primary NIC (it holds the default route); asm-erdma never changes it`;
+    const hint = `leave ${primary.name} out: without -i every eRDMA NIC is configured; asm-erdma status lists them`;
+    throw new ExitError('usage', what, hint);
   }
 }
 
 export async function discover(runner: Runner, options: DiscoverOptions, log: Logger): Promise<Discovery> {
+  // Boot wait for named NICs: naming the primary is refused now, not after waiting the whole deadline for it.
+  if (options.waitForDevices && options.interfaces.length > 0) {
+    refusePrimary(findPrimary((await observe(runner)).routes), options.interfaces);
+  }
   // Without waiting, rdma and ip are asked at once; a boot-time wait must see the links after the devices.
   const [names, early] = await Promise.all([erdmaNames(runner, options, log), options.waitForDevices ? undefined : observe(runner)]);
   const observation = early ?? (await observe(runner));
@@ -49,13 +126,7 @@ export async function discover(runner: Runner, options: DiscoverOptions, log: Lo
   if (!primary) {
     throw new ExitError('noDevice', 'no default route in the main table, so the primary NIC is unknown', 'check `ip route show default`');
   }
-  if (options.interfaces.includes(primary.name)) {
-    throw new ExitError(
-      'usage',
-      `--interface ${primary.name} is the primary NIC (it holds the default route); asm-erdma never changes it`,
-      `leave ${primary.name} out: without -i every eRDMA NIC is configured; asm-erdma status lists them`,
-    );
-  }
+  refusePrimary(primary, options.interfaces);
   if (names.includes(primary.name)) log.verbose(`${primary.name} has an RDMA port but is the primary NIC: left alone`);
   const erdma = names.filter((n) => n !== primary.name);
   if (erdma.length === 0) {

@@ -4,7 +4,7 @@
  * unit disabled, enable) is all or nothing — a failing step puts back what the earlier ones changed, newest
  * first. Starting the unit (--now) is not part of it: a failed start keeps the install and is reported as such.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitError } from '../exit-codes.js';
 import { LEGACY_UNIT_NAME, renderUnit, UNIT_NAME, type UnitOptions } from '../core/unit.js';
@@ -14,6 +14,7 @@ import { requireRoot } from '../host/privileges.js';
 import type { Runner } from '../host/runner.js';
 import { Systemctl } from '../host/systemd.js';
 import type { Logger } from '../ui/logger.js';
+import { hotplugToInstall, hotplugToRemove, readIfExists, type HotplugResult } from './hotplug-files.js';
 
 export interface ServiceOptions {
   root: string | undefined;
@@ -33,6 +34,8 @@ export interface ServiceReport {
   started: boolean;
   stopped: boolean;
   legacy: LegacyResult;
+  /** The hot-plug template unit and udev rule, together. */
+  hotplug: HotplugResult;
   /** Every change made (or, under --dry-run, that would be made), in order. */
   changes: string[];
   /** --now: the unit is installed and enabled, but starting it failed (why). */
@@ -42,14 +45,6 @@ export interface ServiceReport {
 
 export function unitDir(root: string | undefined): string {
   return join(root ?? '/', 'etc/systemd/system');
-}
-
-function readIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 /** Live needs root; an image root needs only a directory we may write. */
@@ -112,6 +107,9 @@ export async function installService(runner: Runner, o: ServiceOptions & { keepL
     effects.push(unitFileEffect(unitPath, desired, previous, reload));
     if (reload) effects.push(reload);
   }
+  const hotplug = hotplugToInstall(unitDir(o.root), o.root, o.unit);
+  for (const f of hotplug.files) effects.push(unitFileEffect(f.path, f.desired ?? '', f.previous, reload));
+  if (reload && unitFile === 'unchanged' && hotplug.files.length > 0) effects.push(reload);
   const legacy: LegacyResult = legacyState === 'kept' ? 'kept' : legacyState === 'enabled' ? 'disabled' : 'not-enabled';
   if (legacy === 'disabled') effects.push(systemctl.verb('disable', LEGACY_UNIT_NAME, 'enable'));
   if (!wasEnabled) effects.push(systemctl.verb('enable', UNIT_NAME, 'disable'));
@@ -141,6 +139,7 @@ export async function installService(runner: Runner, o: ServiceOptions & { keepL
     started,
     stopped: false,
     legacy,
+    hotplug: hotplug.result,
     changes,
     ...(startError ? { startError } : {}),
     unit: desired,
@@ -155,23 +154,24 @@ export async function uninstallService(runner: Runner, o: ServiceOptions, log: L
   const previous = readIfExists(unitPath);
   const present = previous !== undefined || existsSync(unitPath);
   const reload = o.root ? undefined : systemctl.verb('daemon-reload');
+  const hotplug = hotplugToRemove(unitDir(o.root), o.root);
   const effects: Effect[] = [];
   // Stopping a oneshot only marks it inactive (there is no ExecStop): nothing to undo.
   if (o.now && present) effects.push(systemctl.verb('stop', UNIT_NAME));
   if (enabledState === 'enabled') effects.push(systemctl.verb('disable', UNIT_NAME, 'enable'));
-  if (present) {
+  for (const f of [...hotplug.files, ...(present ? [{ path: unitPath, previous }] : [])]) {
     effects.push(
-      effect(`remove ${unitPath}`, () => rmSync(unitPath, { force: true }), () =>
-        previous === undefined
+      effect(`remove ${f.path}`, () => rmSync(f.path, { force: true }), () =>
+        f.previous === undefined
           ? undefined
-          : effect(`restore ${unitPath}${reload ? `, ${reload.description}` : ''}`, async () => {
-              writeFileAtomic(unitPath, previous, 0o644);
+          : effect(`restore ${f.path}${reload ? `, ${reload.description}` : ''}`, async () => {
+              writeFileAtomic(f.path, f.previous as string, 0o644);
               await reload?.run();
             }),
       ),
     );
-    if (reload) effects.push(reload);
   }
+  if (reload && (present || hotplug.files.length > 0)) effects.push(reload);
   const changes = await runEffects(effects, runner.dryRun);
   if (changes.length === 0) log.verbose(`${UNIT_NAME} is not installed${o.root ? ` in ${o.root}` : ''}`);
   return {
@@ -184,6 +184,7 @@ export async function uninstallService(runner: Runner, o: ServiceOptions, log: L
     started: false,
     stopped: o.now && present,
     legacy: 'kept',
+    hotplug: hotplug.result,
     changes,
   };
 }

@@ -24,6 +24,8 @@ export interface SetupOptions {
   deadline: Deadline;
   /** Boot mode: wait for the eRDMA driver and the metadata server within the deadline. */
   wait: boolean;
+  /** Boot mode without --interface: how long the device set must stay unchanged (discover's default). */
+  settleMs?: number;
 }
 
 export interface NicReport {
@@ -93,7 +95,7 @@ export async function withMetadataClient<T>(
   log: Logger,
   body: (client: MetadataClient) => Promise<T>,
 ): Promise<T> {
-  const client = new MetadataClient({ baseUrl: options.metadataUrl, deadline: options.deadline, waitForServer: options.wait, trace: (l) => log.verbose(l) });
+  const client = new MetadataClient({ baseUrl: options.metadataUrl, deadline: options.deadline, trace: (l) => log.verbose(l) });
   client.prefetchToken();
   try {
     return await body(client);
@@ -128,7 +130,16 @@ export async function runSetup(runner: Runner, options: SetupOptions, log: Logge
   // The record is checked before anything else: a fault in it refuses the run with nothing changed.
   const owned = openRecord({ readOnly: runner.dryRun });
   const { found, configs } = await withMetadataClient(options, log, async (client) => {
-    const found = await discover(runner, { interfaces: options.interfaces, waitForDevices: options.wait, deadline: options.deadline }, log);
+    const found = await discover(
+      runner,
+      {
+        interfaces: options.interfaces,
+        waitForDevices: options.wait,
+        deadline: options.deadline,
+        ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+      },
+      log,
+    );
     checkNicNames(found.nics);
     return { found, configs: await fetchNicConfigs(client, found.nics, log) };
   });

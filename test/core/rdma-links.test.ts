@@ -21,3 +21,10 @@ test('text form, trailing space and several ports on one netdev', () => {
   assert.deepEqual(erdmaNetdevs(ports), ['eth1', 'eth2']);
   assert.deepEqual(parseRdmaLinkText(''), []);
 });
+
+test('text that is not rdma link output is an error, never "no devices"', () => {
+  assert.throws(() => parseRdmaLinkText('Segmentation fault\n'), (e: unknown) => e instanceof ToolOutputError && /Segmentation fault/.test(e.message));
+  assert.throws(() => parseRdmaLinkText('link erdma_0/1 state ACTIVE\n\x00\x01garbage\n'), ToolOutputError);
+  assert.throws(() => parseRdmaLinkText('link nonsense\n'), ToolOutputError);
+  assert.deepEqual(parseRdmaLinkText('\n\n'), []);
+});

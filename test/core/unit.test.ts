@@ -41,3 +41,20 @@ test('ExecStart words survive systemd quoting, specifiers and variables', () => 
   assert.equal(execWord('/opt/$HOME/cli.js'), '/opt/$$HOME/cli.js');
   assert.equal(execWord('/opt/a"b\\c'), '"/opt/a\\"b\\\\c"');
 });
+
+test('hot-plug: the udev rule wants one template instance per eRDMA device; the template runs setup --wait', async () => {
+  const { renderHotplugUnit, renderUdevRule } = await import('../../src/core/hotplug.js');
+  const rule = renderUdevRule().split('\n').filter((l) => l && !l.startsWith('#'));
+  assert.deepEqual(rule, ['ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_*", TAG+="systemd", ENV{SYSTEMD_WANTS}+="asm-erdma-hotplug@%k.service"']);
+  const unit = renderHotplugUnit({ ...base, interfaces: ['eth1'] }).split('\n');
+  for (const line of [
+    'After=network-online.target asm-erdma.service',
+    'Type=oneshot',
+    'ExecStart=/usr/bin/node /usr/lib/node_modules/asm-erdma/bin/asm-erdma.js setup --wait --timeout 120 --interface eth1',
+    'TimeoutStartSec=150',
+  ]) {
+    assert.ok(unit.includes(line), line);
+  }
+  assert.ok(!unit.some((l) => l.startsWith('RemainAfterExit=yes')), 'each device add must run it again');
+  assert.ok(!unit.includes('[Install]'), 'udev pulls it in; nothing to enable');
+});

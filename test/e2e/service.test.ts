@@ -11,6 +11,8 @@ import { prerequisite, requireRoot } from '../helpers/sim.js';
 const UNIT = 'etc/systemd/system/asm-erdma.service';
 const WANTS = 'etc/systemd/system/multi-user.target.wants/asm-erdma.service';
 const LEGACY = 'etc/systemd/system/asm_erdma_eth_config.service';
+const HOTPLUG = 'etc/systemd/system/asm-erdma-hotplug@.service';
+const RULE = 'etc/udev/rules.d/90-asm-erdma.rules';
 const STANDIN = join(REPO_ROOT, 'scripts/standins/systemd');
 
 async function systemdTools(t: import('node:test').TestContext): Promise<boolean> {
@@ -58,7 +60,12 @@ test('install-service --root: a unit systemd-analyze accepts, enabled by the rea
     assert.equal(r.exitCode, 0, r.stderr);
     const report = JSON.parse(r.stdout) as { unitFile: string; changes: string[] };
     assert.equal(report.unitFile, 'created');
-    assert.deepEqual(report.changes, [`write ${root}/${UNIT} (mode 0644)`, `systemctl --root=${root} enable asm-erdma.service`]);
+    assert.deepEqual(report.changes, [
+      `write ${root}/${UNIT} (mode 0644)`,
+      `write ${root}/${HOTPLUG} (mode 0644)`,
+      `write ${root}/${RULE} (mode 0644)`,
+      `systemctl --root=${root} enable asm-erdma.service`,
+    ]);
     assert.equal(statSync(join(root, UNIT)).mode & 0o777, 0o644);
     assert.equal(readlinkSync(join(root, WANTS)), '/etc/systemd/system/asm-erdma.service');
     const unit = readFileSync(join(root, UNIT), 'utf8');
@@ -193,8 +200,15 @@ test('bad targets: not a directory (2), --now with --root (2), unwritable root (
   });
 });
 
-/** A private tmpfs over /etc/systemd/system: the live path writes where it would on a node, safely. */
-const PRIVATE_UNIT_DIR = 'mkdir -p /etc/systemd/system && mount -t tmpfs tmpfs /etc/systemd/system';
+/**
+ * Private tmpfs over /etc/systemd/system and /etc/udev/rules.d (the hot-plug rule): the live path writes where
+ * it would on a node, safely.
+ */
+const PRIVATE_UNIT_DIR = [
+  'mkdir -p /etc/systemd/system /etc/udev/rules.d',
+  'mount -t tmpfs tmpfs /etc/systemd/system',
+  'mount -t tmpfs tmpfs /etc/udev/rules.d',
+].join(' && ');
 
 test('live node: daemon-reload then enable; --now starts; legacy disabled; uninstall --now stops', async (t) => {
   if (!(await systemdTools(t)) || !requireRoot(t)) return;
@@ -390,7 +404,7 @@ test('uninstall-service: daemon-reload fails → the unit file is back and enabl
       + 'echo "enabled: $(/usr/bin/systemctl --root=/ is-enabled asm-erdma.service)"';
     const r = await runCli(['uninstall-service'], { env, privateMounts: before, afterwards: after });
     assert.equal(r.exitCode, 6, r.stderr);
-    assert.match(r.stderr, /^error: 'systemctl daemon-reload' failed: .*; put back as it was: restore /m);
+    assert.match(r.stderr, /^error: 'systemctl daemon-reload' failed: .*; put back as it was \(restore /m);
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
       'is-enabled asm-erdma.service',
       'disable asm-erdma.service',
@@ -399,6 +413,58 @@ test('uninstall-service: daemon-reload fails → the unit file is back and enabl
       'enable asm-erdma.service',
     ]);
     assert.deepEqual(r.stdout.trim().split('\n'), ['unit: [Service]', 'enabled: enabled']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('hot-plug: install-service --root writes the udev rule and the template unit; verify accepts an instance', async (t) => {
+  if (!(await systemdTools(t))) return;
+  await withRoot(async (root) => {
+    const r = await runCli(['install-service', '--root', root, '--timeout', '90', '--json']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { hotplug: string }).hotplug, 'created');
+    for (const f of [HOTPLUG, RULE]) assert.equal(statSync(join(root, f)).mode & 0o777, 0o644, f);
+    const rule = readFileSync(join(root, RULE), 'utf8');
+    assert.match(rule, /^ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_\*", TAG\+="systemd", ENV\{SYSTEMD_WANTS\}\+="asm-erdma-hotplug@%k.service"$/m);
+    const template = readFileSync(join(root, HOTPLUG), 'utf8');
+    assert.match(template, new RegExp(`^ExecStart=${process.execPath} ${REPO_ROOT}/bin/asm-erdma.js setup --wait --timeout 90$`, 'm'));
+    // udev pulls it in: nothing to enable, so systemctl calls it static, and the boot unit stays the enabled one
+    const state = await execa('systemctl', [`--root=${root}`, 'is-enabled', 'asm-erdma-hotplug@erdma_0.service'], { reject: false });
+    assert.equal(String(state.stdout).trim(), 'static');
+    // what udev starts: an instance of the template (systemd-analyze verify needs an instance name)
+    const dir = join(root, 'verify');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'asm-erdma-hotplug@erdma_0.service'), template);
+    const v = await verify(join(dir, 'asm-erdma-hotplug@erdma_0.service'));
+    assert.equal(v.exitCode, 0, v.stderr);
+    assert.equal(v.stderr.split('\n').filter((l) => l && !/asm-erdma.service/.test(l)).join('\n'), '');
+
+    const again = await runCli(['install-service', '--root', root, '--timeout', '90', '--json']);
+    assert.deepEqual((JSON.parse(again.stdout) as { hotplug: string; changes: string[] }).changes, []);
+    const un = await runCli(['uninstall-service', '--root', root, '--json']);
+    assert.equal(un.exitCode, 0, un.stderr);
+    const report = JSON.parse(un.stdout) as { hotplug: string; changes: string[] };
+    assert.equal(report.hotplug, 'removed');
+    assert.ok(report.changes.includes(`remove ${root}/${RULE}`) && report.changes.includes(`remove ${root}/${HOTPLUG}`), report.changes.join('\n'));
+    for (const f of [UNIT, HOTPLUG, RULE, WANTS]) assert.ok(!existsSync(join(root, f)), `${f} removed`);
+  });
+});
+
+test('hot-plug live: the rule lands in /etc/udev/rules.d with one daemon-reload; a failing enable takes it back', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  const dir = scratchRoot();
+  const log = join(dir, 'systemctl.log');
+  try {
+    const listing = 'ls /etc/udev/rules.d /etc/systemd/system';
+    const ok = await runCli(['install-service'], { env: { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_LOG: log }, privateMounts: PRIVATE_UNIT_DIR, afterwards: listing });
+    assert.equal(ok.exitCode, 0, ok.stderr);
+    assert.match(ok.stdout, /90-asm-erdma.rules/);
+    assert.match(ok.stdout, /asm-erdma-hotplug@.service/);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n').filter((l) => l === 'daemon-reload'), ['daemon-reload']);
+    const failing = await runCli(['install-service'], { env: { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_FAIL: 'enable' }, privateMounts: PRIVATE_UNIT_DIR, afterwards: listing });
+    assert.equal(failing.exitCode, 6, failing.stderr);
+    assert.doesNotMatch(failing.stdout, /90-asm-erdma.rules|hotplug|asm-erdma.service/, 'nothing of ours left behind');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
