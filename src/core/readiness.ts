@@ -4,6 +4,7 @@
  */
 import { formatKernel, meetsMinimum, parseKernelRelease, type KernelRelease } from './kernel-release.js';
 import { checkKernel, HOTFIX, upgradeCommand } from './kernel-policy.js';
+import { describeConflict, findConflicts } from './address-conflicts.js';
 import type { LinkInfo, RouteInfo } from './iproute-json.js';
 import type { NicConfig } from './nic-config.js';
 import type { RdmaPort } from './rdma-links.js';
@@ -90,6 +91,13 @@ export function primaryCheck(f: NicFacts): Check {
 export function metadataCheck(f: NicFacts): Check {
   if (f.erdmaNics.length === 0) return check('metadata', 'ok', 'not asked: no eRDMA NIC to look up');
   if (isUnknown(f.desired)) return check('metadata', 'fail', f.desired.unknown, 'check that 100.100.100.200 answers from this node: curl -s http://100.100.100.200/latest/meta-data/mac');
+  // The same conflicts setup refuses (an answer equal to the primary's address, a gateway, another NIC's…).
+  const wanted = [...f.desired].map(([nic, c]) => ({ nic, ...c }));
+  const conflicts = f.primary ? findConflicts(wanted, f.links, f.routes, f.primary.name) : [];
+  if (conflicts.length > 0) {
+    return check('metadata', 'fail', conflicts.map(describeConflict).join('; '),
+      "check the ENI's primary private IP in the ECS console: asm-erdma setup refuses this answer");
+  }
   return check('metadata', 'ok', `answers for ${f.desired.size} eRDMA NIC(s)`);
 }
 

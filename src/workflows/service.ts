@@ -103,13 +103,13 @@ export async function installService(runner: Runner, o: ServiceOptions & { keepL
   const unitFile: UnitFileResult = previous === undefined ? 'created' : previous === desired ? 'unchanged' : 'updated';
   const reload = o.root ? undefined : systemctl.verb('daemon-reload');
   const effects: Effect[] = [];
-  if (unitFile !== 'unchanged') {
-    effects.push(unitFileEffect(unitPath, desired, previous, reload));
-    if (reload) effects.push(reload);
-  }
   const hotplug = hotplugToInstall(unitDir(o.root), o.root, o.unit);
-  for (const f of hotplug.files) effects.push(unitFileEffect(f.path, f.desired ?? '', f.previous, reload));
-  if (reload && unitFile === 'unchanged' && hotplug.files.length > 0) effects.push(reload);
+  const files = [...(unitFile !== 'unchanged' ? [{ path: unitPath, desired, previous }] : []), ...hotplug.files];
+  // Undone newest first: only the oldest file's inverse reloads systemd, once, after every file is back.
+  for (const [i, f] of files.entries()) {
+    effects.push(unitFileEffect(f.path, f.desired ?? '', f.previous, i === 0 ? reload : undefined));
+  }
+  if (reload && files.length > 0) effects.push(reload);
   const legacy: LegacyResult = legacyState === 'kept' ? 'kept' : legacyState === 'enabled' ? 'disabled' : 'not-enabled';
   if (legacy === 'disabled') effects.push(systemctl.verb('disable', LEGACY_UNIT_NAME, 'enable'));
   if (!wasEnabled) effects.push(systemctl.verb('enable', UNIT_NAME, 'disable'));
@@ -159,14 +159,17 @@ export async function uninstallService(runner: Runner, o: ServiceOptions, log: L
   // Stopping a oneshot only marks it inactive (there is no ExecStop): nothing to undo.
   if (o.now && present) effects.push(systemctl.verb('stop', UNIT_NAME));
   if (enabledState === 'enabled') effects.push(systemctl.verb('disable', UNIT_NAME, 'enable'));
-  for (const f of [...hotplug.files, ...(present ? [{ path: unitPath, previous }] : [])]) {
+  const files = [...hotplug.files, ...(present ? [{ path: unitPath, previous }] : [])];
+  // Undone newest first: only the oldest removal's inverse reloads systemd, once, after every file is back.
+  for (const [i, f] of files.entries()) {
+    const reloadAfter = i === 0 ? reload : undefined;
     effects.push(
       effect(`remove ${f.path}`, () => rmSync(f.path, { force: true }), () =>
         f.previous === undefined
           ? undefined
-          : effect(`restore ${f.path}${reload ? `, ${reload.description}` : ''}`, async () => {
+          : effect(`restore ${f.path}${reloadAfter ? `, ${reloadAfter.description}` : ''}`, async () => {
               writeFileAtomic(f.path, f.previous as string, 0o644);
-              await reload?.run();
+              await reloadAfter?.run();
             }),
       ),
     );

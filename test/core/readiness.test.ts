@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseKernelRelease, type KernelRelease } from '../../src/core/kernel-release.js';
 import {
-  conflictChecks, hotfixCheck, kernelCheck, mergeSetupFixes, nicChecks, summary, unitChecks, type NicFacts,
+  conflictChecks, hotfixCheck, kernelCheck, mergeSetupFixes, metadataCheck, nicChecks, summary, unitChecks,
+  type NicFacts,
 } from '../../src/core/readiness.js';
 import { checkKernel } from '../../src/core/kernel-policy.js';
 import { parseRouteJson } from '../../src/core/iproute-json.js';
@@ -43,6 +44,16 @@ test('NIC: address and metric compared with metadata and the primary', () => {
   assert.equal(wrong?.state, 'fail');
   assert.match(wrong?.detail ?? '', /metric 0, expected 101/);
   assert.equal(nicChecks({ ...facts(101), desired: { unknown: 'ECONNREFUSED' } })[0]?.state, 'warn');
+});
+
+test('metadata: an answer setup would refuse (the gateway, the primary address) fails the check', () => {
+  assert.equal(metadataCheck(facts(101)).state, 'ok');
+  const gw = metadataCheck({ ...facts(101), desired: new Map([['eth1', { address: '192.168.0.253', prefix: 24, gateway: '192.168.0.253' }]]) });
+  assert.equal(gw.state, 'fail');
+  assert.match(gw.detail, /eth1 would get 192\.168\.0\.253, which is/);
+  const bcast = metadataCheck({ ...facts(101), desired: new Map([['eth1', { address: '192.168.0.255', prefix: 24, gateway: '192.168.0.253' }]]) });
+  assert.equal(bcast.state, 'fail');
+  assert.match(bcast.detail, /broadcast/);
 });
 
 test('terway: foreign addresses on the eRDMA NIC are a warning only when Terway is present', () => {

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { REPO_ROOT, type SimNode } from '../../scripts/sim/sim-node.js';
+import { CLI, REPO_ROOT, type SimNode } from '../../scripts/sim/sim-node.js';
 import { ipv4Of, kernelState, withSim } from '../helpers/sim.js';
 import { startCli } from '../helpers/live-cli.js';
 import { runCli } from '../helpers/cli.js';
@@ -178,14 +178,19 @@ test('hot-plug: what the udev-started unit runs configures a NIC attached later 
     // The command line of the installed hot-plug template, exactly as install-service writes it.
     const root = mkdtempSync(join(tmpdir(), 'asm-erdma-hotplug-'));
     try {
-      const installed = await runCli(['install-service', '--root', root, '--timeout', '20', '--json']);
+      // The image's asm-erdma: a wrapper around this build, at the same path in the image and on this machine.
+      const wrapper = join(root, 'asm-erdma');
+      writeFileSync(wrapper, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`, { mode: 0o755 });
+      mkdirSync(join(root, root), { recursive: true });
+      copyFileSync(wrapper, join(root, wrapper));
+      const installed = await runCli(['install-service', '--root', root, '--exec', wrapper, '--timeout', '20', '--json']);
       if (installed.exitCode !== 0) {
         assert.match(installed.stderr, /systemctl/, installed.stderr); // no systemctl: covered by service tests
         return;
       }
       const template = readFileSync(join(root, 'etc/systemd/system/asm-erdma-hotplug@.service'), 'utf8');
       const exec = /^ExecStart=(.*)$/m.exec(template)?.[1]?.split(' ') ?? [];
-      assert.deepEqual(exec.slice(2), ['setup', '--wait', '--timeout', '20']);
+      assert.deepEqual(exec, [wrapper, 'setup', '--wait', '--timeout', '20']);
       await node.revealDevice('eth2'); // the ENI is attached: udev sees erdma_1 and starts the instance
       const r = await node.exec(exec[0] ?? '', exec.slice(1), node.cliEnv());
       assert.equal(r.exitCode, 0, r.stderr);
