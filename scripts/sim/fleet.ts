@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { CLI, REPO_ROOT, SimNode, STANDIN_BIN, type RunResult } from './sim-node.js';
 import { packageNode, packageRepo } from '../fixtures/package-repo.js';
+import { release } from '../fixtures/release-repo.js';
 
 export const PLAYBOOK = join(REPO_ROOT, 'deploy/ansible/site.yml');
 /** The simulator has no smc module (smc-module fails there); everything else it satisfies. */
@@ -36,9 +37,17 @@ const STANDIN_PATH = [
 ].join(':');
 
 /**
- * The asm-erdma executable the role installs on the nodes (binary mode). The nodes share this machine's
- * filesystem and Node, so a wrapper around the built CLI works; switch this to the standalone binary
- * (release/asm-erdma-linux-x64) once it is built alongside.
+ * The asm-erdma executable the role installs on the nodes in binary mode: the real standalone binary
+ * (`scripts/package/release.js`, built once per build of dist/ and shared with the package tests), as an operator
+ * would copy it.
+ */
+export function standaloneBinary(): string {
+  return join(release(), 'asm-erdma-linux-x64');
+}
+
+/**
+ * A wrapper around the built CLI, for what must be cheap to build (the noarch fixture RPM of rpm mode): the nodes
+ * share this machine's filesystem and Node.
  */
 export function nodeBinary(dir: string): string {
   const path = join(dir, 'asm-erdma');
@@ -236,7 +245,7 @@ export class Fleet {
     this.dir = mkdtempSync(join(tmpdir(), 'asm-erdma-fleet-'));
     for (const d of ['home', 'ansible', 'local-tmp', 'cp']) mkdirSync(join(this.dir, d));
     writeFileSync(join(this.dir, 'ansible.cfg'), '# the fleet test: every setting comes from ANSIBLE_* variables\n');
-    this.binary = nodeBinary(this.dir);
+    this.binary = standaloneBinary();
   }
 
   static async create(o: FleetOptions): Promise<Fleet> {

@@ -35,7 +35,7 @@ async function assertLikeSingleNodeSetup(fleet: Fleet): Promise<void> {
 
 test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent, fails one node alone', async (t) => {
   await withFleet(t, { nodes: 3, nics: NICS }, async (fleet) => {
-    // 1. First run: binary mode (nodeBinary()), every node ends where a single-node setup ends.
+    // 1. First run: binary mode (the standalone binary), every node ends where a single-node setup ends.
     const first = await fleet.playbook();
     assert.equal(first.exitCode, 0, why(first));
     assert.deepEqual([...first.recap.keys()].sort(), ['node1', 'node2', 'node3'], why(first));
@@ -51,7 +51,7 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
       assert.ok(calls.includes('enable asm-erdma.service'), `${node.name}: ${calls.join('; ')}`);
       const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service && test -x /usr/local/bin/asm-erdma');
       assert.equal(unit.exitCode, 0, unit.stderr);
-      assert.match(unit.stdout, /^ExecStart=.* setup --wait --timeout 120$/m);
+      assert.match(unit.stdout, /^ExecStart=\/usr\/local\/bin\/asm-erdma setup --wait --timeout 120$/m, "the standalone binary, once");
       assert.ok(!existsSync(join(node.sim.dir, 'reboot.log')), `${node.name} was not rebooted`);
     }
     assert.ok(!existsSync('/etc/systemd/system/asm-erdma.service'), "the nodes' units stayed in their own mounts");
