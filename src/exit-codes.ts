@@ -25,23 +25,29 @@ export const ExitCode = {
 export type ExitCodeName = keyof typeof ExitCode;
 export type ExitCodeValue = (typeof ExitCode)[ExitCodeName];
 
+/** Each code's meaning: `--help` prints these, and the README's table must say the same (a test checks it). */
 export const exitCodeMeaning: Record<ExitCodeName, string> = {
   ok: 'success (or nothing to do)',
-  internal: 'unexpected internal error (a bug: please report it)',
+  internal: 'unexpected internal error (a bug: please report it; -v prints the stack)',
   usage: 'bad flags or arguments, or a bad line in /etc/sysconfig/asm-erdma',
-  needsRoot: 'needs root (CAP_NET_ADMIN / package installation)',
-  noDevice: 'no eRDMA NIC found (or a requested --interface is not one)',
+  needsRoot: 'needs root (CAP_NET_ADMIN / package installation); nothing was changed',
+  noDevice:
+    'no eRDMA NIC found, no RDMA netlink, no primary NIC, or a requested --interface is not an eRDMA NIC (with --wait: did not get one within the deadline)',
   metadata: 'the metadata server was unreachable or gave an invalid answer; nothing was changed',
-  apply: "a change to a NIC, unit or file failed (rolled back), or setup's record is unusable (nothing changed)",
-  locked: 'another asm-erdma run held the lock for the whole --timeout',
-  missingTool: 'a required system tool (ip, rdma, yum, rpm, systemctl, smcss) is missing or unusable',
-  toolTimeout: 'a system tool (named in the message) did not finish within the deadline and was killed',
-  kernelTooOld: 'the running kernel is below the minimum',
+  apply:
+    "a change to a NIC, unit or file failed (that NIC was rolled back / the install put back), or setup's record under the run directory is unusable (nothing was changed)",
+  locked:
+    'another asm-erdma run held the lock for the whole --timeout (or for most of it, and the rest ran out)',
+  missingTool:
+    'a required system tool (ip, rdma, yum, rpm, systemctl, uname, smcss) is missing or unusable (fails, or prints garbage); diag: smcss or the smc module is missing',
+  toolTimeout:
+    'a system tool (named in the message) did not finish within the deadline; it was killed (its whole process group)',
+  kernelTooOld: 'kernel check: the running kernel is below the minimum',
   packageFailed: 'yum/dnf failed (its own error text is shown)',
   packageNotFound: 'the kernel or hotfix package is not in any enabled repository',
   confirmationNeeded: 'confirmation was declined, or is needed and no TTY is attached (use --yes)',
   notReady: 'status: at least one readiness check failed',
-  rebootPending: 'the running kernel is too old but a newer one is installed: reboot',
+  rebootPending: 'kernel check: too old, but a newer kernel is installed: reboot',
   fellBack: 'diag: at least one SMC connection fell back to TCP',
 };
 
