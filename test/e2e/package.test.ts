@@ -112,7 +112,8 @@ test('the man page and the bash completion cover every command the CLI has', asy
     for (const n of names) assert.ok(man.includes(`.SS "asm-erdma ${n}"`), n);
     const manFile = `${root}/usr/share/man/man8/asm-erdma.8.gz`;
     const rendered = await execa('man', ['-l', '-P', 'cat', manFile], { reject: false, env: { MANWIDTH: '100' } });
-    if (rendered.exitCode === 0) assert.match(String(rendered.stdout), /--metadata-url/);
+    assert.equal(rendered.exitCode, 0, String(rendered.stderr));
+    assert.match(String(rendered.stdout), /--metadata-url/);
     const completion = `${root}/usr/share/bash-completion/completions/asm-erdma`;
     const complete = async (line: string) => {
       const words = line.split(' ');
