@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { REPO_ROOT, type SimNode } from '../../scripts/sim/sim-node.js';
 import { ipv4Of, kernelState, withSim } from '../helpers/sim.js';
@@ -178,6 +178,11 @@ test('hot-plug: what the udev-started unit runs configures a NIC attached later 
     // The command line of the installed hot-plug template, exactly as install-service writes it.
     const root = mkdtempSync(join(tmpdir(), 'asm-erdma-hotplug-'));
     try {
+      // install-service --root refuses an image without the node and CLI its ExecStart names: put stand-ins there.
+      for (const path of [process.execPath, join(REPO_ROOT, 'bin/asm-erdma.js')].map((p) => realpathSync(p))) {
+        mkdirSync(join(root, dirname(path)), { recursive: true });
+        writeFileSync(join(root, path), '');
+      }
       const installed = await runCli(['install-service', '--root', root, '--timeout', '20', '--json']);
       if (installed.exitCode !== 0) {
         assert.match(installed.stderr, /systemctl/, installed.stderr); // no systemctl: covered by service tests

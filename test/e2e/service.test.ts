@@ -348,7 +348,9 @@ test('install-service: enable fails → the old unit re-enabled, the old file ba
   const r = await failingStep('enable');
   assert.equal(r.code, 6, r.stderr);
   assert.match(r.stderr, /^error: 'systemctl enable asm-erdma.service' failed: Failed to enable unit: Access denied;/m);
-  assert.match(r.stderr, /; put back as it was: systemctl enable asm_erdma_eth_config.service, restore the previous /);
+  const putBack = 'systemctl enable asm_erdma_eth_config.service, remove /etc/udev/rules.d/90-asm-erdma.rules, ';
+  assert.ok(r.stderr.includes(`; put back as it was: ${putBack}`), r.stderr);
+  assert.match(r.stderr, /, restore the previous \/etc\/systemd\/system\/asm-erdma.service, systemctl daemon-reload \(/);
   assert.deepEqual(r.calls, [
     'is-enabled asm-erdma.service',
     'is-enabled asm_erdma_eth_config.service',
@@ -356,6 +358,9 @@ test('install-service: enable fails → the old unit re-enabled, the old file ba
     'disable asm_erdma_eth_config.service',
     'enable asm-erdma.service',
     'enable asm_erdma_eth_config.service',
+    // one reload after each file put back: the udev rule, the hot-plug template, the unit
+    'daemon-reload',
+    'daemon-reload',
     'daemon-reload',
   ]);
   assert.deepEqual(r.after, PUT_BACK);
@@ -404,7 +409,7 @@ test('uninstall-service: daemon-reload fails → the unit file is back and enabl
       + 'echo "enabled: $(/usr/bin/systemctl --root=/ is-enabled asm-erdma.service)"';
     const r = await runCli(['uninstall-service'], { env, privateMounts: before, afterwards: after });
     assert.equal(r.exitCode, 6, r.stderr);
-    assert.match(r.stderr, /^error: 'systemctl daemon-reload' failed: .*; put back as it was \(restore /m);
+    assert.match(r.stderr, /^error: 'systemctl daemon-reload' failed: .*; put back as it was: restore /m);
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
       'is-enabled asm-erdma.service',
       'disable asm-erdma.service',
