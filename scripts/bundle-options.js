@@ -10,7 +10,6 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
  * a require()d module in a lazy initialiser, so nothing of it runs at start-up.
  */
 const lazyModules = {
-  execa: { named: ['execa'] },
   'node:http': { default: true },
   'node:https': { default: true },
   'node:net': { default: true },

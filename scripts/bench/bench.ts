@@ -9,6 +9,7 @@
  *     8 NICs (targets: 4 NICs ≤ 0.22× legacy; 8 NICs ≤ 1.15× 1 NIC); status on 2 NICs against setup
  *     (≤ 1.2×); peak RSS of setup (≤ 50 MB, /usr/bin/time's maximum resident set).
  * Builds the release it measures (scripts/package/release.js, about three minutes) unless BENCH_RELEASE=DIR names one.
+ * BENCH_ONLY=startup,setup,status runs only those sections (startup includes the RPM sizes and the release build).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -21,6 +22,7 @@ const LATENCY_MS = 50;
 const REPS = Number(process.env.BENCH_REPS ?? 7);
 const START_REPS = Number(process.env.BENCH_START_REPS ?? 21);
 const SIZES = [1, 4, 8];
+const SECTIONS = (process.env.BENCH_ONLY ?? 'startup,setup,status').split(',').map((x) => x.trim());
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 const median = (xs: number[]): number => {
@@ -183,19 +185,25 @@ if (!existsSync('/usr/bin/time')) {
   process.stderr.write('bench: /usr/bin/time is not installed (scripts/dev-setup.sh installs it)\n');
   process.exit(1);
 }
-const rel = prepare();
+const rel = SECTIONS.includes('startup') ? prepare() : undefined;
 try {
   const day = new Date().toISOString().slice(0, 10);
   out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${day}`, '');
-  log('start-up…');
-  startup(rel);
-  rpmSizes(rel.dir);
-  log('setup vs legacy…');
-  await setupVsLegacy();
-  log('status vs setup…');
-  await statusVsSetup();
+  if (rel) {
+    log('start-up…');
+    startup(rel);
+    rpmSizes(rel.dir);
+  }
+  if (SECTIONS.includes('setup')) {
+    log('setup vs legacy…');
+    await setupVsLegacy();
+  }
+  if (SECTIONS.includes('status')) {
+    log('status vs setup…');
+    await statusVsSetup();
+  }
 } finally {
-  rel.cleanup();
+  rel?.cleanup();
 }
 out.push('', '| target | measured | limit | |', '|---|---:|---:|---|');
 for (const t of targets) {

@@ -53,6 +53,24 @@ export async function installedKernels(runner: Runner): Promise<KernelRelease[]>
   return r.stdout.split('\n').flatMap((l) => parseKernelRelease(l) ?? []);
 }
 
+/**
+ * Installed kernels and whether `hotfix` is installed, from one `rpm -q` (status spawns one process, not two).
+ * rpm prints a line per installed package and `package X is not installed` per absent one; it exits with the
+ * number of absent ones, so only output it does not explain is a failure.
+ */
+export async function kernelsAndHotfix(runner: Runner, hotfix: string): Promise<{ kernels: KernelRelease[]; hotfix: boolean }> {
+  const args = ['-q', '--qf', '%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n', 'kernel', hotfix];
+  const r = await runner.run({ file: 'rpm', args, mutates: false });
+  const lines = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const absent = lines.filter((l) => /^package \S+ is not installed$/.test(l)).length;
+  if (r.exitCode !== absent || (r.exitCode !== 0 && absent === 0)) {
+    throw new ExitError('missingTool', `rpm -q kernel ${hotfix} failed: ${firstLine(r)}`);
+  }
+  // The hotfix is named by NVR, so it is known installed by the absence of its "not installed" line.
+  const kernels = lines.filter((l) => l.startsWith('kernel ')).flatMap((l) => parseKernelRelease(l.slice(7)) ?? []);
+  return { kernels, hotfix: !lines.includes(`package ${hotfix} is not installed`) };
+}
+
 /** A machine-readable query, one NEVRA a line; dnf's order is by string, so callers sort with rpmvercmp. */
 export async function repoPackages(runner: Runner, name: string): Promise<string[]> {
   const tool = packageTool();

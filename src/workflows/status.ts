@@ -21,7 +21,7 @@ import { erdmaDriverCheck, mtuCheck, rpFilterCheck, smcChecks, smcPortsCheck } f
 import { erdmaDriverFacts, rpFilterFacts, smcFacts, tcpListeners } from '../host/node-facts.js';
 import { installedPaths } from '../host/install-paths.js';
 import { observe } from '../host/iproute.js';
-import { installedKernels, isInstalled, runningKernel } from '../host/packages.js';
+import { kernelsAndHotfix, runningKernel } from '../host/packages.js';
 import { listRdmaPorts } from '../host/rdma.js';
 import type { Runner } from '../host/runner.js';
 import { Systemctl } from '../host/systemd.js';
@@ -101,15 +101,19 @@ function readUnit(): string | undefined {
 
 export async function runStatus(runner: Runner, o: { min: KernelRelease; metadataUrl: string; deadline: Deadline }, log: Logger): Promise<StatusReport> {
   const systemctl = new Systemctl(runner, undefined);
-  const running = fact(() => runningKernel(runner));
-  const installed = fact(() => installedKernels(runner));
+  // rdma and ip first: the metadata round trip waits on them; the other tools start while it is under way.
+  const nicWork = nicFacts(runner, o.metadataUrl, o.deadline, log);
+  const packages = fact(() => kernelsAndHotfix(runner, HOTFIX.packageName));
+  const unitFile = fact(async () => readUnit());
+  const part = <K extends 'kernels' | 'hotfix'>(k: K) => packages.then((p) => (isUnknown(p) ? p : p[k]));
   const [runningK, installedK, hotfix, nic, unitContent, enabled, legacyEnabled, smc, nm] = await Promise.all([
-    running,
-    installed,
-    fact(() => isInstalled(runner, HOTFIX.packageName)),
-    nicFacts(runner, o.metadataUrl, o.deadline, log),
-    fact(async () => readUnit()),
-    fact(() => systemctl.isEnabled(UNIT_NAME)),
+    fact(() => runningKernel(runner)),
+    part('kernels'),
+    part('hotfix'),
+    nicWork,
+    unitFile,
+    // Asked only when the unit file is there: without it the boot-unit check is "not installed" either way.
+    unitFile.then((u) => (isUnknown(u) || u !== undefined ? fact(() => systemctl.isEnabled(UNIT_NAME)) : 'not-found')),
     fact(() => systemctl.isEnabled(LEGACY_UNIT_NAME)),
     fact(async () => smcFacts()),
     fact(() => networkManagerDevices(runner, systemctl)),
