@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { Deadline } from '../core/deadline.js';
 import { ExitError } from '../exit-codes.js';
+import { ToolNotFound } from './tool-not-found.js';
 
 export interface CommandSpec {
   file: string;
@@ -132,11 +133,8 @@ export class Runner {
     const durationMs = performance.now() - started;
     if (result.error?.code === 'ENOENT') {
       const provider = PROVIDERS[spec.file];
-      throw new ExitError(
-        'missingTool',
-        `'${spec.file}' was not found on PATH`,
-        provider ? `install ${provider}` : undefined,
-      );
+      const hint = provider ? `install ${provider}` : undefined;
+      throw new ToolNotFound([spec.file], `'${spec.file}' was not found on PATH`, hint);
     }
     if (timedOut) {
       this.killed.push(spec.file);

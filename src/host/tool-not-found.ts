@@ -6,7 +6,7 @@ export class ToolNotFound extends ExitError {
     /** Alternatives that would each do, e.g. yum or dnf. */
     readonly tools: string[],
     message: string,
-    hint: string,
+    hint: string | undefined,
   ) {
     super('missingTool', message, hint);
   }

@@ -6,12 +6,8 @@
 import { ExitError } from '../exit-codes.js';
 import { ToolNotFound } from '../host/tool-not-found.js';
 
-/** The runner's "'rpm' was not found on PATH" (ENOENT when spawning it). */
-const NOT_FOUND = /^'([^']+)' was not found on PATH$/;
-
 function missingTools(e: unknown): string | undefined {
-  if (e instanceof ToolNotFound) return e.tools.join(' or ');
-  return e instanceof ExitError ? NOT_FOUND.exec(e.message)?.[1] : undefined;
+  return e instanceof ToolNotFound ? e.tools.join(' or ') : undefined;
 }
 
 export async function gather<T extends readonly unknown[]>(
