@@ -8,11 +8,13 @@ import { parseListeners, type Listener } from '../core/proc-net-tcp.js';
 import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
 import { listSysDir, readSysFile } from './sysroot.js';
 
-/** The first executable `name` on PATH, as a shell would find it; undefined when there is none. */
+/**
+ * The first executable file `name` on PATH, as a shell would find it (an empty entry is the current directory);
+ * undefined when there is none.
+ */
 export function findOnPath(name: string, path = process.env.PATH ?? ''): string | undefined {
   for (const dir of path.split(delimiter)) {
-    if (dir === '') continue;
-    const file = join(dir, name);
+    const file = join(dir || '.', name);
     try {
       if (statSync(file).isFile()) {
         accessSync(file, constants.X_OK);

@@ -1,28 +1,17 @@
 /** yum/rpm/grubby/uname/reboot: what the node runs and offers, and installing a package. */
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { ExitError } from '../exit-codes.js';
 import { parseKernelRelease, type KernelRelease } from '../core/kernel-release.js';
+import { findOnPath } from './node-facts.js';
 import { ToolNotFound } from './tool-not-found.js';
 import { firstLine, type CommandResult, type Runner } from './runner.js';
-
-const onPath = (tool: string, path: string): boolean =>
-  path.split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir || '.', tool), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 
 /**
  * yum, or dnf where only dnf exists (on Alibaba Cloud Linux 3 yum is dnf under another name). Neither: an
  * error naming both, never a guess at which one is missing.
  */
 export function packageTool(path = process.env.PATH ?? ''): 'yum' | 'dnf' {
-  if (onPath('yum', path)) return 'yum';
-  if (onPath('dnf', path)) return 'dnf';
+  if (findOnPath('yum', path)) return 'yum';
+  if (findOnPath('dnf', path)) return 'dnf';
   throw new ToolNotFound(['yum', 'dnf'], 'neither yum nor dnf was found on PATH', 'install dnf; on Alibaba Cloud Linux 3 yum is dnf');
 }
 
