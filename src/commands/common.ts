@@ -1,7 +1,9 @@
 /** Option parsing shared by commands: every bad flag becomes a one-line usage error (exit 2). */
 import { InvalidArgumentError } from 'commander';
 import { Deadline } from '../core/deadline.js';
-import { checkInterfaceName, checkMetadataUrl, checkSeconds, type Checked } from '../core/option-values.js';
+import {
+  checkInterfaceName, checkMetadataUrl, checkSeconds, checkSecondsOrZero, type Checked,
+} from '../core/option-values.js';
 import { ExitError } from '../exit-codes.js';
 import { Runner } from '../host/runner.js';
 import { Logger } from '../ui/logger.js';
@@ -51,6 +53,11 @@ export function splitHint(message: string): { reason: string; hint: string | und
 function orThrow<T>(c: Checked<T>): T {
   if (!c.ok) throw badValue(c.reason, c.hint);
   return c.value;
+}
+
+/** `setup --settle SECONDS`: how long the eRDMA device set must stay unchanged in boot mode. */
+export function parseSettle(value: string): number {
+  return orThrow(checkSecondsOrZero(value, '3', 600));
 }
 
 export function parseTimeout(value: string): number {

@@ -6,8 +6,7 @@ import { acquireLock, blameLockWait } from '../host/lock.js';
 import { requireNetAdmin } from '../host/privileges.js';
 import { runReset, type ResetReport } from '../workflows/reset.js';
 import { runSetup, type SetupReport } from '../workflows/setup.js';
-import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson, type CommonOptions, type Context } from './common.js';
-import { parseSettle } from './settle-option.js';
+import { collectInterface, makeContext, parseMetadataUrl, parseSettle, parseTimeout, printJson, type CommonOptions, type Context } from './common.js';
 import type { Logger } from '../ui/logger.js';
 import { DEFAULT_BOOT_TIMEOUT_S } from '../core/unit.js';
 

@@ -17,11 +17,11 @@ export function checkSeconds(text: string, example = '30'): Checked<number> {
   return { ok: true, value: n };
 }
 
-/** A wait that may be 0 (settle time): 0 to 3600 seconds. */
-export function checkSecondsOrZero(text: string, example = '2'): Checked<number> {
+/** A wait that may be 0 (settle time): 0 to `max` seconds. */
+export function checkSecondsOrZero(text: string, example = '2', max = 3600): Checked<number> {
   const n = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(n >= 0) || n > 3600) {
-    return bad('must be a number of seconds from 0 to 3600', `e.g. ${example}`);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(n >= 0) || n > max) {
+    return bad(`must be a number of seconds from 0 to ${max}`, `e.g. ${example}`);
   }
   return { ok: true, value: n };
 }
