@@ -2,6 +2,7 @@
  * Validation of the values an operator gives, as flags or in /etc/sysconfig/asm-erdma: one set of rules for
  * both. Each answers the value, or why it is wrong and what a right one looks like.
  */
+import { invalidIfNameReason } from './ifname.js';
 import { parseKernelRelease, type KernelRelease } from './kernel-release.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string; hint: string };
@@ -26,9 +27,9 @@ export function checkSecondsOrZero(text: string, example = '2', max = 3600): Che
   return { ok: true, value: n };
 }
 
-/** Linux interface names: 1..15 bytes, no '/', ':' or white space (IFNAMSIZ and dev_valid_name). */
+/** Linux interface names, by the kernel's own rule (core/ifname: dev_valid_name, 15 bytes). */
 export function checkInterfaceName(text: string): Checked<string> {
-  if (!/^[^\s/:]{1,15}$/.test(text) || text === '.' || text === '..') {
+  if (invalidIfNameReason(text) !== undefined) {
     return bad(`'${text}' is not a valid interface name`, 'e.g. eth1: 1 to 15 characters, no /, : or spaces');
   }
   return { ok: true, value: text };
