@@ -5,7 +5,10 @@ import {
   checkInterfaceName, checkMetadataUrl, checkSeconds, checkSecondsOrZero, type Checked,
 } from '../core/option-values.js';
 import { ExitError } from '../exit-codes.js';
+import type { Host } from '../host/host.js';
+import { NodeHost } from '../host/node-host.js';
 import { Runner } from '../host/runner.js';
+import { confirm } from '../ui/confirm.js';
 import { Logger } from '../ui/logger.js';
 
 export interface CommonOptions {
@@ -16,7 +19,11 @@ export interface CommonOptions {
 }
 
 export interface Context {
+  /** Everything the workflow reads and changes. */
+  host: Host;
+  /** The host's tool runner (status asks it which tools were killed at the deadline). */
   runner: Runner;
+  dryRun: boolean;
   log: Logger;
   deadline: Deadline;
   json: boolean;
@@ -26,12 +33,13 @@ export interface Context {
 export function makeContext(o: CommonOptions, { toolsBounded = false } = {}): Context {
   const log = new Logger(Boolean(o.verbose));
   const deadline = new Deadline(o.timeout * 1000);
+  const dryRun = Boolean(o.dryRun);
+  const runner = new Runner({ trace: (line) => log.verbose(line), ...(toolsBounded ? { deadline } : {}) });
+  const host = new NodeHost(runner, { dryRun, streamInstall: log.isVerbose, confirm });
   return {
-    runner: new Runner({
-      dryRun: Boolean(o.dryRun),
-      trace: (line) => log.verbose(line),
-      ...(toolsBounded ? { deadline } : {}),
-    }),
+    host,
+    runner,
+    dryRun,
     log,
     deadline,
     json: Boolean(o.json),
@@ -89,3 +97,7 @@ export function printJson(doc: unknown): void {
 }
 
 export const jsonAlreadyWritten = (): boolean => jsonWritten;
+
+/** A workflow's report as printed: `dryRun` second, as the README's JSON shapes show it. */
+export const withDryRun = <T extends { command: string }>(ctx: Context, report: T): T & { dryRun: boolean } =>
+  Object.assign({ command: report.command, dryRun: ctx.dryRun }, report);

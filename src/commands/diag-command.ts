@@ -55,7 +55,7 @@ Examples:
       }
       const ctx = makeContext({ ...o, timeout: 30 });
       const watching = o.watch !== undefined;
-      const report = await runDiag(ctx.runner, { watchSeconds: o.watch, count: o.count }, (s) => {
+      const report = await runDiag(ctx.host, { watchSeconds: o.watch, count: o.count }, (s) => {
         if (!ctx.json) process.stdout.write(renderSample(s, watching));
       });
       if (ctx.json) {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ExitError } from '../exit-codes.js';
 import { DEFAULT_MIN_KERNEL, upgradeCommand } from '../core/kernel-policy.js';
 import { parseMinimum, parseTarget, runHotfix, runKernelCheck, runKernelList, runKernelUpgrade } from '../workflows/kernel.js';
-import { makeContext, printJson } from './common.js';
+import { makeContext, printJson, withDryRun } from './common.js';
 
 interface KernelFlags {
   min: string;
@@ -48,7 +48,7 @@ Examples:
     .action(async (o: KernelFlags) => {
       const ctx = makeContext({ ...o, timeout: 30 });
       const min = parseMinimum(o.min, '--min');
-      const report = await runKernelCheck(ctx.runner, min);
+      const report = await runKernelCheck(ctx.host, min);
       if (ctx.json) printJson(report);
       else {
         const lines = [`running kernel ${report.running} ${report.meets ? 'meets' : 'is below'} the minimum ${report.minimum}`];
@@ -73,7 +73,7 @@ Examples:
   asm-erdma kernel list --min 5.10.134-17.3 --json`)
     .action(async (o: KernelFlags) => {
       const ctx = makeContext({ ...o, timeout: 30 });
-      const report = await runKernelList(ctx.runner, parseMinimum(o.min, '--min'), ctx.log);
+      const report = await runKernelList(ctx.host, parseMinimum(o.min, '--min'), ctx.log);
       if (ctx.json) return printJson(report);
       const width = Math.max(6, ...report.kernels.map((k) => k.release.length));
       const mark = (b: boolean, word: string): string => (b ? word : '-').padEnd(10);
@@ -107,16 +107,13 @@ Examples:
   asm-erdma kernel upgrade --yes --reboot   unattended, reboots into it`)
     .action(async (o: KernelFlags) => {
       const ctx = makeContext({ ...o, timeout: 30 });
-      const report = await runKernelUpgrade(
-        ctx.runner,
-        {
-          min: parseMinimum(o.min, '--min'),
-          to: o.to === undefined ? undefined : parseTarget(o.to),
-          yes: Boolean(o.yes),
-          reboot: Boolean(o.reboot),
-        },
-        ctx.log,
-      );
+      const options = {
+        min: parseMinimum(o.min, '--min'),
+        to: o.to === undefined ? undefined : parseTarget(o.to),
+        yes: Boolean(o.yes),
+        reboot: Boolean(o.reboot),
+      };
+      const report = withDryRun(ctx, await runKernelUpgrade(ctx.host, options, ctx.log));
       if (ctx.json) printJson(report);
       else out(result(report));
     });
@@ -135,7 +132,7 @@ Examples:
   asm-erdma hotfix --yes --json`)
     .action(async (o: KernelFlags) => {
       const ctx = makeContext({ ...o, timeout: 30 });
-      const report = await runHotfix(ctx.runner, { yes: Boolean(o.yes), min: parseMinimum(o.min, '--min') }, ctx.log);
+      const report = withDryRun(ctx, await runHotfix(ctx.host, { yes: Boolean(o.yes), min: parseMinimum(o.min, '--min') }, ctx.log));
       if (ctx.json) printJson(report);
       else out(result(report));
     });

@@ -6,7 +6,7 @@ import { acquireLock, blameLockWait } from '../host/lock.js';
 import { requireNetAdmin } from '../host/privileges.js';
 import { runReset, type ResetReport } from '../workflows/reset.js';
 import { runSetup, type SetupReport } from '../workflows/setup.js';
-import { collectInterface, makeContext, parseMetadataUrl, parseSettle, parseTimeout, printJson, type CommonOptions, type Context } from './common.js';
+import { collectInterface, makeContext, parseMetadataUrl, parseSettle, parseTimeout, printJson, withDryRun, type CommonOptions, type Context } from './common.js';
 import type { Logger } from '../ui/logger.js';
 import { DEFAULT_BOOT_TIMEOUT_S } from '../core/unit.js';
 
@@ -41,7 +41,7 @@ function nicOptions(cmd: Command): Command {
 
 /** Root, then the lock, then the work; dry-run only reads, so it needs neither. */
 async function guarded<T>(ctx: Context, what: string, work: () => Promise<T>): Promise<T> {
-  if (ctx.runner.dryRun) return work();
+  if (ctx.dryRun) return work();
   requireNetAdmin(what);
   const waitStarted = Date.now();
   const lock = await acquireLock(ctx.deadline, () => ctx.log.info('another asm-erdma run is in progress; waiting for it…'));
@@ -82,7 +82,7 @@ function dryRunLines(actions: string[][], names: string[], idle: string, nothing
   ];
 }
 
-function renderSetup(report: SetupReport, log: Logger): void {
+function renderSetup(report: SetupReport & { dryRun: boolean }, log: Logger): void {
   for (const nic of report.nics) for (const w of nic.warnings) log.warn(w);
   const count = report.nics.length;
   const left = `primary ${report.primary} left alone`;
@@ -108,7 +108,7 @@ function renderSetup(report: SetupReport, log: Logger): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-function renderReset(report: ResetReport): void {
+function renderReset(report: ResetReport & { dryRun: boolean }): void {
   let out: string[];
   if (report.dryRun) {
     const nothing = 'nothing to do: no eRDMA NIC has anything to reset (dry run)';
@@ -151,7 +151,7 @@ Examples:
         wait: Boolean(o.wait),
         settleMs: o.settle * 1000,
       };
-      const report = await guarded(ctx, 'setup', () => runSetup(ctx.runner, options, ctx.log));
+      const report = withDryRun(ctx, await guarded(ctx, 'setup', () => runSetup(ctx.host, options, ctx.log)));
       if (ctx.json) printJson(report);
       else renderSetup(report, ctx.log);
       failIfAnyFailed(report.nics);
@@ -171,9 +171,8 @@ Examples:
   asm-erdma reset --all              also remove addresses someone else added`)
     .action(async (o: NicOptions) => {
       const ctx = contextFor(o);
-      const report = await guarded(ctx, 'reset', () =>
-        runReset(ctx.runner, { interfaces: o.interface ?? [], all: Boolean(o.all), metadataUrl: o.metadataUrl, deadline: ctx.deadline }, ctx.log),
-      );
+      const options = { interfaces: o.interface ?? [], all: Boolean(o.all), metadataUrl: o.metadataUrl, deadline: ctx.deadline };
+      const report = withDryRun(ctx, await guarded(ctx, 'reset', () => runReset(ctx.host, options, ctx.log)));
       if (ctx.json) printJson(report);
       else renderReset(report);
       failIfAnyFailed(report.nics);

@@ -6,7 +6,7 @@ import { execForRoot } from '../host/install-paths.js';
 import { readSysconfig, sysconfigPath } from '../host/sysconfig.js';
 import { installService, uninstallService, type ServiceReport } from '../workflows/service.js';
 import { ExitError } from '../exit-codes.js';
-import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
+import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson, withDryRun } from './common.js';
 
 interface ServiceFlags {
   root?: string;
@@ -21,7 +21,7 @@ interface ServiceFlags {
   verbose?: boolean;
 }
 
-function render(report: ServiceReport): void {
+function render(report: ServiceReport & { dryRun: boolean }): void {
   const out: string[] = [];
   if (report.dryRun && report.changes.length === 0) {
     const state = report.command === 'install-service' ? 'is installed, enabled and up to date' : 'is not installed';
@@ -92,7 +92,8 @@ which the unit reads (EnvironmentFile=) and setup reads too; flags given here ar
         ...(o.timeout !== undefined ? { timeoutSeconds: o.timeout } : {}),
         ...(o.metadataUrl !== undefined && o.metadataUrl !== DEFAULT_METADATA_URL ? { metadataUrl: o.metadataUrl } : {}),
       };
-      const report = await installService(ctx.runner, { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), unit }, ctx.log);
+      const options = { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), unit };
+      const report = withDryRun(ctx, await installService(ctx.host, options, ctx.log));
       if (ctx.json) printJson(report);
       else render(report);
       if (report.startError) {
@@ -116,7 +117,7 @@ Examples:
   asm-erdma uninstall-service --root /mnt/img`)
     .action(async (o: ServiceFlags) => {
       const ctx = makeContext({ ...o, timeout: 30 });
-      const report = await uninstallService(ctx.runner, { root: o.root, now: Boolean(o.now) }, ctx.log);
+      const report = withDryRun(ctx, await uninstallService(ctx.host, { root: o.root, now: Boolean(o.now) }, ctx.log));
       if (ctx.json) printJson(report);
       else render(report);
     });

@@ -44,7 +44,7 @@ Examples:
   asm-erdma status --min 5.10.134-17.3`)
     .action(async (o: { min: string; metadataUrl: string; timeout: number; json?: boolean; verbose?: boolean }) => {
       const ctx = makeContext(o, { toolsBounded: true });
-      const report = await runStatus(ctx.runner, { min: parseMinimum(o.min, '--min'), metadataUrl: o.metadataUrl, deadline: ctx.deadline }, ctx.log);
+      const report = await runStatus(ctx.host, { min: parseMinimum(o.min, '--min'), metadataUrl: o.metadataUrl, deadline: ctx.deadline }, ctx.log);
       if (ctx.json) printJson(report);
       else render(report);
       // A tool killed at the deadline marked its check; the exit code still says a tool hung, not "not ready".

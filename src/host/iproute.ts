@@ -4,6 +4,7 @@ import { ExitError } from '../exit-codes.js';
 import { parseAddrJson, parseRouteJson, ToolOutputError, type LinkInfo, type RouteInfo } from '../core/iproute-json.js';
 import { batchLine } from '../core/ifname.js';
 import { actionArgv, describeAction, type Action } from '../core/nic-plan.js';
+import { ActionFailed, type BatchResult } from './executor.js';
 import { firstLine, type Runner } from './runner.js';
 
 export interface Observation {
@@ -12,7 +13,7 @@ export interface Observation {
 }
 
 async function readJson<T>(runner: Runner, args: string[], parse: (text: string) => T): Promise<T> {
-  const r = await runner.must({ file: 'ip', args, mutates: false }, (res) =>
+  const r = await runner.must({ file: 'ip', args }, (res) =>
     new ExitError('missingTool', `'ip ${args.join(' ')}' failed: ${firstLine(res)}`, 'check that iproute2 works on this node'),
   );
   try {
@@ -40,28 +41,9 @@ export function promotesSecondaries(dev: string): boolean {
   }
 }
 
-export class ActionFailed extends Error {
-  constructor(
-    readonly action: Action,
-    readonly detail: string,
-  ) {
-    super(`'${describeAction(action)}' failed: ${detail}`);
-  }
-}
-
 export async function applyAction(runner: Runner, action: Action): Promise<void> {
-  const r = await runner.run({ file: 'ip', args: actionArgv(action), mutates: true });
+  const r = await runner.run({ file: 'ip', args: actionArgv(action) });
   if (r.exitCode !== 0) throw new ActionFailed(action, firstLine(r));
-}
-
-export interface BatchResult {
-  /** Lines that ran and failed (index → iproute2's message); every line not here and before `stopped` ran. */
-  failed: Map<number, string>;
-  /**
-   * Set when ip ended the batch early (an argument error that exits, a crash, a kill): lines from `from` on may
-   * or may not have run, so the caller looks at the links to know.
-   */
-  stopped?: { from: number; message: string };
 }
 
 /**
@@ -76,7 +58,7 @@ export async function applyBatch(runner: Runner, actions: Action[]): Promise<Bat
     return line;
   });
   const input = `${lines.join('\n')}\n`;
-  const r = await runner.run({ file: 'ip', args: ['-force', '-batch', '-'], mutates: true, input });
+  const r = await runner.run({ file: 'ip', args: ['-force', '-batch', '-'], input });
   const failed = new Map<number, string>();
   if (r.exitCode === 0) return { failed };
   // iproute2 prints the error, then "Command failed -:N" (N counts input lines from 1). Text after the last

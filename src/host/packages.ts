@@ -17,7 +17,7 @@ export function packageTool(path = process.env.PATH ?? ''): 'yum' | 'dnf' {
 
 export async function runningKernel(runner: Runner): Promise<KernelRelease> {
   const r = await runner.must(
-    { file: 'uname', args: ['-r'], mutates: false },
+    { file: 'uname', args: ['-r'] },
     (res) => new ExitError('missingTool', `uname -r failed: ${firstLine(res)}`, 'run uname -r by hand'),
   );
   const k = parseKernelRelease(r.stdout);
@@ -27,14 +27,14 @@ export async function runningKernel(runner: Runner): Promise<KernelRelease> {
 
 /** `package X is not installed` is rpm's answer (stdout, non-zero) for an absent package. */
 export async function isInstalled(runner: Runner, name: string): Promise<boolean> {
-  const r = await runner.run({ file: 'rpm', args: ['-q', name], mutates: false });
+  const r = await runner.run({ file: 'rpm', args: ['-q', name] });
   if (r.exitCode === 0) return true;
   if (/is not installed/.test(r.stdout)) return false;
   throw new ExitError('missingTool', `rpm -q ${name} failed: ${firstLine(r)}`);
 }
 
 export async function installedKernels(runner: Runner): Promise<KernelRelease[]> {
-  const r = await runner.run({ file: 'rpm', args: ['-q', 'kernel', '--qf', '%{VERSION}-%{RELEASE}.%{ARCH}\\n'], mutates: false });
+  const r = await runner.run({ file: 'rpm', args: ['-q', 'kernel', '--qf', '%{VERSION}-%{RELEASE}.%{ARCH}\\n'] });
   if (r.exitCode !== 0) {
     if (/is not installed/.test(r.stdout)) return [];
     throw new ExitError('missingTool', `rpm -q kernel failed: ${firstLine(r)}`);
@@ -49,7 +49,7 @@ export async function installedKernels(runner: Runner): Promise<KernelRelease[]>
  */
 export async function kernelsAndHotfix(runner: Runner, hotfix: string): Promise<{ kernels: KernelRelease[]; hotfix: boolean }> {
   const args = ['-q', '--qf', '%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n', 'kernel', hotfix];
-  const r = await runner.run({ file: 'rpm', args, mutates: false });
+  const r = await runner.run({ file: 'rpm', args });
   const lines = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   const absent = lines.filter((l) => /^package \S+ is not installed$/.test(l)).length;
   if (r.exitCode !== absent || (r.exitCode !== 0 && absent === 0)) {
@@ -64,7 +64,7 @@ export async function kernelsAndHotfix(runner: Runner, hotfix: string): Promise<
 export async function repoPackages(runner: Runner, name: string): Promise<string[]> {
   const tool = packageTool();
   const args = ['-q', 'repoquery', '--showduplicates', '--qf', '%{name}-%{evr}.%{arch}', name];
-  const r = await runner.run({ file: tool, args, mutates: false, timeoutMs: 300_000 });
+  const r = await runner.run({ file: tool, args, timeoutMs: 300_000 });
   if (r.exitCode !== 0) throw yumFailure(tool, ['repoquery', name], r);
   return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${name}-`));
 }
@@ -75,7 +75,7 @@ export async function availableKernels(runner: Runner): Promise<KernelRelease[]>
 }
 
 export async function defaultBootKernel(runner: Runner): Promise<KernelRelease | undefined> {
-  const r = await runner.run({ file: 'grubby', args: ['--default-kernel'], mutates: false });
+  const r = await runner.run({ file: 'grubby', args: ['--default-kernel'] });
   if (r.exitCode !== 0) return undefined;
   return parseKernelRelease(r.stdout.trim().replace(/^.*\/vmlinuz-/, ''));
 }
@@ -90,16 +90,12 @@ function yumFailure(tool: string, args: string[], r: CommandResult): ExitError {
   return new ExitError('packageFailed', `${cmd} failed: ${text}`, `run ${cmd} by hand to see its whole output`);
 }
 
-/** The install command as it is run and reported: `yum install -y SPEC` (dnf where there is no yum). */
-export const installCommand = (tool: string, spec: string): string[] => [tool, 'install', '-y', spec];
-
-/** Installs; yum's output streams to stderr with --verbose, and its error text is surfaced on failure. */
-export async function yumInstall(runner: Runner, command: string[], stream: boolean): Promise<void> {
-  const [tool = 'yum', ...args] = command;
-  const r = await runner.run({ file: tool, args, mutates: true, stream, timeoutMs: 1_800_000 });
+/** Installs (`yum install -y SPEC`); yum's output streams to stderr with --verbose, its error text is surfaced. */
+export async function install(runner: Runner, tool: string, args: string[], stream: boolean): Promise<void> {
+  const r = await runner.run({ file: tool, args, stream, timeoutMs: 1_800_000 });
   if (r.exitCode !== 0) throw yumFailure(tool, args, r);
 }
 
 export async function reboot(runner: Runner): Promise<void> {
-  await runner.must({ file: 'reboot', args: [], mutates: true }, (r) => new ExitError('apply', `reboot failed: ${firstLine(r)}`));
+  await runner.must({ file: 'reboot', args: [] }, (r) => new ExitError('apply', `reboot failed: ${firstLine(r)}`));
 }

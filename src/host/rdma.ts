@@ -10,7 +10,7 @@ export class RdmaUnavailable extends Error {}
 const UNUSABLE_HINT = 'check the rdma tool by hand (rdma link show); reinstall iproute if it is broken';
 
 export async function listRdmaPorts(runner: Runner): Promise<RdmaPort[]> {
-  const json = await runner.run({ file: 'rdma', args: ['-j', 'link', 'show'], mutates: false });
+  const json = await runner.run({ file: 'rdma', args: ['-j', 'link', 'show'] });
   if (json.exitCode === 0) {
     try {
       return parseRdmaLinkJson(json.stdout);
@@ -22,7 +22,7 @@ export async function listRdmaPorts(runner: Runner): Promise<RdmaPort[]> {
   if (/NETLINK_RDMA/.test(json.stderr)) {
     throw new RdmaUnavailable(`rdma: ${firstLine(json)} (the kernel has no RDMA netlink: is the erdma driver loaded?)`);
   }
-  const text = await runner.run({ file: 'rdma', args: ['link', 'show'], mutates: false });
+  const text = await runner.run({ file: 'rdma', args: ['link', 'show'] });
   if (/NETLINK_RDMA/.test(text.stderr)) {
     throw new RdmaUnavailable(`rdma: ${firstLine(text)} (the kernel has no RDMA netlink: is the erdma driver loaded?)`);
   }

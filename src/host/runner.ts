@@ -1,6 +1,6 @@
 /**
- * The single gateway for subprocesses. Every command is an argv (no shell). Mutating commands are only
- * recorded under dry-run; read-only ones always run, because a plan needs real observations.
+ * The single gateway for subprocesses. Every command is an argv (no shell). Dry-run is not its business: the
+ * executor (host/executor.ts) never asks it to run a change under dry-run.
  * With a run deadline, every command is bounded by it: a tool that hangs is killed with its whole process
  * group (a hung `rdma` or `ip` must not hold the lock forever) and reported as exit 9, naming the tool.
  */
@@ -13,8 +13,6 @@ import { ToolNotFound } from './tool-not-found.js';
 export interface CommandSpec {
   file: string;
   args: string[];
-  /** Changes the node: skipped (and only recorded) under dry-run. */
-  mutates: boolean;
   /** Stream the tool's own output to our stderr (yum with --verbose). */
   stream?: boolean;
   timeoutMs?: number;
@@ -73,15 +71,13 @@ function hookSignals(): void {
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10}`;
 
 export class Runner {
-  readonly dryRun: boolean;
   /** Tools killed at the deadline in this run (status reports them and still exits 9). */
   readonly killed: string[] = [];
 
   private readonly trace: ((line: string) => void) | undefined;
   private readonly deadline: Deadline | undefined;
 
-  constructor(options: { dryRun: boolean; trace?: (line: string) => void; deadline?: Deadline }) {
-    this.dryRun = options.dryRun;
+  constructor(options: { trace?: (line: string) => void; deadline?: Deadline } = {}) {
     this.trace = options.trace;
     this.deadline = options.deadline;
   }
@@ -97,10 +93,6 @@ export class Runner {
   /** Runs a command; a non-zero exit is returned, not thrown — callers decide what a failure means. */
   async run(spec: CommandSpec): Promise<CommandResult> {
     const argv = [spec.file, ...spec.args];
-    if (spec.mutates && this.dryRun) {
-      this.trace?.(`dry run, not running: ${argv.join(' ')}`);
-      return { exitCode: 0, stdout: '', stderr: '' };
-    }
     const limit = this.limitFor(spec);
     // Only runs with a deadline (setup, reset, status) kill whole groups; yum keeps the terminal's Ctrl-C.
     const grouped = limit !== undefined && this.deadline !== undefined;

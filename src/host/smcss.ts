@@ -6,7 +6,7 @@ import { firstLine, type Runner } from './runner.js';
 
 export async function listSmcSockets(runner: Runner, smcss: string): Promise<SmcSocket[]> {
   const args = ['-a', '-W'];
-  const r = await runner.must({ file: smcss, args, mutates: false }, (res) =>
+  const r = await runner.must({ file: smcss, args }, (res) =>
     new ExitError('missingTool', `'smcss ${args.join(' ')}' failed: ${firstLine(res)}`,
       'modprobe smc_diag, then run it again as root'),
   );

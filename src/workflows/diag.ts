@@ -5,9 +5,7 @@
  */
 import { ExitError } from '../exit-codes.js';
 import { summarize, type DiagSample } from '../core/smcss.js';
-import { findOnPath, smcPresent } from '../host/node-facts.js';
-import { listSmcSockets } from '../host/smcss.js';
-import type { Runner } from '../host/runner.js';
+import type { Host } from '../host/host.js';
 
 export interface DiagOptions {
   /** Seconds between samples; undefined = one sample. */
@@ -22,9 +20,9 @@ export interface DiagReport {
   fellBack: boolean;
 }
 
-function preflight(): string {
-  const smc = smcPresent();
-  const smcss = findOnPath('smcss');
+function preflight(host: Host): string {
+  const smc = host.smcPresent();
+  const smcss = host.findOnPath('smcss');
   if (smc && smcss) return smcss;
   const missing = [
     ...(smc ? [] : ['the smc kernel module is not loaded (no connection can use SMC)']),
@@ -51,8 +49,8 @@ function pause(ms: number, state: { stopped: boolean }): Promise<void> {
   });
 }
 
-export async function runDiag(runner: Runner, o: DiagOptions, onSample: (s: DiagSample) => void): Promise<DiagReport> {
-  const smcss = preflight();
+export async function runDiag(host: Host, o: DiagOptions, onSample: (s: DiagSample) => void): Promise<DiagReport> {
+  const smcss = preflight(host);
   const samples: DiagSample[] = [];
   const state = { stopped: false };
   // A SIGINT while smcss runs ends the watch after that sample instead of killing the process.
@@ -62,7 +60,7 @@ export async function runDiag(runner: Runner, o: DiagOptions, onSample: (s: Diag
   if (o.watchSeconds !== undefined) process.on('SIGINT', onInt);
   try {
     for (;;) {
-      const sample = summarize(await listSmcSockets(runner, smcss), new Date());
+      const sample = summarize(await host.smcSockets(smcss), new Date());
       samples.push(sample);
       onSample(sample);
       if (o.watchSeconds === undefined || state.stopped || (o.count !== undefined && samples.length >= o.count)) break;

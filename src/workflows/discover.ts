@@ -4,15 +4,18 @@ import { sleep, type Deadline } from '../core/deadline.js';
 import { erdmaNetdevs } from '../core/rdma-links.js';
 import { findPrimary, linkByName, type Primary } from '../core/topology.js';
 import type { LinkInfo } from '../core/iproute-json.js';
-import { observe, type Observation } from '../host/iproute.js';
-import { listRdmaPorts, rdmaError, RdmaUnavailable } from '../host/rdma.js';
-import type { Runner } from '../host/runner.js';
+import { invalidIfNameReason } from '../core/ifname.js';
+import type { Host, Observation } from '../host/host.js';
+import { rdmaError, RdmaUnavailable } from '../host/rdma.js';
 import type { Logger } from '../ui/logger.js';
+
+/** An eRDMA NIC as discovery hands it on: its name is one the kernel allows, and it has a MAC. */
+export type Nic = LinkInfo & { mac: string };
 
 export interface Discovery {
   observation: Observation;
   primary: Primary;
-  nics: LinkInfo[];
+  nics: Nic[];
 }
 
 export interface DiscoverOptions {
@@ -34,9 +37,9 @@ const RESERVE_MAX_MS = 5000;
 
 const listNames = (names: string[]): string => (names.length > 0 ? names.join(', ') : 'none');
 
-async function currentNames(runner: Runner): Promise<{ names: string[]; unavailable?: RdmaUnavailable }> {
+async function currentNames(host: Host): Promise<{ names: string[]; unavailable?: RdmaUnavailable }> {
   try {
-    return { names: erdmaNetdevs(await listRdmaPorts(runner)) };
+    return { names: erdmaNetdevs(await host.rdmaPorts()) };
   } catch (e) {
     if (!(e instanceof RdmaUnavailable)) throw e;
     return { names: [], unavailable: e };
@@ -47,14 +50,14 @@ async function currentNames(runner: Runner): Promise<{ names: string[]; unavaila
  * Boot wait. With --interface: until every named NIC has an eRDMA device. Without: until at least one
  * device is there and the set has not changed for the settle period. Polls, bounded by the deadline.
  */
-async function waitForNames(runner: Runner, options: DiscoverOptions, log: Logger): Promise<string[]> {
+async function waitForNames(host: Host, options: DiscoverOptions, log: Logger): Promise<string[]> {
   const { deadline, interfaces } = options;
   const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   const reserveMs = Math.min(RESERVE_MAX_MS, deadline.totalMs / 4);
   let told = '';
   let settled = { key: '', since: 0 };
   for (;;) {
-    const { names, unavailable } = await currentNames(runner);
+    const { names, unavailable } = await currentNames(host);
     const now = Date.now();
     let pollMs = POLL_MS;
     if (interfaces.length > 0) {
@@ -99,9 +102,9 @@ async function waitForNames(runner: Runner, options: DiscoverOptions, log: Logge
   }
 }
 
-async function erdmaNames(runner: Runner, options: DiscoverOptions, log: Logger): Promise<string[]> {
-  if (options.waitForDevices) return waitForNames(runner, options, log);
-  const { names, unavailable } = await currentNames(runner);
+async function erdmaNames(host: Host, options: DiscoverOptions, log: Logger): Promise<string[]> {
+  if (options.waitForDevices) return waitForNames(host, options, log);
+  const { names, unavailable } = await currentNames(host);
   if (unavailable) throw rdmaError(unavailable);
   return names;
 }
@@ -114,14 +117,14 @@ function refusePrimary(primary: Primary | undefined, interfaces: string[]): void
   }
 }
 
-export async function discover(runner: Runner, options: DiscoverOptions, log: Logger): Promise<Discovery> {
+export async function discover(host: Host, options: DiscoverOptions, log: Logger): Promise<Discovery> {
   // Boot wait for named NICs: naming the primary is refused now, not after waiting the whole deadline for it.
   if (options.waitForDevices && options.interfaces.length > 0) {
-    refusePrimary(findPrimary((await observe(runner)).routes), options.interfaces);
+    refusePrimary(findPrimary((await host.observe()).routes), options.interfaces);
   }
   // Without waiting, rdma and ip are asked at once; a boot-time wait must see the links after the devices.
-  const [names, early] = await Promise.all([erdmaNames(runner, options, log), options.waitForDevices ? undefined : observe(runner)]);
-  const observation = early ?? (await observe(runner));
+  const [names, early] = await Promise.all([erdmaNames(host, options, log), options.waitForDevices ? undefined : host.observe()]);
+  const observation = early ?? (await host.observe());
   const primary = findPrimary(observation.routes);
   if (!primary) {
     throw new ExitError('noDevice', 'no default route in the main table, so the primary NIC is unknown', 'check `ip route show default`');
@@ -138,11 +141,22 @@ export async function discover(runner: Runner, options: DiscoverOptions, log: Lo
     throw new ExitError('noDevice', what, `eRDMA NICs here: ${erdma.join(', ')}`);
   }
   const chosen = options.interfaces.length > 0 ? erdma.filter((n) => options.interfaces.includes(n)) : erdma;
-  const nics = chosen.map((name) => {
+  const nics = chosen.map((name): Nic => {
     const link = linkByName(observation.links, name);
     if (!link) throw new ExitError('noDevice', `rdma names netdev ${name} but ip does not know it`, 'is the eRDMA NIC in another network namespace?');
-    if (!link.mac) throw new ExitError('noDevice', `${name} has no MAC address in ip -j addr output`);
-    return link;
+    const { mac } = link;
+    if (!mac) throw new ExitError('noDevice', `${name} has no MAC address in ip -j addr output`);
+    checkNicName(name);
+    return { ...link, mac };
   });
   return { observation, primary, nics };
+}
+
+/** Names come from rdma and ip; one the kernel could not have means a broken tool, and is never planned with. */
+function checkNicName(name: string): void {
+  const reason = invalidIfNameReason(name);
+  if (reason) {
+    const what = `rdma/ip name a NIC ${JSON.stringify(name)}, which is not a valid interface name: ${reason}`;
+    throw new ExitError('missingTool', `${what}; nothing was changed`, 'check the rdma and ip tools on this node');
+  }
 }

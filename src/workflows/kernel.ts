@@ -5,14 +5,9 @@ import {
   checkKernel, chooseUpgrade, HOTFIX, kernelRows, upgradeCommand, type KernelCheck, type KernelRow,
 } from '../core/kernel-policy.js';
 import { checkKernelRelease } from '../core/option-values.js';
-import {
-  availableKernels, defaultBootKernel, installCommand, installedKernels, isInstalled, packageTool, reboot, repoPackages,
-  runningKernel, yumInstall,
-} from '../host/packages.js';
-import { requireRoot } from '../host/privileges.js';
-import type { Runner } from '../host/runner.js';
+import type { Effect } from '../core/effects.js';
+import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
-import { confirm } from '../ui/confirm.js';
 import { gather } from './gather.js';
 
 export function parseMinimum(text: string, flag: string): KernelRelease {
@@ -28,11 +23,11 @@ export function parseTarget(text: string): KernelRelease {
   return k;
 }
 
-export async function runKernelCheck(runner: Runner, min: KernelRelease): Promise<KernelCheck> {
-  const [running, installed] = await gather([runningKernel(runner), installedKernels(runner)]);
+export async function runKernelCheck(host: Host, min: KernelRelease): Promise<KernelCheck> {
+  const [running, installed] = await gather([host.runningKernel(), host.installedKernels()]);
   // Asked only on 16.3: an installed hotfix means it is no longer needed (what `status` says too).
   const onHotfixKernel = checkKernel(running, installed, min).hotfixNeeded;
-  const hotfixInstalled = onHotfixKernel && (await isInstalled(runner, HOTFIX.packageName));
+  const hotfixInstalled = onHotfixKernel && (await host.isInstalled(HOTFIX.packageName));
   return checkKernel(running, installed, min, hotfixInstalled);
 }
 
@@ -41,19 +36,18 @@ export interface KernelList {
   kernels: KernelRow[];
 }
 
-export async function runKernelList(runner: Runner, min: KernelRelease, log: Logger): Promise<KernelList> {
+export async function runKernelList(host: Host, min: KernelRelease, log: Logger): Promise<KernelList> {
   const [running, installed, available, defaultBoot] = await gather([
-    runningKernel(runner),
-    installedKernels(runner),
-    log.spin('querying the repositories for kernel…', () => availableKernels(runner)),
-    defaultBootKernel(runner),
+    host.runningKernel(),
+    host.installedKernels(),
+    log.spin('querying the repositories for kernel…', () => host.availableKernels()),
+    host.defaultBootKernel(),
   ]);
   return { minimum: formatKernel(min), kernels: kernelRows(available, installed, running, defaultBoot, min) };
 }
 
 export interface UpgradeReport {
   command: 'kernel upgrade';
-  dryRun: boolean;
   running: string;
   minimum: string;
   target: string | null;
@@ -73,54 +67,67 @@ export interface UpgradeOptions {
   reboot: boolean;
 }
 
-export async function runKernelUpgrade(runner: Runner, o: UpgradeOptions, log: Logger): Promise<UpgradeReport> {
-  if (!runner.dryRun) requireRoot('kernel upgrade');
+/** Installs (after asking) with a spinner; `applied` is false under dry-run. */
+async function installPackage(host: Host, spec: string, question: string, yes: boolean, log: Logger) {
+  const effect: Effect = { kind: 'install-package', tool: host.packageTool(), spec };
+  await host.changes.confirm(question, yes);
+  return log.spin(`installing ${spec}…`, () => host.changes.apply([effect]));
+}
+
+export async function runKernelUpgrade(host: Host, o: UpgradeOptions, log: Logger): Promise<UpgradeReport> {
+  host.changes.mayChange('kernel upgrade');
   const [running, installed, available] = await gather([
-    runningKernel(runner),
-    installedKernels(runner),
-    log.spin('querying the repositories for kernel…', () => availableKernels(runner)),
+    host.runningKernel(),
+    host.installedKernels(),
+    log.spin('querying the repositories for kernel…', () => host.availableKernels()),
   ]);
-  const base = { command: 'kernel upgrade' as const, dryRun: runner.dryRun, running: formatKernel(running), minimum: formatKernel(o.min) };
+  const base = { command: 'kernel upgrade' as const, running: formatKernel(running), minimum: formatKernel(o.min) };
   const choice = chooseUpgrade(running, available, installed, o.min, o.to);
   if (choice.kind === 'refuse') throw new ExitError(choice.code, choice.reason, choice.hint);
   if (choice.kind === 'nothing-to-do') {
-    return { ...base, target: null, installed: false, defaultBoot: null, defaultBootIsTarget: false, rebootNeeded: false, rebooting: false, commands: [], message: `nothing to do: ${choice.reason}` };
+    const none = { target: null, installed: false, defaultBoot: null, defaultBootIsTarget: false, rebootNeeded: false };
+    return { ...base, ...none, rebooting: false, commands: [], message: `nothing to do: ${choice.reason}` };
   }
   const target = formatKernel(choice.target);
   const spec = `kernel-${target}`;
-  const commands: string[] = [];
-  if (!choice.alreadyInstalled) {
-    const install = installCommand(packageTool(), spec);
-    commands.push(install.join(' '));
-    if (!runner.dryRun) {
-      await confirm(`install ${spec}?`, o.yes);
-      await log.spin(`installing ${spec}…`, () => yumInstall(runner, install, log.isVerbose));
-    }
-  }
-  const defaultBoot = runner.dryRun ? undefined : await defaultBootKernel(runner);
+  const step = choice.alreadyInstalled
+    ? await host.changes.apply([])
+    : await installPackage(host, spec, `install ${spec}?`, o.yes, log);
+  const commands = [...step.changes];
+  // Only a real install moves the default boot entry; under dry-run there is nothing new to look at.
+  const defaultBoot = step.applied ? await host.defaultBootKernel() : undefined;
   const defaultBootIsTarget = defaultBoot !== undefined && formatKernel(defaultBoot) === target;
-  const isRunning = formatKernel(running) === target;
-  const rebootNeeded = !isRunning;
-  let message = choice.alreadyInstalled ? `${spec} is already installed` : `${runner.dryRun ? 'would install' : 'installed'} ${spec}`;
-  if (!runner.dryRun && !defaultBootIsTarget) {
-    log.warn(`the default boot entry is ${defaultBoot ? formatKernel(defaultBoot) : 'unknown'}, not ${target}: run grubby --set-default /boot/vmlinuz-${target}`);
+  const rebootNeeded = formatKernel(running) !== target;
+  let message = choice.alreadyInstalled ? `${spec} is already installed` : `${step.applied ? 'installed' : 'would install'} ${spec}`;
+  const grubby = `grubby --set-default /boot/vmlinuz-${target}`;
+  if (step.applied && !defaultBootIsTarget) {
+    log.warn(`the default boot entry is ${defaultBoot ? formatKernel(defaultBoot) : 'unknown'}, not ${target}: run ${grubby}`);
   }
   if (rebootNeeded) message += o.reboot ? '; rebooting now' : '; reboot to run it (or pass --reboot)';
   let rebooting = false;
   if (rebootNeeded && o.reboot) {
-    commands.push('reboot');
-    if (!runner.dryRun) {
-      if (!defaultBootIsTarget) throw new ExitError('apply', `not rebooting: the default boot entry is not ${target}`, `grubby --set-default /boot/vmlinuz-${target}, then reboot`);
-      await reboot(runner);
-      rebooting = true;
+    if (step.applied && !defaultBootIsTarget) {
+      throw new ExitError('apply', `not rebooting: the default boot entry is not ${target}`, `${grubby}, then reboot`);
     }
+    const restart = await host.changes.apply([{ kind: 'reboot' }]);
+    commands.push(...restart.changes);
+    rebooting = restart.applied;
   }
-  return { ...base, target, installed: !choice.alreadyInstalled && !runner.dryRun, defaultBoot: defaultBoot ? formatKernel(defaultBoot) : null, defaultBootIsTarget, rebootNeeded, rebooting, commands, message };
+  return {
+    ...base,
+    target,
+    installed: !choice.alreadyInstalled && step.applied,
+    defaultBoot: defaultBoot ? formatKernel(defaultBoot) : null,
+    defaultBootIsTarget,
+    rebootNeeded,
+    rebooting,
+    commands,
+    message,
+  };
 }
 
 export interface HotfixReport {
   command: 'hotfix';
-  dryRun: boolean;
   running: string;
   minimum: string;
   /** The running kernel is below the minimum: the hotfix is not what this node needs, a newer kernel is. */
@@ -134,12 +141,12 @@ export interface HotfixReport {
   message: string;
 }
 
-export async function runHotfix(runner: Runner, o: { yes: boolean; min: KernelRelease }, log: Logger): Promise<HotfixReport> {
-  const [running, kernels] = await gather([runningKernel(runner), installedKernels(runner)]);
+export async function runHotfix(host: Host, o: { yes: boolean; min: KernelRelease }, log: Logger): Promise<HotfixReport> {
+  const [running, kernels] = await gather([host.runningKernel(), host.installedKernels()]);
   const check = checkKernel(running, kernels, HOTFIX.forKernel);
   const vsMin = checkKernel(running, kernels, o.min);
   const base = {
-    command: 'hotfix' as const, dryRun: runner.dryRun, running: check.running, minimum: vsMin.minimum, tooOld: !vsMin.meets,
+    command: 'hotfix' as const, running: check.running, minimum: vsMin.minimum, tooOld: !vsMin.meets,
     package: HOTFIX.packageName, newerInstalled: check.newerInstalled,
   };
   // Below the minimum the kernel itself is the problem; say so (and how to fix it) rather than just "not needed".
@@ -153,19 +160,15 @@ export async function runHotfix(runner: Runner, o: { yes: boolean; min: KernelRe
     ...(check.newerInstalled ? [`${check.newerInstalled} is installed too: rebooting into it makes the hotfix unnecessary`] : []),
     ...(vsMin.meets ? [] : [tooOld]),
   ].map((t) => `; ${t}`).join('');
-  if (await isInstalled(runner, HOTFIX.packageName)) {
+  if (await host.isInstalled(HOTFIX.packageName)) {
     return { ...base, needed: true, alreadyInstalled: true, installed: false, commands: [], message: `nothing to do: ${HOTFIX.packageName} is already installed${after}` };
   }
-  if (!runner.dryRun) requireRoot('hotfix');
-  const offered = await log.spin(`looking for ${HOTFIX.packageName}…`, () => repoPackages(runner, HOTFIX.packageName));
+  host.changes.mayChange('hotfix');
+  const offered = await log.spin(`looking for ${HOTFIX.packageName}…`, () => host.repoPackages(HOTFIX.packageName));
   if (offered.length === 0) {
     throw new ExitError('packageNotFound', `${HOTFIX.packageName} is not in any enabled repository`, 'enable the Alibaba Cloud Linux hotfix repository (yum repolist)');
   }
-  const install = installCommand(packageTool(), HOTFIX.packageName);
-  if (!runner.dryRun) {
-    await confirm(`install ${HOTFIX.packageName} for ${check.running}?`, o.yes);
-    await log.spin(`installing ${HOTFIX.packageName}…`, () => yumInstall(runner, install, log.isVerbose));
-  }
-  const message = `${runner.dryRun ? 'would install' : 'installed'} ${HOTFIX.packageName}${after}`;
-  return { ...base, needed: true, alreadyInstalled: false, installed: !runner.dryRun, commands: [install.join(' ')], message };
+  const step = await installPackage(host, HOTFIX.packageName, `install ${HOTFIX.packageName} for ${check.running}?`, o.yes, log);
+  const message = `${step.applied ? 'installed' : 'would install'} ${HOTFIX.packageName}${after}`;
+  return { ...base, needed: true, alreadyInstalled: false, installed: step.applied, commands: step.changes, message };
 }

@@ -4,15 +4,14 @@
  */
 import { ExitError } from '../exit-codes.js';
 import type { Deadline } from '../core/deadline.js';
-import { planReset, type OwnedAddress } from '../core/nic-plan.js';
-import type { LinkInfo } from '../core/iproute-json.js';
-import { observe, promotesSecondaries } from '../host/iproute.js';
-import { openRecord } from '../host/owned-state.js';
-import type { Runner } from '../host/runner.js';
+import { describeAction, planReset, type OwnedAddress, type ResetPlan } from '../core/nic-plan.js';
+import { recordAfterReset, recordedFor, type LinkResult } from '../core/owned-record.js';
+import type { LinkOutcome } from '../host/executor.js';
+import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
-import { applyPlans, describeAll, type ApplyOutcome, type NicResult } from './apply.js';
-import { discover } from './discover.js';
-import { checkNicNames, fetchNicConfigs, saveRecord, withMetadataClient } from './setup.js';
+import { discover, type Nic } from './discover.js';
+import { fetchNicConfigs, withMetadata } from './nic-metadata.js';
+import { saveRecord } from './record.js';
 
 export interface ResetOptions {
   interfaces: string[];
@@ -21,90 +20,98 @@ export interface ResetOptions {
   deadline: Deadline;
 }
 
+type Source = 'record' | 'metadata' | 'all';
+
 export interface ResetNicReport {
   name: string;
   mac: string;
   removed: string[];
   kept: string[];
-  source: 'record' | 'metadata' | 'all';
+  source: Source;
   actions: string[];
-  result: NicResult;
+  result: LinkResult;
   error?: string;
 }
 
 export interface ResetReport {
   command: 'reset';
-  dryRun: boolean;
   primary: string;
   nics: ResetNicReport[];
   /** Set when the NICs changed but setup's record could not be updated. */
   recordError?: string;
 }
 
-export async function runReset(runner: Runner, options: ResetOptions, log: Logger): Promise<ResetReport> {
-  // The record is checked before anything else: a fault in it refuses the run with nothing changed.
-  const owned = openRecord({ readOnly: runner.dryRun });
-  const { primary, nics } = await discover(runner, { interfaces: options.interfaces, waitForDevices: false, deadline: options.deadline }, log);
-  checkNicNames(nics);
-  const ownedOf = new Map<string, { addresses: OwnedAddress[] | 'all'; source: ResetNicReport['source'] }>();
-  const unrecorded: LinkInfo[] = [];
-  for (const nic of nics) {
-    const record = owned[nic.name];
-    if (options.all) ownedOf.set(nic.name, { addresses: 'all', source: 'all' });
-    else if (record && record.mac === nic.mac) ownedOf.set(nic.name, { addresses: [record], source: 'record' });
-    else if (nic.ipv4.some((a) => a.scope === 'global')) unrecorded.push(nic);
-    else ownedOf.set(nic.name, { addresses: [], source: 'record' });
-  }
-  if (unrecorded.length > 0) {
-    log.verbose(`no setup record for ${unrecorded.map((n) => n.name).join(', ')}: asking the metadata server which address is ours`);
-    try {
-      const configs = await withMetadataClient({ metadataUrl: options.metadataUrl, deadline: options.deadline, wait: false }, log, (client) =>
-        fetchNicConfigs(client, unrecorded, log),
-      );
-      for (const [name, config] of configs) ownedOf.set(name, { addresses: [config], source: 'metadata' });
-    } catch (e) {
-      if (!(e instanceof ExitError)) throw e;
-      throw new ExitError(
-        'metadata',
-        `cannot tell which address on ${unrecorded.map((n) => n.name).join(', ')} is ours: no record from setup and ${e.message}`,
-        'use --all to remove every global IPv4 address, as the old script did',
-      );
-    }
-  }
+interface Ours {
+  addresses: OwnedAddress[] | 'all';
+  source: Source;
+}
 
-  const plans = nics.map((nic) => {
-    const { addresses, source } = ownedOf.get(nic.name) ?? { addresses: [], source: 'record' as const };
-    return { nic, source, plan: planReset(nic, addresses, promotesSecondaries(nic.name)) };
-  });
-  const outcomes = await applyPlans(runner, plans.map(({ plan }) => plan.actions));
-  // After a failed rollback the record follows what the NIC really carries.
-  const anyFailed = outcomes.some((o) => o.result === 'failed') && !runner.dryRun;
-  const after = anyFailed ? (await observe(runner)).links : undefined;
-  const reports: ResetNicReport[] = [];
-  for (const [i, { nic, source, plan }] of plans.entries()) {
-    const outcome = outcomes[i] as ApplyOutcome;
-    const record = owned[nic.name];
-    const stillThere = (r: { address: string; prefix: number }): boolean =>
-      (after ?? []).some(
-        (l) => l.name === nic.name && l.ipv4.some((x) => x.local === r.address && x.prefixlen === r.prefix),
-      );
-    if (outcome.result === 'changed' || outcome.result === 'unchanged') delete owned[nic.name];
-    else if (outcome.result === 'failed' && after && record && !stillThere(record)) delete owned[nic.name];
-    if (plan.kept.length > 0) {
-      log.warn(`${nic.name} keeps ${plan.kept.map((a) => `${a.local}/${a.prefixlen}`).join(', ')} (not ours) and stays up; --all removes them too`);
-    }
-    reports.push({
-      name: nic.name,
-      mac: nic.mac ?? '',
-      removed: plan.actions.flatMap((a) => (a.kind === 'addr-del' ? [`${a.address}/${a.prefix}`] : [])),
-      kept: plan.kept.map((a) => `${a.local}/${a.prefixlen}`),
-      source,
-      actions: describeAll(plan.actions),
-      result: outcome.result,
-      ...(outcome.error ? { error: outcome.error } : {}),
-    });
+/** Which addresses on each NIC are ours; NICs with a global address and no record are asked of the metadata server. */
+async function whatIsOurs(host: Host, nics: Nic[], owned: ReturnType<Host['ownedRecord']>, o: ResetOptions, log: Logger) {
+  const ours = new Map<string, Ours>();
+  const unrecorded: Nic[] = [];
+  for (const nic of nics) {
+    const record = recordedFor(owned.record, nic);
+    if (o.all) ours.set(nic.name, { addresses: 'all', source: 'all' });
+    else if (record) ours.set(nic.name, { addresses: [record], source: 'record' });
+    else if (nic.ipv4.some((a) => a.scope === 'global')) unrecorded.push(nic);
+    else ours.set(nic.name, { addresses: [], source: 'record' });
   }
-  const recordError = runner.dryRun ? undefined : saveRecord(owned);
-  const { dryRun } = runner;
-  return { command: 'reset', dryRun, primary: primary.name, nics: reports, ...(recordError ? { recordError } : {}) };
+  if (unrecorded.length === 0) return ours;
+  const names = unrecorded.map((n) => n.name).join(', ');
+  log.verbose(`no setup record for ${names}: asking the metadata server which address is ours`);
+  try {
+    const configs = await withMetadata(host, o, log, (source) => fetchNicConfigs(source, unrecorded, log));
+    for (const { nic, config } of configs) ours.set(nic.name, { addresses: [config], source: 'metadata' });
+  } catch (e) {
+    if (!(e instanceof ExitError)) throw e;
+    throw new ExitError(
+      'metadata',
+      `cannot tell which address on ${names} is ours: no record from setup and ${e.message}`,
+      'use --all to remove every global IPv4 address, as the old script did',
+    );
+  }
+  return ours;
+}
+
+function report(nic: Nic, source: Source, plan: ResetPlan, outcome: LinkOutcome): ResetNicReport {
+  return {
+    name: nic.name,
+    mac: nic.mac,
+    removed: plan.actions.flatMap((a) => (a.kind === 'addr-del' ? [`${a.address}/${a.prefix}`] : [])),
+    kept: plan.kept.map((a) => `${a.local}/${a.prefixlen}`),
+    source,
+    actions: plan.actions.map(describeAction),
+    result: outcome.result,
+    ...(outcome.error ? { error: outcome.error } : {}),
+  };
+}
+
+export async function runReset(host: Host, options: ResetOptions, log: Logger): Promise<ResetReport> {
+  // The record is checked before anything else: a fault in it refuses the run with nothing changed.
+  const owned = host.ownedRecord();
+  const discoverOptions = { interfaces: options.interfaces, waitForDevices: false, deadline: options.deadline };
+  const { primary, nics } = await discover(host, discoverOptions, log);
+  const ours = await whatIsOurs(host, nics, owned, options, log);
+  const plans = nics.map((nic) => {
+    const { addresses, source } = ours.get(nic.name) ?? { addresses: [], source: 'record' as const };
+    return { nic, source, plan: planReset(nic, addresses, host.promotesSecondaries(nic.name)) };
+  });
+  const outcomes = await host.changes.changeLinks(plans.map(({ plan }) => plan.actions));
+  // After a failed rollback the record follows what the NIC really carries.
+  const after = outcomes.some((o) => o.result === 'failed') ? (await host.observe()).links : undefined;
+  for (const { nic, plan } of plans) {
+    if (plan.kept.length > 0) {
+      const kept = plan.kept.map((a) => `${a.local}/${a.prefixlen}`).join(', ');
+      log.warn(`${nic.name} keeps ${kept} (not ours) and stays up; --all removes them too`);
+    }
+  }
+  const done = plans.map(({ nic }, i) => ({ name: nic.name, result: (outcomes[i] as LinkOutcome).result }));
+  const recordError = await saveRecord(host, owned.path, recordAfterReset(owned.record, done, after));
+  return {
+    command: 'reset',
+    primary: primary.name,
+    nics: plans.map(({ nic, source, plan }, i) => report(nic, source, plan, outcomes[i] as LinkOutcome)),
+    ...(recordError ? { recordError } : {}),
+  };
 }

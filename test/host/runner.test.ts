@@ -5,30 +5,21 @@ import { Runner } from '../../src/host/runner.js';
 import { ExitError } from '../../src/exit-codes.js';
 
 test('runner: argv without a shell, stdin input, output without its final newline, the exit code returned', async () => {
-  const runner = new Runner({ dryRun: false });
-  const echoed = await runner.run({ file: 'cat', args: [], mutates: false, input: 'a $(b) ;c\nsecond\n' });
+  const runner = new Runner();
+  const echoed = await runner.run({ file: 'cat', args: [], input: 'a $(b) ;c\nsecond\n' });
   assert.deepEqual(echoed, { exitCode: 0, stdout: 'a $(b) ;c\nsecond', stderr: '' });
-  const failed = await runner.run({ file: 'sh', args: ['-c', 'echo oops >&2; exit 3'], mutates: false });
+  const failed = await runner.run({ file: 'sh', args: ['-c', 'echo oops >&2; exit 3'] });
   assert.deepEqual(failed, { exitCode: 3, stdout: '', stderr: 'oops' });
-  const env = await runner.run({ file: 'sh', args: ['-c', 'echo "$LC_ALL"'], mutates: false });
+  const env = await runner.run({ file: 'sh', args: ['-c', 'echo "$LC_ALL"'] });
   assert.equal(env.stdout, 'C');
 });
 
-test('runner: dry-run records a mutating command without running it; read-only ones still run', async () => {
-  const lines: string[] = [];
-  const runner = new Runner({ dryRun: true, trace: (l) => lines.push(l) });
-  const r = await runner.run({ file: 'sh', args: ['-c', 'exit 7'], mutates: true });
-  assert.equal(r.exitCode, 0);
-  assert.deepEqual(lines, ['dry run, not running: sh -c exit 7']);
-  assert.equal((await runner.run({ file: 'sh', args: ['-c', 'exit 7'], mutates: false })).exitCode, 7);
-});
-
 test('runner: a tool missing from PATH is the missing-tool error naming it and what provides it', async () => {
-  const runner = new Runner({ dryRun: false });
+  const runner = new Runner();
   const saved = process.env.PATH;
   process.env.PATH = '/nonexistent';
   try {
-    await assert.rejects(runner.run({ file: 'rdma', args: ['link'], mutates: false }), (x: unknown) => {
+    await assert.rejects(runner.run({ file: 'rdma', args: ['link'] }), (x: unknown) => {
       assert.ok(x instanceof ExitError);
       assert.equal(x.message, "'rdma' was not found on PATH");
       assert.equal(x.hint, 'install iproute (rdma is part of iproute2)');
@@ -40,10 +31,10 @@ test('runner: a tool missing from PATH is the missing-tool error naming it and w
 });
 
 test('runner: at the run deadline the whole process group is killed (exit 9, the tool named and listed)', async () => {
-  const runner = new Runner({ dryRun: false, deadline: new Deadline(400) });
+  const runner = new Runner({ deadline: new Deadline(400) });
   const started = Date.now();
   // The grandchild holds the output pipe open: only killing the group lets the run end.
-  await assert.rejects(runner.run({ file: 'sh', args: ['-c', 'sleep 30 & sleep 30'], mutates: false }), (x: unknown) => {
+  await assert.rejects(runner.run({ file: 'sh', args: ['-c', 'sleep 30 & sleep 30'] }), (x: unknown) => {
     assert.ok(x instanceof ExitError);
     assert.equal(x.code, 9);
     assert.match(x.message, /^sh did not answer within 0\.4 s \('sh -c sleep 30 & sleep 30'\); it was killed$/);

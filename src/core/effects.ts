@@ -1,0 +1,69 @@
+/**
+ * Every change asm-erdma makes to a node besides `ip` actions (core/nic-plan.ts has those), as a value: what
+ * it is, how to say it (dry-run and --json print exactly this), and what undoes it given what was observed
+ * before. The executor in host/executor.ts is the only code that turns them into changes.
+ */
+import type { OwnedRecord } from './owned-record.js';
+
+export type SystemctlVerb = 'enable' | 'disable' | 'daemon-reload' | 'start' | 'restart' | 'stop';
+
+export type Effect =
+  /** `previous`: the content before (undefined: there was no file); `reloadOnUndo`: its undo reloads systemd. */
+  | { kind: 'write-file'; path: string; content: string; previous: string | undefined; reloadOnUndo: boolean }
+  | { kind: 'remove-file'; path: string; previous: string | undefined; reloadOnUndo: boolean }
+  /** Undo of a file change: put `content` back (undefined: remove the file), then maybe reload systemd once. */
+  | { kind: 'restore-file'; path: string; content: string | undefined; reload: boolean }
+  /** `root`: an image root (systemctl --root=DIR); undefined on a live node. */
+  | { kind: 'systemctl'; verb: SystemctlVerb; unit?: string; root?: string }
+  | { kind: 'write-record'; path: string; record: OwnedRecord }
+  | { kind: 'install-package'; tool: 'yum' | 'dnf'; spec: string }
+  | { kind: 'reboot' };
+
+export const UNIT_FILE_MODE = 0o644;
+
+export function systemctlArgv(e: Extract<Effect, { kind: 'systemctl' }>): string[] {
+  return [...(e.root ? [`--root=${e.root}`] : []), e.verb, ...(e.unit ? [e.unit] : [])];
+}
+
+export const installArgv = (e: Extract<Effect, { kind: 'install-package' }>): string[] => [e.tool, 'install', '-y', e.spec];
+
+/** The exact command or file change. */
+export function describeEffect(e: Effect): string {
+  switch (e.kind) {
+    case 'write-file':
+      return `write ${e.path} (mode 0644)`;
+    case 'remove-file':
+      return `remove ${e.path}`;
+    case 'restore-file':
+      return `${e.content === undefined ? 'remove' : 'restore the previous'} ${e.path}${e.reload ? ', systemctl daemon-reload' : ''}`;
+    case 'systemctl':
+      return `systemctl ${systemctlArgv(e).join(' ')}`;
+    case 'write-record':
+      return `write ${e.path}`;
+    case 'install-package':
+      return installArgv(e).join(' ');
+    case 'reboot':
+      return 'reboot';
+  }
+}
+
+const UNDO_VERB: Partial<Record<SystemctlVerb, SystemctlVerb>> = { enable: 'disable', disable: 'enable' };
+
+/**
+ * What puts the node back after `e` ran, or undefined when nothing needs undoing: a start, stop or reload of a
+ * oneshot leaves nothing behind; a package install and a reboot are not undone; the record is written last.
+ */
+export function inverseEffect(e: Effect): Effect | undefined {
+  switch (e.kind) {
+    case 'write-file':
+    case 'remove-file':
+      if (e.kind === 'remove-file' && e.previous === undefined) return undefined;
+      return { kind: 'restore-file', path: e.path, content: e.previous, reload: e.reloadOnUndo };
+    case 'systemctl': {
+      const verb = UNDO_VERB[e.verb];
+      return verb ? { ...e, verb } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * setup's record of the address it gave each NIC (kept by host/owned-state.ts under /run), and how a run's
+ * outcomes change it. Only an entry with the NIC's own MAC counts: a name reused by another ENI is not ours.
+ */
+import type { LinkInfo } from './iproute-json.js';
+import type { OwnedAddress } from './nic-plan.js';
+
+export type OwnedEntry = OwnedAddress & { mac: string };
+export type OwnedRecord = Record<string, OwnedEntry>;
+
+/** The recorded address of this very NIC (same name and MAC), if any. */
+export function recordedFor(record: OwnedRecord, nic: { name: string; mac: string }): OwnedEntry | undefined {
+  const entry = record[nic.name];
+  return entry && entry.mac === nic.mac ? entry : undefined;
+}
+
+export type LinkResult = 'unchanged' | 'changed' | 'planned' | 'failed' | 'rolled-back';
+
+const carries = (links: LinkInfo[], name: string, a: OwnedAddress): boolean =>
+  links.some((l) => l.name === name && l.ipv4.some((x) => x.local === a.address && x.prefixlen === a.prefix));
+
+/**
+ * After setup: a NIC that now carries its address is recorded. After a failed rollback (`after` = the links
+ * as they are now) the record follows what the NIC really carries.
+ */
+export function recordAfterSetup(
+  record: OwnedRecord,
+  done: { name: string; entry: OwnedEntry; result: LinkResult }[],
+  after: LinkInfo[] | undefined,
+): OwnedRecord {
+  const next = { ...record };
+  for (const { name, entry, result } of done) {
+    if (result === 'changed' || result === 'unchanged') next[name] = entry;
+    else if (result === 'failed' && after) {
+      const old = next[name];
+      if (carries(after, name, entry)) next[name] = entry;
+      else if (old && !carries(after, name, old)) delete next[name];
+    }
+  }
+  return next;
+}
+
+/** After reset: a NIC reset (or whose recorded address is gone after a failed rollback) leaves the record. */
+export function recordAfterReset(
+  record: OwnedRecord,
+  done: { name: string; result: LinkResult }[],
+  after: LinkInfo[] | undefined,
+): OwnedRecord {
+  const next = { ...record };
+  for (const { name, result } of done) {
+    const old = next[name];
+    if (result === 'changed' || result === 'unchanged') delete next[name];
+    else if (result === 'failed' && after && old && !carries(after, name, old)) delete next[name];
+  }
+  return next;
+}

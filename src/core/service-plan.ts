@@ -1,0 +1,102 @@
+/**
+ * install-service / uninstall-service as effects, from what was observed (file contents, enablement). The
+ * install (files, reload, old unit disabled, enable) is all or nothing when the executor runs it; starting the
+ * unit (--now) is planned separately because a failed start keeps the install.
+ */
+import { join } from 'node:path/posix';
+import type { Effect } from './effects.js';
+import { HOTPLUG_TEMPLATE_NAME, UDEV_RULE_NAME } from './hotplug.js';
+import { LEGACY_UNIT_NAME, UNIT_NAME } from './unit.js';
+
+export type FileResult = 'created' | 'updated' | 'unchanged' | 'removed' | 'absent';
+export type LegacyResult = 'disabled' | 'kept' | 'not-enabled';
+
+export const unitDir = (root: string | undefined): string => join(root ?? '/', 'etc/systemd/system');
+
+export function servicePaths(root: string | undefined): { unit: string; template: string; rule: string } {
+  return {
+    unit: join(unitDir(root), UNIT_NAME),
+    template: join(unitDir(root), HOTPLUG_TEMPLATE_NAME),
+    rule: join(root ?? '/', 'etc/udev/rules.d', UDEV_RULE_NAME),
+  };
+}
+
+export interface ObservedFile {
+  path: string;
+  /** Its content now; undefined when there is no such file. */
+  previous: string | undefined;
+}
+
+export interface InstallObserved {
+  root: string | undefined;
+  unit: ObservedFile & { desired: string };
+  /** The hot-plug template unit and udev rule. */
+  hotplug: (ObservedFile & { desired: string })[];
+  /** `systemctl is-enabled` of our unit and (undefined with --keep-legacy) of the old script's unit. */
+  enabled: string;
+  legacyEnabled: string | undefined;
+}
+
+function fileResult(files: (ObservedFile & { desired: string })[]): FileResult {
+  if (files.every((f) => f.previous === f.desired)) return 'unchanged';
+  return files.every((f) => f.previous === undefined) ? 'created' : 'updated';
+}
+
+const reload = (root: string | undefined): Effect[] =>
+  root === undefined ? [{ kind: 'systemctl', verb: 'daemon-reload' }] : [];
+const withRoot = (root: string | undefined) => (root === undefined ? {} : { root });
+
+export function planInstall(o: InstallObserved): {
+  effects: Effect[];
+  unitFile: FileResult;
+  hotplug: FileResult;
+  legacy: LegacyResult;
+} {
+  const stale = [o.unit, ...o.hotplug].filter((f) => f.previous !== f.desired);
+  // Undone newest first: only the oldest file's undo reloads systemd, once, after every file is back.
+  const files: Effect[] = stale.map((f, i) => ({
+    kind: 'write-file',
+    path: f.path,
+    content: f.desired,
+    previous: f.previous,
+    reloadOnUndo: i === 0 && o.root === undefined,
+  }));
+  const legacy: LegacyResult =
+    o.legacyEnabled === undefined ? 'kept' : o.legacyEnabled === 'enabled' ? 'disabled' : 'not-enabled';
+  const effects: Effect[] = [
+    ...files,
+    ...(files.length > 0 ? reload(o.root) : []),
+    ...(legacy === 'disabled' ? [{ kind: 'systemctl', verb: 'disable', unit: LEGACY_UNIT_NAME, ...withRoot(o.root) } as const] : []),
+    ...(o.enabled !== 'enabled' ? [{ kind: 'systemctl', verb: 'enable', unit: UNIT_NAME, ...withRoot(o.root) } as const] : []),
+  ];
+  return { effects, unitFile: fileResult([o.unit]), hotplug: fileResult(o.hotplug), legacy };
+}
+
+export interface UninstallObserved {
+  root: string | undefined;
+  /** Our unit file, the hot-plug template and the udev rule; `exists` also covers a file that cannot be read. */
+  unit: ObservedFile & { exists: boolean };
+  hotplug: (ObservedFile & { exists: boolean })[];
+  enabled: string;
+  /** --now: stop the unit first. */
+  stop: boolean;
+}
+
+export function planUninstall(o: UninstallObserved): { effects: Effect[]; unitFile: FileResult; hotplug: FileResult } {
+  const files = [...o.hotplug, o.unit].filter((f) => f.exists);
+  const effects: Effect[] = [
+    // Stopping a oneshot only marks it inactive (there is no ExecStop): nothing to undo.
+    ...(o.stop && o.unit.exists ? [{ kind: 'systemctl', verb: 'stop', unit: UNIT_NAME } as const] : []),
+    ...(o.enabled === 'enabled' ? [{ kind: 'systemctl', verb: 'disable', unit: UNIT_NAME, ...withRoot(o.root) } as const] : []),
+    // Undone newest first: only the oldest removal's undo reloads systemd, once, after every file is back.
+    ...files.map(
+      (f, i): Effect => ({ kind: 'remove-file', path: f.path, previous: f.previous, reloadOnUndo: i === 0 && o.root === undefined }),
+    ),
+    ...(files.length > 0 ? reload(o.root) : []),
+  ];
+  return {
+    effects,
+    unitFile: o.unit.exists ? 'removed' : 'absent',
+    hotplug: o.hotplug.some((f) => f.exists) ? 'removed' : 'absent',
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * The one executor of changes. It owns dry-run (nothing runs; what would run is returned) and rollback:
+ * - `changeLinks` runs every NIC's `ip` actions in one `ip -batch`; a NIC with a failed action is put back as it
+ *   was (the inverses of its actions that succeeded, newest first) while other NICs keep theirs. When ip stops
+ *   the batch part-way, the links are looked at to learn which actions took effect. A NIC whose name cannot be
+ *   written in batch syntax (a '#' in it) has its actions run as separate `ip` commands.
+ * - `apply` runs other effects in order, all or nothing: on a failure the inverses of what succeeded run newest
+ *   first and the error says what was put back and what could not be.
+ * What actually changes the node is the Backend (host/node-host.ts on a node, an in-memory one in tests).
+ */
+import { describeEffect, inverseEffect, type Effect } from '../core/effects.js';
+import { batchLine } from '../core/ifname.js';
+import type { LinkInfo } from '../core/iproute-json.js';
+import { actionArgv, describeAction, inverseOf, tookEffect, type Action } from '../core/nic-plan.js';
+import type { LinkResult } from '../core/owned-record.js';
+import { ExitError } from '../exit-codes.js';
+
+export interface BatchResult {
+  /** Lines that ran and failed (index → iproute2's message); every line not here and before `stopped` ran. */
+  failed: Map<number, string>;
+  /** Set when ip ended the batch early: lines from `from` on may or may not have run. */
+  stopped?: { from: number; message: string };
+}
+
+/** An `ip` action that failed, with iproute2's one-line reason. */
+export class ActionFailed extends Error {
+  constructor(
+    readonly action: Action,
+    readonly detail: string,
+  ) {
+    super(`'${describeAction(action)}' failed: ${detail}`);
+  }
+}
+
+export interface Backend {
+  ipBatch(actions: Action[]): Promise<BatchResult>;
+  /** One action; throws ActionFailed when ip refuses it. */
+  ip(action: Action): Promise<void>;
+  links(): Promise<LinkInfo[]>;
+  perform(effect: Effect): Promise<void>;
+  mustBeRoot(what: string): void;
+  /** Asks before a change that cannot be undone (a package install); throws when the answer is no. */
+  confirm(question: string, yes: boolean): Promise<void>;
+}
+
+export interface LinkOutcome {
+  result: LinkResult;
+  error?: string;
+}
+
+export class EffectsFailed extends ExitError {
+  constructor(
+    readonly failed: Effect,
+    readonly reason: unknown,
+    /** Inverses that ran, newest first. */
+    readonly undone: string[],
+    readonly undoErrors: string[],
+  ) {
+    const why = reason instanceof Error ? reason.message : String(reason);
+    const back =
+      undoErrors.length > 0
+        ? `; putting back also failed: ${undoErrors.join('; ')}`
+        : undone.length > 0
+          ? `; put back as it was: ${undone.join(', ')}`
+          : '; nothing was changed';
+    super('apply', `${why}${back}`, reason instanceof ExitError ? reason.hint : undefined);
+  }
+}
+
+export interface Applied {
+  /** What ran (or, under dry-run, would run), in order. */
+  changes: string[];
+  /** False under dry-run (nothing was changed); true when the effects ran (or there were none). */
+  applied: boolean;
+}
+
+export class Executor {
+  constructor(
+    private readonly backend: Backend,
+    private readonly dryRun: boolean,
+  ) {}
+
+  /** Refuses a run that would change the node without the privileges for it (dry-run needs none). */
+  mayChange(what: string): void {
+    if (!this.dryRun) this.backend.mustBeRoot(what);
+  }
+
+  /** Asks before a change that cannot be undone; under dry-run nothing is asked (nothing will change). */
+  async confirm(question: string, yes: boolean): Promise<void> {
+    if (!this.dryRun) await this.backend.confirm(question, yes);
+  }
+
+  /** Runs effects in order, all or nothing. */
+  async apply(effects: Effect[]): Promise<Applied> {
+    const changes = effects.map(describeEffect);
+    if (this.dryRun) return { changes, applied: false };
+    const done: Effect[] = [];
+    for (const effect of effects) {
+      try {
+        await this.backend.perform(effect);
+        done.push(effect);
+      } catch (e) {
+        const undone: string[] = [];
+        const undoErrors: string[] = [];
+        for (const inverse of [...done].reverse().map(inverseEffect)) {
+          if (!inverse) continue;
+          try {
+            await this.backend.perform(inverse);
+            undone.push(describeEffect(inverse));
+          } catch (u) {
+            undoErrors.push(u instanceof Error ? u.message : String(u));
+          }
+        }
+        throw new EffectsFailed(effect, e, undone, undoErrors);
+      }
+    }
+    return { changes, applied: true };
+  }
+
+  /** One outcome per plan (a NIC's ordered actions), in the same order. */
+  async changeLinks(plans: Action[][]): Promise<LinkOutcome[]> {
+    if (this.dryRun) return plans.map((a) => ({ result: a.length > 0 ? 'planned' : 'unchanged' }));
+    const batchable = plans.map((actions) => actions.every((a) => batchLine(actionArgv(a)) !== undefined));
+    const lines = plans.flatMap((actions, nic) => (batchable[nic] ? actions.map((action) => ({ nic, action })) : []));
+    const batch: BatchResult =
+      lines.length > 0 ? await this.backend.ipBatch(lines.map((l) => l.action)) : { failed: new Map() };
+    const after = batch.stopped ? await this.backend.links() : [];
+    const outcomes: LinkOutcome[] = [];
+    // One NIC after another: a rollback's `ip` commands never interleave with another NIC's.
+    for (const [nic, actions] of plans.entries()) {
+      if (actions.length === 0) outcomes.push({ result: 'unchanged' });
+      else if (!batchable[nic]) outcomes.push(await this.oneByOne(actions));
+      else outcomes.push(await this.settleBatched(lines, nic, batch, after));
+    }
+    return outcomes;
+  }
+
+  private async settleBatched(
+    lines: { nic: number; action: Action }[],
+    nic: number,
+    batch: BatchResult,
+    after: LinkInfo[],
+  ): Promise<LinkOutcome> {
+    const mine = lines.map((l, i) => ({ ...l, i })).filter((l) => l.nic === nic);
+    const uncertain = (i: number): boolean => batch.stopped !== undefined && i >= batch.stopped.from;
+    const ran = (l: { i: number; action: Action }): boolean =>
+      !batch.failed.has(l.i) && (!uncertain(l.i) || tookEffect(l.action, after));
+    const firstFailure = mine.find((l) => !ran(l));
+    if (!firstFailure) return { result: 'changed' };
+    const why = batch.failed.get(firstFailure.i);
+    const what = describeAction(firstFailure.action);
+    const error =
+      why !== undefined ? `'${what}' failed: ${why}` : `ip -batch stopped before '${what}' ran: ${batch.stopped?.message}`;
+    return this.rollBack(mine.filter(ran).map((l) => l.action), error);
+  }
+
+  /** One NIC's actions as separate `ip` commands, stopping at the first failure. */
+  private async oneByOne(actions: Action[]): Promise<LinkOutcome> {
+    const done: Action[] = [];
+    for (const action of actions) {
+      try {
+        await this.backend.ip(action);
+        done.push(action);
+      } catch (e) {
+        if (!(e instanceof ActionFailed)) throw e;
+        return this.rollBack(done, e.message);
+      }
+    }
+    return { result: 'changed' };
+  }
+
+  /** The inverses of what ran, newest first. */
+  private async rollBack(done: Action[], error: string): Promise<LinkOutcome> {
+    const rollbackErrors: string[] = [];
+    for (const undo of [...done].reverse().map(inverseOf)) {
+      try {
+        await this.backend.ip(undo);
+      } catch (u) {
+        rollbackErrors.push(u instanceof ActionFailed ? u.message : String(u));
+      }
+    }
+    if (rollbackErrors.length > 0) {
+      return { result: 'failed', error: `${error}; rolling back also failed: ${rollbackErrors.join('; ')}` };
+    }
+    return { result: done.length > 0 ? 'rolled-back' : 'failed', error };
+  }
+}

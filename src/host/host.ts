@@ -1,0 +1,68 @@
+/**
+ * Everything a workflow reads from the node, and the one executor through which it changes it. Workflows take
+ * a Host as a parameter: node-host.ts is the real one (every read bounded by the run's deadline through the
+ * runner); tests pass an in-memory one (test/helpers/fake-host.ts) with the same executor.
+ */
+import type { KernelRelease } from '../core/kernel-release.js';
+import type { OwnedRecord } from '../core/owned-record.js';
+import type { Listener } from '../core/proc-net-tcp.js';
+import type { RdmaPort } from '../core/rdma-links.js';
+import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
+import type { SmcSocket } from '../core/smcss.js';
+import type { Deadline } from '../core/deadline.js';
+import type { Executor } from './executor.js';
+import type { Observation } from './iproute.js';
+
+export type { Observation };
+
+/** The metadata server, for one run: the token round trip starts early, every request ends by close(). */
+export interface MetadataSource {
+  prefetchToken(): void;
+  /** Every path's answer, or a MetadataError naming the first path that failed. */
+  getAll(paths: string[]): Promise<Map<string, string>>;
+  close(): void;
+}
+
+export interface Host {
+  /** The only way to change the node. */
+  readonly changes: Executor;
+
+  /** `ip -j addr` and the main IPv4 routing table. */
+  observe(): Promise<Observation>;
+  /** `rdma link show`; RdmaUnavailable when there is no RDMA netlink yet (the driver not loaded). */
+  rdmaPorts(): Promise<RdmaPort[]>;
+  promotesSecondaries(dev: string): boolean;
+  metadata(o: { baseUrl: string; deadline: Deadline; trace?: (line: string) => void }): MetadataSource;
+  /** setup's record after checking it can be read and, when changes will be made, written. */
+  ownedRecord(): { path: string; record: OwnedRecord };
+
+  /** A file's text; undefined when there is none (other errors are thrown). */
+  readFile(path: string): string | undefined;
+  exists(path: string): boolean;
+  isDirectory(path: string): boolean;
+  /** `systemctl is-enabled` (under `root` for an image): enabled, disabled, static… or not-found. */
+  unitEnabled(unit: string, root?: string): Promise<string>;
+  unitActive(unit: string): Promise<string>;
+  /** NetworkManager's device states, or undefined when it is not running. */
+  networkManagerDevices(): Promise<Map<string, string> | undefined>;
+  terwayPresent(): boolean;
+
+  runningKernel(): Promise<KernelRelease>;
+  installedKernels(): Promise<KernelRelease[]>;
+  kernelsAndHotfix(hotfix: string): Promise<{ kernels: KernelRelease[]; hotfix: boolean }>;
+  isInstalled(name: string): Promise<boolean>;
+  availableKernels(): Promise<KernelRelease[]>;
+  repoPackages(name: string): Promise<string[]>;
+  defaultBootKernel(): Promise<KernelRelease | undefined>;
+  packageTool(): 'yum' | 'dnf';
+
+  smcFacts(): SmcFacts;
+  smcPresent(): boolean;
+  erdmaDriverFacts(devicesListed: boolean): ErdmaDriverFacts;
+  rpFilterFacts(nics: string[]): RpFilterFacts;
+  tcpListeners(): Listener[];
+  findOnPath(name: string): string | undefined;
+  smcSockets(smcss: string): Promise<SmcSocket[]>;
+  /** How this CLI is started, for the boot unit's ExecStart. */
+  installedPaths(): { exec: string[] };
+}

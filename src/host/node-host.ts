@@ -1,0 +1,163 @@
+/** The Host of a real node: tools through the one runner, files through node:fs, changes through the executor. */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { installArgv, systemctlArgv, UNIT_FILE_MODE, type Effect } from '../core/effects.js';
+import type { Action } from '../core/nic-plan.js';
+import { ExitError } from '../exit-codes.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { Executor, type Backend } from './executor.js';
+import type { Host, MetadataSource } from './host.js';
+import { installedPaths } from './install-paths.js';
+import { applyAction, applyBatch, observe, promotesSecondaries } from './iproute.js';
+import { MetadataClient } from './metadata.js';
+import * as facts from './node-facts.js';
+import { openRecord, recordPath, writeOwned } from './owned-state.js';
+import * as packages from './packages.js';
+import { requireRoot } from './privileges.js';
+import { listRdmaPorts } from './rdma.js';
+import { firstLine, type Runner } from './runner.js';
+import { listSmcSockets } from './smcss.js';
+
+const errno = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
+
+export interface NodeHostOptions {
+  dryRun: boolean;
+  /** Stream yum's own output to stderr (--verbose). */
+  streamInstall: boolean;
+  confirm: (question: string, yes: boolean) => Promise<void>;
+}
+
+function writeUnitFile(path: string, content: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    writeFileAtomic(path, content, UNIT_FILE_MODE);
+  } catch (e) {
+    const code = errno(e);
+    // The executor adds what was put back ("nothing was changed" when this was the first step).
+    const hint = code === 'EACCES' || code === 'EROFS' ? 'is the root writable by this user?' : undefined;
+    throw new ExitError('apply', `cannot write ${path}: ${code}`, hint);
+  }
+}
+
+class NodeBackend implements Backend {
+  constructor(
+    private readonly runner: Runner,
+    private readonly o: NodeHostOptions,
+  ) {}
+
+  ipBatch = (actions: Action[]) => applyBatch(this.runner, actions);
+  ip = (action: Action) => applyAction(this.runner, action);
+  links = async () => (await observe(this.runner)).links;
+  mustBeRoot = (what: string) => requireRoot(what);
+  confirm = (question: string, yes: boolean) => this.o.confirm(question, yes);
+
+  private async systemctl(args: string[]): Promise<void> {
+    const fail = (r: { stderr: string; stdout: string; exitCode: number }) =>
+      new ExitError('apply', `'systemctl ${args.join(' ')}' failed: ${firstLine(r)}`);
+    await this.runner.must({ file: 'systemctl', args }, fail);
+  }
+
+  async perform(e: Effect): Promise<void> {
+    switch (e.kind) {
+      case 'write-file':
+        return writeUnitFile(e.path, e.content);
+      case 'remove-file':
+        return rmSync(e.path, { force: true });
+      case 'restore-file':
+        if (e.content === undefined) rmSync(e.path, { force: true });
+        else writeUnitFile(e.path, e.content);
+        if (e.reload) await this.systemctl(['daemon-reload']);
+        return;
+      case 'systemctl':
+        return this.systemctl(systemctlArgv(e));
+      case 'write-record':
+        return writeOwned(e.record);
+      case 'install-package': {
+        const [tool, ...args] = installArgv(e);
+        return packages.install(this.runner, tool as string, args, this.o.streamInstall);
+      }
+      case 'reboot':
+        return packages.reboot(this.runner);
+    }
+  }
+}
+
+export class NodeHost implements Host {
+  readonly changes: Executor;
+
+  constructor(
+    private readonly runner: Runner,
+    private readonly o: NodeHostOptions,
+  ) {
+    this.changes = new Executor(new NodeBackend(runner, o), o.dryRun);
+  }
+
+  observe = () => observe(this.runner);
+  rdmaPorts = () => listRdmaPorts(this.runner);
+  promotesSecondaries = (dev: string) => promotesSecondaries(dev);
+  metadata = (o: ConstructorParameters<typeof MetadataClient>[0]): MetadataSource => new MetadataClient(o);
+  ownedRecord = () => ({ path: recordPath(), record: openRecord({ readOnly: this.o.dryRun }) });
+
+  readFile(path: string): string | undefined {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (e) {
+      if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
+      throw e;
+    }
+  }
+
+  exists = (path: string) => existsSync(path);
+
+  isDirectory(path: string): boolean {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  async unitEnabled(unit: string, root?: string): Promise<string> {
+    const r = await this.runner.run({ file: 'systemctl', args: [...(root ? [`--root=${root}`] : []), 'is-enabled', unit] });
+    const word = r.stdout.trim().split('\n')[0] ?? '';
+    return word !== '' ? word : r.exitCode === 0 ? 'enabled' : 'not-found';
+  }
+
+  async unitActive(unit: string): Promise<string> {
+    const r = await this.runner.run({ file: 'systemctl', args: ['is-active', unit] });
+    return r.stdout.trim() || 'unknown';
+  }
+
+  async networkManagerDevices(): Promise<Map<string, string> | undefined> {
+    if ((await this.unitActive('NetworkManager.service')) !== 'active') return undefined;
+    const r = await this.runner.run({ file: 'nmcli', args: ['-t', '-f', 'DEVICE,STATE', 'device', 'status'] });
+    if (r.exitCode !== 0) throw new Error(`nmcli failed: ${r.stderr.trim()}`);
+    return new Map(r.stdout.split('\n').filter(Boolean).map((l) => l.split(':') as [string, string]));
+  }
+
+  terwayPresent(): boolean {
+    try {
+      return readdirSync('/etc/cni/net.d').some((f) => /terway/i.test(f));
+    } catch {
+      return false;
+    }
+  }
+
+  runningKernel = () => packages.runningKernel(this.runner);
+  installedKernels = () => packages.installedKernels(this.runner);
+  kernelsAndHotfix = (hotfix: string) => packages.kernelsAndHotfix(this.runner, hotfix);
+  isInstalled = (name: string) => packages.isInstalled(this.runner, name);
+  availableKernels = () => packages.availableKernels(this.runner);
+  repoPackages = (name: string) => packages.repoPackages(this.runner, name);
+  defaultBootKernel = () => packages.defaultBootKernel(this.runner);
+  packageTool = () => packages.packageTool();
+
+  smcFacts = () => facts.smcFacts();
+  smcPresent = () => facts.smcPresent();
+  erdmaDriverFacts = (listed: boolean) => facts.erdmaDriverFacts(listed);
+  rpFilterFacts = (nics: string[]) => facts.rpFilterFacts(nics);
+  tcpListeners = () => facts.tcpListeners();
+  findOnPath = (name: string) => facts.findOnPath(name);
+  smcSockets = (smcss: string) => listSmcSockets(this.runner, smcss);
+  installedPaths = () => installedPaths();
+}

@@ -1,0 +1,17 @@
+/** Writing setup's record after the NICs changed (setup, reset). */
+import type { OwnedRecord } from '../core/owned-record.js';
+import type { Host } from '../host/host.js';
+
+/**
+ * A failure here must not hide the report of what changed: it is returned, and the command exits 6 after
+ * printing the report. Under dry-run the executor writes nothing.
+ */
+export async function saveRecord(host: Host, path: string, record: OwnedRecord): Promise<string | undefined> {
+  try {
+    await host.changes.apply([{ kind: 'write-record', path, record }]);
+    return undefined;
+  } catch (e) {
+    const cause = (e as { reason?: unknown }).reason ?? e;
+    return `could not write ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`;
+  }
+}

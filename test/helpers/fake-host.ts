@@ -1,0 +1,265 @@
+/**
+ * An in-memory node for workflow unit tests: canned observations (links, routes, rdma, metadata answers, files,
+ * unit states, kernels) and a backend that changes that state, so a test reads the node after a run. The
+ * executor is the real one (host/executor.ts): dry-run and rollback are what production runs. Every change the
+ * backend makes is logged in order; `failIp` / `failEffect` make a chosen change fail.
+ */
+import { describeEffect, type Effect } from '../../src/core/effects.js';
+import type { Ipv4Address, LinkInfo, RouteInfo } from '../../src/core/iproute-json.js';
+import type { KernelRelease } from '../../src/core/kernel-release.js';
+import { parseKernelRelease } from '../../src/core/kernel-release.js';
+import { describeAction, type Action } from '../../src/core/nic-plan.js';
+import type { OwnedRecord } from '../../src/core/owned-record.js';
+import type { RdmaPort } from '../../src/core/rdma-links.js';
+import type { SmcSocket } from '../../src/core/smcss.js';
+import { ExitError } from '../../src/exit-codes.js';
+import { ActionFailed, Executor, type Backend, type BatchResult } from '../../src/host/executor.js';
+import type { Host, MetadataSource, Observation } from '../../src/host/host.js';
+import { MetadataError, nicPath } from '../../src/host/metadata.js';
+import { RdmaUnavailable } from '../../src/host/rdma.js';
+import { Logger } from '../../src/ui/logger.js';
+
+export interface FakeState {
+  links: LinkInfo[];
+  routes: RouteInfo[];
+  /** undefined: no RDMA netlink (the driver is not loaded). */
+  rdma: RdmaPort[] | undefined;
+  /** Metadata path → answer; a path not here answers 404. */
+  metadata: Map<string, string>;
+  record: OwnedRecord;
+  files: Map<string, string>;
+  /** systemctl is-enabled per unit (absent: not-found). */
+  enabled: Map<string, string>;
+  promoteSecondaries: boolean;
+  running: string;
+  installed: string[];
+  available: string[];
+  packages: Set<string>;
+  rebooted: boolean;
+}
+
+export const RECORD_PATH = '/run/asm-erdma/owned.json';
+
+export function addr(local: string, prefixlen = 24, more: Partial<Ipv4Address> = {}): Ipv4Address {
+  return { local, prefixlen, scope: 'global', metric: 0, secondary: false, ...more };
+}
+
+export function link(name: string, mac: string | undefined, ipv4: Ipv4Address[] = [], adminUp = false): LinkInfo {
+  return { name, mac, adminUp, operstate: adminUp ? 'UP' : 'DOWN', lowerUp: adminUp, mtu: 1500, ipv4 };
+}
+
+export const macOf = (i: number): string => `00:16:3e:00:00:0${i}`;
+
+/** A node: eth0 primary (172.16.0.10/24, default via 172.16.0.253) and `n` eRDMA NICs eth1..ethN, down, no address. */
+export function node(n: number, metadataFor: (i: number) => [string, string, string] = (i) => [`192.168.0.1${i}`, '255.255.255.0', '192.168.0.253']): FakeState {
+  const links = [link('eth0', '00:16:3e:00:00:00', [addr('172.16.0.10')], true)];
+  const rdma: RdmaPort[] = [];
+  const metadata = new Map<string, string>();
+  for (let i = 1; i <= n; i++) {
+    links.push(link(`eth${i}`, macOf(i)));
+    rdma.push({ device: `erdma_${i - 1}`, port: 1, state: 'ACTIVE', physicalState: 'LINK_UP', netdev: `eth${i}` });
+    const [ip, mask, gw] = metadataFor(i);
+    metadata.set(nicPath(macOf(i), 'primary-ip-address'), ip);
+    metadata.set(nicPath(macOf(i), 'netmask'), mask);
+    metadata.set(nicPath(macOf(i), 'gateway'), gw);
+  }
+  const route = (dst: string, dev: string, gateway: string | undefined, scope: string, metric: number): RouteInfo => ({
+    dst, dev, gateway, nexthops: [], protocol: gateway ? 'dhcp' : 'kernel', scope, metric, table: 'main', prefsrc: undefined,
+  });
+  return {
+    links,
+    routes: [route('default', 'eth0', '172.16.0.253', 'global', 100), route('172.16.0.0/24', 'eth0', undefined, 'link', 100)],
+    rdma,
+    metadata,
+    record: {},
+    files: new Map(),
+    enabled: new Map(),
+    promoteSecondaries: true,
+    running: '5.10.134-17.3.al8.x86_64',
+    installed: ['5.10.134-17.3.al8.x86_64'],
+    available: ['5.10.134-17.3.al8.x86_64'],
+    packages: new Set(),
+    rebooted: false,
+  };
+}
+
+const kernel = (text: string): KernelRelease => {
+  const k = parseKernelRelease(text);
+  if (!k) throw new Error(`bad kernel in a test: ${text}`);
+  return k;
+};
+
+class FakeBackend implements Backend {
+  constructor(private readonly h: FakeHost) {}
+
+  private link(dev: string): LinkInfo {
+    const l = this.h.state.links.find((x) => x.name === dev);
+    if (!l) throw new ActionFailed({ kind: 'link-up', dev }, `Cannot find device "${dev}"`);
+    return l;
+  }
+
+  /** What the kernel does with each action (iproute2's error text when it refuses). */
+  private change(a: Action): string | undefined {
+    const injected = this.h.failIp?.(a);
+    if (injected) return injected;
+    const l = this.h.state.links.find((x) => x.name === a.dev);
+    if (!l) return `Cannot find device "${a.dev}"`;
+    const at = l.ipv4.findIndex((x) => a.kind !== 'link-up' && a.kind !== 'link-down' && x.local === a.address && x.prefixlen === a.prefix);
+    switch (a.kind) {
+      case 'link-up':
+      case 'link-down':
+        // A virtual NIC has carrier as soon as it is up.
+        l.adminUp = a.kind === 'link-up';
+        l.lowerUp = l.adminUp;
+        l.operstate = l.adminUp ? 'UP' : 'DOWN';
+        return undefined;
+      case 'addr-add':
+        if (at >= 0) return 'RTNETLINK answers: File exists';
+        l.ipv4.push(addr(a.address, a.prefix, { metric: a.metric }));
+        return undefined;
+      case 'addr-replace':
+        if (at >= 0) (l.ipv4[at] as Ipv4Address).metric = a.metric;
+        else l.ipv4.push(addr(a.address, a.prefix, { metric: a.metric }));
+        return undefined;
+      case 'addr-del':
+        if (at < 0) return 'RTNETLINK answers: Cannot assign requested address';
+        l.ipv4.splice(at, 1);
+        return undefined;
+    }
+  }
+
+  async ipBatch(actions: Action[]): Promise<BatchResult> {
+    this.h.log.push(`ip -batch (${actions.length} lines)`);
+    const failed = new Map<number, string>();
+    for (const [i, a] of actions.entries()) {
+      this.h.log.push(describeAction(a));
+      const why = this.change(a);
+      if (why) failed.set(i, why);
+    }
+    return { failed };
+  }
+
+  async ip(action: Action): Promise<void> {
+    this.h.log.push(describeAction(action));
+    const why = this.change(action);
+    if (why) throw new ActionFailed(action, why);
+  }
+
+  links = async () => structuredClone(this.h.state.links);
+
+  mustBeRoot(what: string): void {
+    if (!this.h.root) throw new ExitError('needsRoot', `${what} changes the node and needs root`, 'run it with sudo');
+  }
+
+  async confirm(question: string, yes: boolean): Promise<void> {
+    this.h.log.push(`ask: ${question}`);
+    if (!yes && !this.h.answerYes) throw new ExitError('confirmationNeeded', `${question}: declined; nothing was changed`);
+  }
+
+  async perform(e: Effect): Promise<void> {
+    const injected = this.h.failEffect?.(e);
+    if (injected) throw new ExitError('apply', `'${describeEffect(e)}' failed: ${injected}`);
+    this.h.log.push(describeEffect(e));
+    const s = this.h.state;
+    switch (e.kind) {
+      case 'write-file':
+        s.files.set(e.path, e.content);
+        return;
+      case 'remove-file':
+        s.files.delete(e.path);
+        return;
+      case 'restore-file':
+        if (e.content === undefined) s.files.delete(e.path);
+        else s.files.set(e.path, e.content);
+        return;
+      case 'systemctl':
+        if (e.verb === 'enable') s.enabled.set(e.unit ?? '', 'enabled');
+        if (e.verb === 'disable') s.enabled.set(e.unit ?? '', 'disabled');
+        return;
+      case 'write-record':
+        s.record = structuredClone(e.record);
+        return;
+      case 'install-package':
+        s.packages.add(e.spec);
+        if (/^kernel-\d/.test(e.spec)) s.installed.push(e.spec.slice('kernel-'.length));
+        return;
+      case 'reboot':
+        s.rebooted = true;
+    }
+  }
+}
+
+export class FakeHost implements Host {
+  readonly changes: Executor;
+  /** Every change made, in order (ip lines, file writes, systemctl verbs, the record). */
+  readonly log: string[] = [];
+  /** Metadata paths asked, in order. */
+  readonly asked: string[] = [];
+  failIp?: (a: Action) => string | undefined;
+  failEffect?: (e: Effect) => string | undefined;
+  root = true;
+  answerYes = false;
+
+  constructor(
+    readonly state: FakeState,
+    o: { dryRun?: boolean } = {},
+  ) {
+    this.changes = new Executor(new FakeBackend(this), o.dryRun ?? false);
+  }
+
+  observe = async (): Promise<Observation> => structuredClone({ links: this.state.links, routes: this.state.routes });
+
+  async rdmaPorts(): Promise<RdmaPort[]> {
+    if (!this.state.rdma) throw new RdmaUnavailable('no RDMA netlink');
+    return structuredClone(this.state.rdma);
+  }
+
+  promotesSecondaries = () => this.state.promoteSecondaries;
+
+  metadata(): MetadataSource {
+    return {
+      prefetchToken: () => undefined,
+      getAll: async (paths) => {
+        this.asked.push(...paths);
+        const missing = paths.find((p) => !this.state.metadata.has(p));
+        if (missing) throw new MetadataError('http', missing, `HTTP 404 for ${missing}`, 404);
+        return new Map(paths.map((p) => [p, this.state.metadata.get(p) as string]));
+      },
+      close: () => undefined,
+    };
+  }
+
+  ownedRecord = () => ({ path: RECORD_PATH, record: structuredClone(this.state.record) });
+  readFile = (path: string) => this.state.files.get(path);
+  exists = (path: string) => this.state.files.has(path);
+  isDirectory = (path: string) => path === '/' || [...this.state.files.keys()].some((f) => f.startsWith(`${path}/`));
+  unitEnabled = async (unit: string) => this.state.enabled.get(unit) ?? 'not-found';
+  unitActive = async () => 'inactive';
+  networkManagerDevices = async () => undefined;
+  terwayPresent = () => false;
+
+  runningKernel = async () => kernel(this.state.running);
+  installedKernels = async () => this.state.installed.map(kernel);
+  kernelsAndHotfix = async (hotfix: string) => ({ kernels: this.state.installed.map(kernel), hotfix: this.state.packages.has(hotfix) });
+  isInstalled = async (name: string) => this.state.packages.has(name);
+  availableKernels = async () => this.state.available.map(kernel);
+  repoPackages = async (name: string) => (name === 'kernel' ? this.state.available.map((k) => `kernel-${k}`) : [`${name}-1.0-1.al8.x86_64`]);
+  defaultBootKernel = async () => kernel([...this.state.installed].sort().at(-1) as string);
+  packageTool = () => 'yum' as const;
+
+  smcFacts = () => ({ smcLoaded: true, smcDiagLoaded: true, sysctls: [], tcp2smc: undefined, smcss: '/usr/sbin/smcss' });
+  smcPresent = () => true;
+  erdmaDriverFacts = (devicesListed: boolean) => ({ loaded: true, compatMode: undefined, devicesListed });
+  rpFilterFacts = (nics: string[]) => ({ all: 0, nics: new Map(nics.map((n) => [n, 0])) });
+  tcpListeners = () => [];
+  findOnPath = (name: string) => `/usr/bin/${name}`;
+  smcSockets = async (): Promise<SmcSocket[]> => [];
+  installedPaths = () => ({ exec: ['/usr/bin/asm-erdma'] });
+}
+
+/** A Logger whose lines (warnings, info) are kept for assertions instead of going to stderr. */
+export function captureLog(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = { isTTY: false, write: (s: string) => lines.push(...s.trimEnd().split('\n')) };
+  return { log: new Logger(false, sink as unknown as NodeJS.WriteStream, false), lines };
+}

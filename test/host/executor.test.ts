@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Effect } from '../../src/core/effects.js';
+import type { Action } from '../../src/core/nic-plan.js';
+import { EffectsFailed } from '../../src/host/executor.js';
+import { FakeHost, node } from '../helpers/fake-host.js';
+
+const enable = (unit: string): Effect => ({ kind: 'systemctl', verb: 'enable', unit });
+const write = (path: string, content: string, previous?: string, reloadOnUndo = false): Effect => ({
+  kind: 'write-file', path, content, previous, reloadOnUndo,
+});
+
+test('apply: effects run in order and their descriptions are returned', async () => {
+  const host = new FakeHost(node(0));
+  const r = await host.changes.apply([write('/a', 'A'), enable('x.service')]);
+  assert.deepEqual(r, { changes: ['write /a (mode 0644)', 'systemctl enable x.service'], applied: true });
+  assert.deepEqual(host.log, r.changes);
+  assert.equal(host.state.files.get('/a'), 'A');
+});
+
+test('apply under dry-run changes nothing and returns what would run', async () => {
+  const host = new FakeHost(node(0), { dryRun: true });
+  const r = await host.changes.apply([write('/a', 'A'), { kind: 'write-record', path: '/run/r', record: {} }]);
+  assert.deepEqual(r, { changes: ['write /a (mode 0644)', 'write /run/r'], applied: false });
+  assert.deepEqual(host.log, []);
+  assert.equal(host.state.files.size, 0);
+});
+
+test('apply: a failure undoes what succeeded, newest first, and the node is as before', async () => {
+  const state = node(0);
+  state.files.set('/b', 'old b');
+  const host = new FakeHost(state);
+  host.failEffect = (e) => (e.kind === 'systemctl' && e.verb === 'daemon-reload' ? 'boom' : undefined);
+  const effects: Effect[] = [
+    write('/a', 'A', undefined, true),
+    write('/b', 'B', 'old b'),
+    enable('x.service'),
+    { kind: 'systemctl', verb: 'daemon-reload' },
+  ];
+  const e = await host.changes.apply(effects).catch((x: unknown) => x);
+  assert.ok(e instanceof EffectsFailed);
+  assert.equal(e.code, 6);
+  assert.deepEqual(e.undone, [
+    'systemctl disable x.service',
+    'restore the previous /b',
+    'remove /a, systemctl daemon-reload',
+  ]);
+  assert.match(e.message, /'systemctl daemon-reload' failed: boom; put back as it was: systemctl disable x.service, /);
+  assert.deepEqual([...state.files], [['/b', 'old b']]);
+  assert.equal(state.enabled.get('x.service'), 'disabled');
+});
+
+test('apply: a first-step failure changed nothing; a failing undo is reported and the rest still undone', async () => {
+  const first = new FakeHost(node(0));
+  first.failEffect = () => 'no';
+  await assert.rejects(first.changes.apply([write('/a', 'A')]), /failed: no; nothing was changed$/);
+
+  const host = new FakeHost(node(0));
+  host.failEffect = (e) =>
+    (e.kind === 'restore-file' && e.path === '/b') || (e.kind === 'systemctl' && e.verb === 'start') ? 'stuck' : undefined;
+  const e = await host.changes.apply([write('/a', 'A'), write('/b', 'B'), { kind: 'systemctl', verb: 'start', unit: 'u' }]).catch((x: unknown) => x);
+  assert.ok(e instanceof EffectsFailed);
+  assert.deepEqual(e.undone, ['remove /a']);
+  assert.match(e.message, /putting back also failed: 'remove \/b' failed: stuck$/);
+  assert.equal(host.state.files.has('/a'), false);
+});
+
+const up = (dev: string): Action => ({ kind: 'link-up', dev });
+const add = (dev: string, address: string): Action => ({ kind: 'addr-add', dev, address, prefix: 24, metric: 101 });
+
+test('changeLinks: one batch for all NICs; a failing NIC is rolled back newest first, the others keep theirs', async () => {
+  const host = new FakeHost(node(2));
+  host.failIp = (a) => (a.kind === 'addr-add' && a.dev === 'eth2' && a.address === '192.168.0.99' ? 'RTNETLINK answers: Operation not permitted' : undefined);
+  const out = await host.changes.changeLinks([
+    [up('eth1'), add('eth1', '192.168.0.11')],
+    [up('eth2'), add('eth2', '192.168.0.12'), add('eth2', '192.168.0.99')],
+  ]);
+  assert.deepEqual(out[0], { result: 'changed' });
+  assert.equal(out[1]?.result, 'rolled-back');
+  assert.match(out[1]?.error ?? '', /'ip addr add 192.168.0.99\/24 dev eth2 metric 101' failed: RTNETLINK answers: Operation not permitted/);
+  // Newest first: the address added last goes first, the link goes down last.
+  assert.deepEqual(host.log.slice(host.log.indexOf('ip addr add 192.168.0.99/24 dev eth2 metric 101') + 1), [
+    'ip addr del 192.168.0.12/24 dev eth2',
+    'ip link set dev eth2 down',
+  ]);
+  assert.equal(host.log.filter((l) => l.startsWith('ip -batch')).length, 1);
+  const eth2 = host.state.links.find((l) => l.name === 'eth2');
+  assert.deepEqual({ up: eth2?.adminUp, ipv4: eth2?.ipv4 }, { up: false, ipv4: [] });
+  assert.equal(host.state.links.find((l) => l.name === 'eth1')?.ipv4[0]?.local, '192.168.0.11');
+});
+
+test('changeLinks: a name ip -batch cannot carry runs one command at a time; dry-run runs nothing', async () => {
+  const state = node(1);
+  (state.links[1] as { name: string }).name = 'e#1';
+  const host = new FakeHost(state);
+  assert.deepEqual(await host.changes.changeLinks([[up('e#1')], []]), [{ result: 'changed' }, { result: 'unchanged' }]);
+  assert.deepEqual(host.log, ["ip link set dev 'e#1' up"]);
+  const dry = new FakeHost(node(1), { dryRun: true });
+  assert.deepEqual(await dry.changes.changeLinks([[up('eth1')], []]), [{ result: 'planned' }, { result: 'unchanged' }]);
+  assert.deepEqual(dry.log, []);
+});
+
+test('mayChange needs root, except under dry-run', () => {
+  const host = new FakeHost(node(0));
+  host.root = false;
+  assert.throws(() => host.changes.mayChange('setup'), /needs root/);
+  const dry = new FakeHost(node(0), { dryRun: true });
+  dry.root = false;
+  assert.doesNotThrow(() => dry.changes.mayChange('setup'));
+});

@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { servicePaths } from '../../src/core/service-plan.js';
+import { LEGACY_UNIT_NAME, UNIT_NAME, type UnitOptions } from '../../src/core/unit.js';
+import { EffectsFailed } from '../../src/host/executor.js';
+import { ExitError } from '../../src/exit-codes.js';
+import { installService, uninstallService } from '../../src/workflows/service.js';
+import { captureLog, FakeHost, node } from '../helpers/fake-host.js';
+
+const unit: UnitOptions = { exec: ['/usr/bin/asm-erdma'], interfaces: [] };
+const live = servicePaths(undefined);
+const install = (host: FakeHost, o: { root?: string; now?: boolean; keepLegacy?: boolean } = {}) =>
+  installService(host, { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), unit }, captureLog().log);
+const uninstall = (host: FakeHost, o: { root?: string; now?: boolean } = {}) =>
+  uninstallService(host, { root: o.root, now: Boolean(o.now) }, captureLog().log);
+
+test('install-service on a live node: unit, hot-plug template and udev rule, one reload, then enable', async () => {
+  const host = new FakeHost(node(0));
+  const r = await install(host);
+  assert.deepEqual(r.changes, [
+    `write ${live.unit} (mode 0644)`,
+    `write ${live.template} (mode 0644)`,
+    `write ${live.rule} (mode 0644)`,
+    'systemctl daemon-reload',
+    `systemctl enable ${UNIT_NAME}`,
+  ]);
+  assert.deepEqual(host.log, r.changes);
+  assert.deepEqual([r.unitFile, r.hotplug, r.legacy], ['created', 'created', 'not-enabled']);
+  assert.match(host.state.files.get(live.unit) ?? '', /^ExecStart=\/usr\/bin\/asm-erdma setup --wait$/m);
+  assert.equal(host.state.enabled.get(UNIT_NAME), 'enabled');
+});
+
+test('install-service again changes nothing; a changed unit is rewritten and reloaded, not re-enabled', async () => {
+  const host = new FakeHost(node(0));
+  await install(host);
+  host.log.length = 0;
+  const same = await install(host);
+  assert.deepEqual([same.changes, same.unitFile, same.hotplug], [[], 'unchanged', 'unchanged']);
+  assert.deepEqual(host.log, []);
+  host.state.files.set(live.unit, '# edited by hand\n');
+  const fixed = await install(host);
+  assert.deepEqual(fixed.changes, [`write ${live.unit} (mode 0644)`, 'systemctl daemon-reload']);
+  assert.equal(fixed.unitFile, 'updated');
+});
+
+test('install-service disables the old script unit unless --keep-legacy', async () => {
+  const state = node(0);
+  state.enabled.set(LEGACY_UNIT_NAME, 'enabled');
+  const kept = await install(new FakeHost(structuredClone(state)), { keepLegacy: true });
+  assert.equal(kept.legacy, 'kept');
+  const host = new FakeHost(state);
+  const r = await install(host);
+  assert.equal(r.legacy, 'disabled');
+  assert.equal(host.state.enabled.get(LEGACY_UNIT_NAME), 'disabled');
+});
+
+test('install-service is all or nothing: a failing enable puts every file and the old unit back, newest first', async () => {
+  const state = node(0);
+  state.enabled.set(LEGACY_UNIT_NAME, 'enabled');
+  state.files.set(live.rule, 'an older rule\n');
+  const host = new FakeHost(state);
+  host.failEffect = (e) => (e.kind === 'systemctl' && e.verb === 'enable' && e.unit === UNIT_NAME ? 'Access denied' : undefined);
+  const e = await install(host).catch((x: unknown) => x);
+  assert.ok(e instanceof EffectsFailed);
+  assert.deepEqual(e.undone, [
+    `systemctl enable ${LEGACY_UNIT_NAME}`,
+    `restore the previous ${live.rule}`,
+    `remove ${live.template}`,
+    `remove ${live.unit}, systemctl daemon-reload`,
+  ]);
+  assert.deepEqual([...host.state.files], [[live.rule, 'an older rule\n']]);
+  assert.equal(host.state.enabled.get(LEGACY_UNIT_NAME), 'enabled');
+  assert.notEqual(host.state.enabled.get(UNIT_NAME), 'enabled');
+});
+
+test('install-service --dry-run lists the changes and makes none; needs no root', async () => {
+  const host = new FakeHost(node(0), { dryRun: true });
+  host.root = false;
+  const r = await install(host);
+  assert.equal(r.changes.length, 5);
+  assert.deepEqual(host.log, []);
+  assert.equal(host.state.files.size, 0);
+  const live = new FakeHost(node(0));
+  live.root = false;
+  await assert.rejects(install(live), (x: unknown) => x instanceof ExitError && x.code === 3);
+});
+
+test('install-service --root: systemctl --root, no daemon-reload; --now with --root is a usage error', async () => {
+  const state = node(0);
+  state.files.set('/img/etc/os-release', 'ID=alinux\n');
+  const host = new FakeHost(state);
+  const r = await install(host, { root: '/img' });
+  assert.deepEqual(r.changes.slice(-1), [`systemctl --root=/img enable ${UNIT_NAME}`]);
+  assert.ok(!r.changes.includes('systemctl daemon-reload'));
+  assert.ok(host.state.files.has('/img/etc/systemd/system/asm-erdma.service'));
+  const now = await install(host, { root: '/img', now: true }).catch((x: unknown) => x);
+  assert.equal((now as ExitError).code, 2);
+  const missing = await install(host, { root: '/nowhere' }).catch((x: unknown) => x);
+  assert.match((missing as Error).message, /--root \/nowhere: not a directory/);
+});
+
+test('install-service --now: a failed start keeps the install and reports why', async () => {
+  const host = new FakeHost(node(0));
+  host.failEffect = (e) => (e.kind === 'systemctl' && e.verb === 'restart' ? 'Job failed' : undefined);
+  const r = await install(host, { now: true });
+  assert.equal(r.started, false);
+  assert.match(r.startError ?? '', /'systemctl restart asm-erdma.service' failed: Job failed$/);
+  assert.equal(host.state.enabled.get(UNIT_NAME), 'enabled');
+  assert.ok(host.state.files.has(live.unit));
+});
+
+test('uninstall-service: stop, disable, remove the files, one reload; a failing reload puts it all back', async () => {
+  const host = new FakeHost(node(0));
+  await install(host);
+  const before = structuredClone(host.state.files);
+  host.log.length = 0;
+  host.failEffect = (e) => (e.kind === 'systemctl' && e.verb === 'daemon-reload' ? 'Transport endpoint is not connected' : undefined);
+  const e = await uninstall(host, { now: true }).catch((x: unknown) => x);
+  assert.ok(e instanceof EffectsFailed);
+  assert.deepEqual(host.state.files, before);
+  assert.equal(host.state.enabled.get(UNIT_NAME), 'enabled');
+
+  host.failEffect = undefined;
+  host.log.length = 0;
+  const r = await uninstall(host, { now: true });
+  assert.deepEqual(r.changes, [
+    `systemctl stop ${UNIT_NAME}`,
+    `systemctl disable ${UNIT_NAME}`,
+    `remove ${live.template}`,
+    `remove ${live.rule}`,
+    `remove ${live.unit}`,
+    'systemctl daemon-reload',
+  ]);
+  assert.deepEqual([r.unitFile, r.hotplug, r.stopped], ['removed', 'removed', true]);
+  assert.equal(host.state.files.size, 0);
+  const again = await uninstall(host);
+  assert.deepEqual([again.changes, again.unitFile], [[], 'absent']);
+});
