@@ -15,7 +15,6 @@ export interface CommonOptions {
   json?: boolean;
   dryRun?: boolean;
   verbose?: boolean;
-  timeout: number;
 }
 
 export interface Context {
@@ -25,25 +24,25 @@ export interface Context {
   runner: Runner;
   dryRun: boolean;
   log: Logger;
-  deadline: Deadline;
   json: boolean;
 }
 
-/** `toolsBounded`: every subprocess ends by the run's deadline (setup, reset, status; not a 10-minute yum). */
-export function makeContext(o: CommonOptions, { toolsBounded = false } = {}): Context {
+export type BoundedContext = Context & { deadline: Deadline };
+
+/** A run bounded by a deadline: every tool it starts is killed at the deadline (exit 9, naming the tool). */
+export function makeContext(o: CommonOptions, timeoutSeconds: number): BoundedContext;
+/**
+ * A run without one (kernel: a yum install may take minutes; diag --watch runs until stopped): each tool has
+ * its own time limit instead (host/packages.ts, host/smcss.ts).
+ */
+export function makeContext(o: CommonOptions): Context;
+export function makeContext(o: CommonOptions, timeoutSeconds?: number): Context {
   const log = new Logger(Boolean(o.verbose));
-  const deadline = new Deadline(o.timeout * 1000);
+  const deadline = timeoutSeconds === undefined ? undefined : new Deadline(timeoutSeconds * 1000);
   const dryRun = Boolean(o.dryRun);
-  const runner = new Runner({ trace: (line) => log.verbose(line), ...(toolsBounded ? { deadline } : {}) });
+  const runner = new Runner({ trace: (line) => log.verbose(line), ...(deadline ? { deadline } : {}) });
   const host = new NodeHost(runner, { dryRun, streamInstall: log.isVerbose, confirm });
-  return {
-    host,
-    runner,
-    dryRun,
-    log,
-    deadline,
-    json: Boolean(o.json),
-  };
+  return { host, runner, dryRun, log, json: Boolean(o.json), ...(deadline ? { deadline } : {}) };
 }
 
 /** Commander reports a bad flag value as `option '--x <v>' argument 'v' is invalid. <message>`: the message carries

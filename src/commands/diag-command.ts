@@ -53,7 +53,7 @@ Examples:
       if (o.count !== undefined && o.watch === undefined) {
         throw new ExitError('usage', '--count needs --watch', 'e.g. asm-erdma diag --watch 5 --count 12');
       }
-      const ctx = makeContext({ ...o, timeout: 30 });
+      const ctx = makeContext(o);
       const watching = o.watch !== undefined;
       const report = await runDiag(ctx.host, { watchSeconds: o.watch, count: o.count }, (s) => {
         if (!ctx.json) process.stdout.write(renderSample(s, watching));

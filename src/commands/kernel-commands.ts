@@ -46,7 +46,7 @@ Examples:
   asm-erdma kernel check                    against 5.10.134-16.3
   asm-erdma kernel check --min 5.10.134-17.3 --json`)
     .action(async (o: KernelFlags) => {
-      const ctx = makeContext({ ...o, timeout: 30 });
+      const ctx = makeContext(o);
       const min = parseMinimum(o.min, '--min');
       const report = await runKernelCheck(ctx.host, min);
       if (ctx.json) printJson(report);
@@ -72,7 +72,7 @@ Examples:
   asm-erdma kernel list
   asm-erdma kernel list --min 5.10.134-17.3 --json`)
     .action(async (o: KernelFlags) => {
-      const ctx = makeContext({ ...o, timeout: 30 });
+      const ctx = makeContext(o);
       const report = await runKernelList(ctx.host, parseMinimum(o.min, '--min'), ctx.log);
       if (ctx.json) return printJson(report);
       const width = Math.max(6, ...report.kernels.map((k) => k.release.length));
@@ -106,7 +106,7 @@ Examples:
   asm-erdma kernel upgrade --to 5.10.134-17.3 --yes
   asm-erdma kernel upgrade --yes --reboot   unattended, reboots into it`)
     .action(async (o: KernelFlags) => {
-      const ctx = makeContext({ ...o, timeout: 30 });
+      const ctx = makeContext(o);
       const options = {
         min: parseMinimum(o.min, '--min'),
         to: o.to === undefined ? undefined : parseTarget(o.to),
@@ -131,7 +131,7 @@ Examples:
   asm-erdma hotfix                          installs it if this kernel needs it (asks first)
   asm-erdma hotfix --yes --json`)
     .action(async (o: KernelFlags) => {
-      const ctx = makeContext({ ...o, timeout: 30 });
+      const ctx = makeContext(o);
       const report = withDryRun(ctx, await runHotfix(ctx.host, { yes: Boolean(o.yes), min: parseMinimum(o.min, '--min') }, ctx.log));
       if (ctx.json) printJson(report);
       else out(result(report));

@@ -6,17 +6,17 @@ import { acquireLock, blameLockWait } from '../host/lock.js';
 import { requireNetAdmin } from '../host/privileges.js';
 import { runReset, type ResetReport } from '../workflows/reset.js';
 import { runSetup, type SetupReport } from '../workflows/setup.js';
-import { collectInterface, makeContext, parseMetadataUrl, parseSettle, parseTimeout, printJson, withDryRun, type CommonOptions, type Context } from './common.js';
+import { collectInterface, makeContext, parseMetadataUrl, parseSettle, parseTimeout, printJson, withDryRun, type BoundedContext, type CommonOptions } from './common.js';
 import type { Logger } from '../ui/logger.js';
 import { DEFAULT_BOOT_TIMEOUT_S } from '../core/unit.js';
 
 const DEFAULT_TIMEOUT_S = 30;
 
 /** A boot-time run (--wait) waits for the driver and the metadata server, so its deadline is longer. */
-const contextFor = (o: NicOptions): Context =>
-  makeContext({ ...o, timeout: o.timeout ?? (o.wait ? DEFAULT_BOOT_TIMEOUT_S : DEFAULT_TIMEOUT_S) }, { toolsBounded: true });
+const contextFor = (o: NicOptions): BoundedContext =>
+  makeContext(o, o.timeout ?? (o.wait ? DEFAULT_BOOT_TIMEOUT_S : DEFAULT_TIMEOUT_S));
 
-interface NicOptions extends Omit<CommonOptions, 'timeout'> {
+interface NicOptions extends CommonOptions {
   interface?: string[];
   timeout?: number;
   metadataUrl: string;
@@ -40,7 +40,7 @@ function nicOptions(cmd: Command): Command {
 }
 
 /** Root, then the lock, then the work; dry-run only reads, so it needs neither. */
-async function guarded<T>(ctx: Context, what: string, work: () => Promise<T>): Promise<T> {
+async function guarded<T>(ctx: BoundedContext, what: string, work: () => Promise<T>): Promise<T> {
   if (ctx.dryRun) return work();
   requireNetAdmin(what);
   const waitStarted = Date.now();

@@ -8,6 +8,9 @@ import { installService, uninstallService, type ServiceReport } from '../workflo
 import { ExitError } from '../exit-codes.js';
 import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson, withDryRun } from './common.js';
 
+/** systemctl answers in well under a second; a hung one (a wedged PID 1) is killed at this deadline. */
+const SERVICE_TIMEOUT_S = 60;
+
 interface ServiceFlags {
   root?: string;
   exec?: string;
@@ -81,7 +84,7 @@ Examples:
 Defaults for the boot-time setup (metadata URL, interfaces, timeout) belong in /etc/sysconfig/asm-erdma,
 which the unit reads (EnvironmentFile=) and setup reads too; flags given here are written into ExecStart.`)
     .action(async (o: ServiceFlags) => {
-      const ctx = makeContext({ ...o, timeout: 30 });
+      const ctx = makeContext(o, SERVICE_TIMEOUT_S);
       // The boot-time setup reads the sysconfig file (the image's own under --root); only flags go into ExecStart,
       // and TimeoutStartSec follows the file's timeout as it is now.
       const bootTimeout = readSysconfig(sysconfigPath(o.root)).entries.get('ASM_ERDMA_TIMEOUT')?.raw;
@@ -116,7 +119,7 @@ Examples:
   asm-erdma uninstall-service               disable and remove it
   asm-erdma uninstall-service --root /mnt/img`)
     .action(async (o: ServiceFlags) => {
-      const ctx = makeContext({ ...o, timeout: 30 });
+      const ctx = makeContext(o, SERVICE_TIMEOUT_S);
       const report = withDryRun(ctx, await uninstallService(ctx.host, { root: o.root, now: Boolean(o.now) }, ctx.log));
       if (ctx.json) printJson(report);
       else render(report);

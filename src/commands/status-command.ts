@@ -43,7 +43,7 @@ Examples:
   asm-erdma status --json | jq '.checks[] | select(.state != "ok")'
   asm-erdma status --min 5.10.134-17.3`)
     .action(async (o: { min: string; metadataUrl: string; timeout: number; json?: boolean; verbose?: boolean }) => {
-      const ctx = makeContext(o, { toolsBounded: true });
+      const ctx = makeContext(o, o.timeout);
       const report = await runStatus(ctx.host, { min: parseMinimum(o.min, '--min'), metadataUrl: o.metadataUrl, deadline: ctx.deadline }, ctx.log);
       if (ctx.json) printJson(report);
       else render(report);

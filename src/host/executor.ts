@@ -13,7 +13,7 @@ import { batchLine } from '../core/ifname.js';
 import type { LinkInfo } from '../core/iproute-json.js';
 import { actionArgv, describeAction, inverseOf, tookEffect, type Action } from '../core/nic-plan.js';
 import type { LinkResult } from '../core/owned-record.js';
-import { ExitError } from '../exit-codes.js';
+import { ExitCode, ExitError } from '../exit-codes.js';
 
 export interface BatchResult {
   /** Lines that ran and failed (index → iproute2's message); every line not here and before `stopped` ran. */
@@ -122,8 +122,7 @@ export class Executor {
     if (this.dryRun) return plans.map((a) => ({ result: a.length > 0 ? 'planned' : 'unchanged' }));
     const batchable = plans.map((actions) => actions.every((a) => batchLine(actionArgv(a)) !== undefined));
     const lines = plans.flatMap((actions, nic) => (batchable[nic] ? actions.map((action) => ({ nic, action })) : []));
-    const batch: BatchResult =
-      lines.length > 0 ? await this.backend.ipBatch(lines.map((l) => l.action)) : { failed: new Map() };
+    const batch: BatchResult = lines.length > 0 ? await this.batch(lines.map((l) => l.action)) : { failed: new Map() };
     const after = batch.stopped ? await this.backend.links() : [];
     const outcomes: LinkOutcome[] = [];
     // One NIC after another: a rollback's `ip` commands never interleave with another NIC's.
@@ -133,6 +132,19 @@ export class Executor {
       else outcomes.push(await this.settleBatched(lines, nic, batch, after));
     }
     return outcomes;
+  }
+
+  /**
+   * The batch; one killed at the deadline (a hung ip) stopped somewhere unknown, which the links then tell, so
+   * what it did change is put back like any other part-way stop.
+   */
+  private async batch(actions: Action[]): Promise<BatchResult> {
+    try {
+      return await this.backend.ipBatch(actions);
+    } catch (e) {
+      if (!(e instanceof ExitError) || e.code !== ExitCode.toolTimeout) throw e;
+      return { failed: new Map(), stopped: { from: 0, message: e.message } };
+    }
   }
 
   private async settleBatched(

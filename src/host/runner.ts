@@ -44,6 +44,9 @@ const PROVIDERS: Record<string, string> = {
  */
 const MIN_TOOL_MS = 300;
 
+/** A run without a deadline (kernel, diag) still never waits forever on a tool that has no limit of its own. */
+const DEFAULT_TOOL_MS = 120_000;
+
 /** Process groups of bounded commands still running, killed if we are interrupted (they are detached). */
 const liveGroups = new Set<number>();
 let signalsHooked = false;
@@ -83,11 +86,12 @@ export class Runner {
   }
 
   /** How long the command may run, and what to call that limit in the message. */
-  private limitFor(spec: CommandSpec): { ms: number; shownMs: number } | undefined {
-    const own = spec.timeoutMs === undefined ? undefined : { ms: spec.timeoutMs, shownMs: spec.timeoutMs };
+  private limitFor(spec: CommandSpec): { ms: number; shownMs: number } {
+    const ownMs = spec.timeoutMs ?? DEFAULT_TOOL_MS;
+    const own = { ms: ownMs, shownMs: ownMs };
     if (!this.deadline) return own;
     const byDeadline = Math.max(MIN_TOOL_MS, this.deadline.remaining());
-    return own && own.ms < byDeadline ? own : { ms: byDeadline, shownMs: this.deadline.totalMs };
+    return own.ms < byDeadline ? own : { ms: byDeadline, shownMs: this.deadline.totalMs };
   }
 
   /** Runs a command; a non-zero exit is returned, not thrown — callers decide what a failure means. */
@@ -95,7 +99,7 @@ export class Runner {
     const argv = [spec.file, ...spec.args];
     const limit = this.limitFor(spec);
     // Only runs with a deadline (setup, reset, status) kill whole groups; yum keeps the terminal's Ctrl-C.
-    const grouped = limit !== undefined && this.deadline !== undefined;
+    const grouped = this.deadline !== undefined;
     const started = performance.now();
     // node:child_process rather than execa: execa's start-up and ~15 MB of memory cost more than a whole setup run.
     const child = spawn(spec.file, spec.args, {
@@ -108,7 +112,7 @@ export class Runner {
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     const pid = child.pid;
-    if (limit && pid !== undefined) {
+    if (pid !== undefined) {
       if (grouped) {
         hookSignals();
         liveGroups.add(pid);
@@ -131,7 +135,7 @@ export class Runner {
     if (timedOut) {
       this.killed.push(spec.file);
       this.trace?.(`${argv.join(' ')} → killed after ${Math.round(durationMs)} ms`);
-      throw toolTimeout(argv, limit?.shownMs ?? 0);
+      throw toolTimeout(argv, limit.shownMs);
     }
     const exitCode = result.exitCode ?? 1;
     this.trace?.(`${argv.join(' ')} → exit ${exitCode} (${Math.round(durationMs)} ms)`);

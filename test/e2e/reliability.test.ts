@@ -90,6 +90,26 @@ test('a hanging ip: exit 9 naming ip, nothing changed', async (t) => {
   });
 });
 
+test('an ip -batch that hangs part-way is killed at the deadline; what it changed on the unfinished NIC is put back', async (t) => {
+  await withSim(t, { nics: 2 }, async (node) => {
+    const env = { PATH: `${FAULTY}:${node.cliEnv().PATH}`, SIM_IP_HANG_LINE: 'dev eth2 metric' };
+    const r = await timed(node, ['setup', '--timeout', '2'], env);
+    assert.equal(r.exitCode, 6, r.stderr);
+    assert.match(r.stderr, /^error: eth2: ip -batch stopped before 'ip addr add 192\.168\.0\.12\/24 dev eth2 metric 101' ran: ip did not answer within 2 s .*\(put back as it was; /m);
+    oneLine(r.stderr);
+    assert.ok(r.ms < 3000 + SLACK, `took ${r.ms} ms`);
+    assert.deepEqual(await strays(node), []);
+    const state = await kernelState(node);
+    assert.deepEqual(ipv4Of(state, 'eth1'), ['192.168.0.11/24 metric 101 global']);
+    assert.deepEqual(ipv4Of(state, 'eth2'), []);
+    assert.equal((state.links.eth2 as { up: boolean }).up, false);
+    // The record has eth1 only: reset without the metadata server still knows eth1's address.
+    const reset = await node.cli(['reset', '--metadata-url', 'http://127.0.0.1:9']);
+    assert.equal(reset.exitCode, 0, reset.stderr);
+    assert.deepEqual(ipv4Of(await kernelState(node), 'eth1'), []);
+  });
+});
+
 test('an rdma printing garbage is exit 8 (tool unusable), not "no eRDMA NIC"', async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
     const r = await node.cli(['setup'], { SIM_RDMA_FAIL: 'garbage' });

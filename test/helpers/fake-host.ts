@@ -17,6 +17,7 @@ import { ActionFailed, Executor, type Backend, type BatchResult } from '../../sr
 import type { Host, MetadataSource, Observation } from '../../src/host/host.js';
 import { MetadataError, nicPath } from '../../src/host/metadata.js';
 import { RdmaUnavailable } from '../../src/host/rdma.js';
+import { toolTimeout } from '../../src/host/runner.js';
 import { Logger } from '../../src/ui/logger.js';
 
 export interface FakeState {
@@ -132,6 +133,8 @@ class FakeBackend implements Backend {
     this.h.log.push(`ip -batch (${actions.length} lines)`);
     const failed = new Map<number, string>();
     for (const [i, a] of actions.entries()) {
+      // A hung ip: the runner kills it at the deadline, after it ran this many lines.
+      if (i === this.h.hangBatchAfter) throw toolTimeout(['ip', '-force', '-batch', '-'], 2000);
       this.h.log.push(describeAction(a));
       const why = this.change(a);
       if (why) failed.set(i, why);
@@ -197,6 +200,7 @@ export class FakeHost implements Host {
   readonly asked: string[] = [];
   failIp?: (a: Action) => string | undefined;
   failEffect?: (e: Effect) => string | undefined;
+  hangBatchAfter?: number;
   root = true;
   answerYes = false;
 

@@ -108,3 +108,17 @@ test('mayChange needs root, except under dry-run', () => {
   dry.root = false;
   assert.doesNotThrow(() => dry.changes.mayChange('setup'));
 });
+
+test('changeLinks: an ip -batch killed at the deadline is settled from the links: what it changed is put back', async () => {
+  const host = new FakeHost(node(2));
+  host.hangBatchAfter = 3;
+  const out = await host.changes.changeLinks([
+    [up('eth1'), add('eth1', '192.168.0.11')],
+    [up('eth2'), add('eth2', '192.168.0.12')],
+  ]);
+  // eth1 finished before the hang; eth2 was up but its address never came.
+  assert.deepEqual(out[0], { result: 'changed' });
+  assert.equal(out[1]?.result, 'rolled-back');
+  assert.match(out[1]?.error ?? '', /^ip -batch stopped before 'ip addr add 192.168.0.12\/24 dev eth2 metric 101' ran: ip did not answer within 2 s/);
+  assert.equal(host.state.links.find((l) => l.name === 'eth2')?.adminUp, false);
+});
