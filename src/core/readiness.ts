@@ -85,7 +85,8 @@ export interface NicFacts {
 
 export function primaryCheck(f: NicFacts): Check {
   if (!f.primary) return check('primary-nic', 'fail', 'no default route in the main table: the primary NIC is unknown', 'ip route show default');
-  return check('primary-nic', 'ok', `${f.primary.name} (default route via ${f.primary.defaultRoute.gateway ?? 'link'}, metric ${f.primary.defaultRoute.metric}); never changed`);
+  const route = f.primary.defaultRoute;
+  return check('primary-nic', 'ok', `${f.primary.name} (default route via ${route.gateway ?? 'link'}, metric ${route.metric}); never changed`);
 }
 
 export function metadataCheck(f: NicFacts): Check {
@@ -180,7 +181,8 @@ export function conflictChecks(f: ConflictFacts, nics: NicFacts): Check[] {
     checks.push(
       foreign.length === 0
         ? check('terway', 'ok', 'Terway is on this node and does not use the eRDMA NICs')
-        : check('terway', 'warn', `Terway is on this node and the eRDMA NICs carry addresses that are not theirs: ${foreign.join(', ')}`, 'exclude the eRDMA ENI in the eni-config ConfigMap (eni_tag_filter), then asm-erdma reset --all && asm-erdma setup'),
+        : check('terway', 'warn', `Terway is on this node and the eRDMA NICs carry addresses that are not theirs: ${foreign.join(', ')}`, 'exclude the eRDMA ENI in the eni-config ConfigMap (eni_tag_filter), ' +
+          'then asm-erdma reset --all && asm-erdma setup'),
     );
   }
   return checks;
