@@ -37,7 +37,7 @@ export const unknownCheck = (id: string, f: Unknown, state: CheckState = 'warn')
 });
 
 /** From 17.3 the kernel's SMC takes IPv4-mapped IPv6 addresses, which dual-stack sidecar sockets use. */
-export const SMC_MAPPED_IPV6_KERNEL = parseKernelRelease('5.10.134-17.3') as KernelRelease;
+const SMC_MAPPED_IPV6_KERNEL = parseKernelRelease('5.10.134-17.3') as KernelRelease;
 
 export function kernelCheck(running: Fact<KernelRelease>, installed: Fact<KernelRelease[]>, min: KernelRelease): Check {
   if (isUnknown(running)) return unknownCheck('kernel', running, 'fail');
@@ -189,7 +189,7 @@ export function conflictChecks(f: ConflictFacts, nics: NicFacts): Check[] {
 }
 
 /** Now (nmcli device set … managed no) and across NetworkManager restarts and reboots (conf.d keyfile). */
-export function networkManagerFix(nics: string[]): string {
+function networkManagerFix(nics: string[]): string {
   const now = nics.map((n) => `nmcli device set ${n} managed no`).join(' && ');
   const devices = nics.map((n) => `interface-name:${n}`).join(';');
   const file = '/etc/NetworkManager/conf.d/99-asm-erdma.conf';

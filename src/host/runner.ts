@@ -193,7 +193,7 @@ function collect(child: ChildProcess, spec: CommandSpec): Promise<Collected> {
   });
 }
 
-export function toolTimeout(argv: string[], withinMs: number): ExitError {
+function toolTimeout(argv: string[], withinMs: number): ExitError {
   const shown = argv.length > 4 ? `${argv.slice(0, 4).join(' ')} …` : argv.join(' ');
   return new ExitError(
     'toolTimeout',
