@@ -177,7 +177,7 @@ ${exitCodeTable()}`,
   // Every (sub)command reports usage errors to the one boundary in main().
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) cmd.exitOverride();
-  program.hook('preAction', (root, action) => {
+  program.hook('preAction', (_root, action) => {
     const g = action.optsWithGlobals<{ color: ColorMode; quiet?: boolean; verbose?: boolean }>();
     if (g.quiet && g.verbose)
       throw new ExitError('usage', '-q/--quiet and -v/--verbose cannot be combined', 'use only one of them');

@@ -32,14 +32,17 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   usage: 'bad flags or arguments, or a bad line in /etc/sysconfig/asm-erdma',
   needsRoot: 'needs root (CAP_NET_ADMIN / package installation); nothing was changed',
   noDevice:
-    'no eRDMA NIC found, no RDMA netlink, no primary NIC, or a requested --interface is not an eRDMA NIC (with --wait: did not get one within the deadline)',
+    'no eRDMA NIC found, no RDMA netlink, no primary NIC, or a requested --interface is not an eRDMA NIC ' +
+    '(with --wait: did not get one within the deadline)',
   metadata: 'the metadata server was unreachable or gave an invalid answer; nothing was changed',
   apply:
-    "a change to a NIC, unit or file failed (that NIC was rolled back / the install put back), or setup's record under the run directory is unusable (nothing was changed)",
+    'a change to a NIC, unit or file failed (that NIC was rolled back / the install put back), ' +
+    "or setup's record under the run directory is unusable (nothing was changed)",
   locked:
     'another asm-erdma run held the lock for the whole --timeout (or for most of it, and the rest ran out)',
   missingTool:
-    'a required system tool (ip, rdma, yum, rpm, systemctl, uname, smcss) is missing or unusable (fails, or prints garbage); diag: smcss or the smc module is missing',
+    'a required system tool (ip, rdma, yum, rpm, systemctl, uname, smcss) is missing or unusable ' +
+    '(fails, or prints garbage); diag: smcss or the smc module is missing',
   toolTimeout:
     'a system tool (named in the message) did not finish within the deadline; it was killed (its whole process group)',
   kernelTooOld: 'kernel check: the running kernel is below the minimum',

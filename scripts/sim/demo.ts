@@ -17,7 +17,11 @@ const run = async (args: string[]): Promise<void> => {
   process.stdout.write(`\n$ asm-erdma ${args.join(' ')}    # exit ${r.exitCode}\n${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`);
 };
 try {
-  process.stdout.write(`simulated node: namespace ${node.ns}, primary ${node.primary}, eRDMA NICs ${node.nics.map((n) => n.name).join(', ')}, metadata server in token-enforcing mode\n`);
+  const nics = node.nics.map((n) => n.name).join(', ');
+  process.stdout.write(
+    `simulated node: namespace ${node.ns}, primary ${node.primary}, eRDMA NICs ${nics}, ` +
+      'metadata server in token-enforcing mode\n',
+  );
   await show('before');
   await run(['setup', '--dry-run']);
   await run(['setup']);

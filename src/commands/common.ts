@@ -47,7 +47,7 @@ export function makeContext(o: CommonOptions, timeoutSeconds?: number): Context 
 
 /** Commander reports a bad flag value as `option '--x <v>' argument 'v' is invalid. <message>`: the message carries
  * "reason (what to do)" and the CLI's error boundary turns it into the one error line. */
-export function badValue(reason: string, hint: string): InvalidArgumentError {
+function badValue(reason: string, hint: string): InvalidArgumentError {
   return new InvalidArgumentError(`${reason} (${hint})`);
 }
 

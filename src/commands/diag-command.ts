@@ -7,7 +7,7 @@ import { makeContext, parseTimeout, printJson } from './common.js';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function renderSample(s: DiagSample, withTime: boolean): string {
+function renderSample(s: DiagSample, withTime: boolean): string {
   const when = withTime ? `${s.at.slice(11, 19)}  ` : '';
   const listening = s.listening ? `; ${plural(s.listening, 'listening socket')}` : '';
   if (s.connections === 0) {

@@ -52,7 +52,10 @@ Examples:
       if (ctx.json) printJson(report);
       else {
         const lines = [`running kernel ${report.running} ${report.meets ? 'meets' : 'is below'} the minimum ${report.minimum}`];
-        if (report.newerInstalled) lines.push(`${report.newerInstalled} is installed but not running${report.rebootPending ? ': only a reboot is missing' : ''}`);
+        if (report.newerInstalled) {
+          const why = report.rebootPending ? ': only a reboot is missing' : '';
+          lines.push(`${report.newerInstalled} is installed but not running${why}`);
+        }
         if (!report.meets && !report.rebootPending) lines.push(`upgrade it: ${upgradeCommand(min)}`);
         if (report.hotfixNeeded) lines.push('this kernel needs the SMC hotfix: asm-erdma hotfix');
         out(lines);
@@ -77,10 +80,13 @@ Examples:
       if (ctx.json) return printJson(report);
       const width = Math.max(6, ...report.kernels.map((k) => k.release.length));
       const mark = (b: boolean, word: string): string => (b ? word : '-').padEnd(10);
-      out([
-        `${'KERNEL'.padEnd(width)}  ${'INSTALLED'.padEnd(10)}${'RUNNING'.padEnd(10)}${'DEFAULT'.padEnd(10)}MEETS ${report.minimum}`,
-        ...report.kernels.map((k) => `${k.release.padEnd(width)}  ${mark(k.installed, 'installed')}${mark(k.running, 'running')}${mark(k.defaultBoot, 'default')}${k.meetsMinimum ? 'yes' : 'no'}${k.available ? '' : '  (not in any repository)'}`),
-      ]);
+      const columns = ['INSTALLED', 'RUNNING', 'DEFAULT'].map((w) => w.padEnd(10)).join('');
+      const heading = `${'KERNEL'.padEnd(width)}  ${columns}`;
+      const row = (k: (typeof report.kernels)[number]): string =>
+        `${k.release.padEnd(width)}  ` +
+        `${mark(k.installed, 'installed')}${mark(k.running, 'running')}${mark(k.defaultBoot, 'default')}` +
+        `${k.meetsMinimum ? 'yes' : 'no'}${k.available ? '' : '  (not in any repository)'}`;
+      out([`${heading}MEETS ${report.minimum}`, ...report.kernels.map(row)]);
     });
 
   kernel

@@ -31,7 +31,8 @@ function nicOptions(cmd: Command): Command {
     .option('--metadata-url <url>', 'ECS metadata server', parseMetadataUrl, DEFAULT_METADATA_URL)
     .option(
       '--timeout <seconds>',
-      `overall deadline for the run (lock, devices, metadata; default: ${DEFAULT_TIMEOUT_S}, with --wait ${DEFAULT_BOOT_TIMEOUT_S})`,
+      'overall deadline for the run (lock, devices, metadata; ' +
+        `default: ${DEFAULT_TIMEOUT_S}, with --wait ${DEFAULT_BOOT_TIMEOUT_S})`,
       parseTimeout,
     )
     .option('-n, --dry-run', 'print the commands it would run; change nothing')

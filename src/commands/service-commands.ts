@@ -63,7 +63,8 @@ export function registerServiceCommands(program: Command): void {
     )
     .option(
       '--metadata-url <url>',
-      `metadata server for the boot-time setup, written into the unit (default: the sysconfig file, else ${DEFAULT_METADATA_URL})`,
+      'metadata server for the boot-time setup, written into the unit ' +
+        `(default: the sysconfig file, else ${DEFAULT_METADATA_URL})`,
       parseMetadataUrl,
     )
     .option(

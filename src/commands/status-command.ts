@@ -19,11 +19,12 @@ function render(report: StatusReport): void {
     // Checks that share one fix (one `asm-erdma setup` for several NICs) show it once, after the last of them.
     if (k.fix && report.checks[i + 1]?.fix !== k.fix) lines.push(`${' '.repeat(idWidth + 9)}fix: ${k.fix}`);
   }
+  const warnings = `${report.warnings} warning${report.warnings === 1 ? '' : 's'}`;
   lines.push(
     '',
     report.ready
-      ? `ready for SMC over eRDMA${report.warnings ? ` (${report.warnings} warning${report.warnings > 1 ? 's' : ''})` : ''}`
-      : `NOT ready for SMC over eRDMA: ${report.failed} failed, ${report.warnings} warning${report.warnings === 1 ? '' : 's'}`,
+      ? `ready for SMC over eRDMA${report.warnings ? ` (${warnings})` : ''}`
+      : `NOT ready for SMC over eRDMA: ${report.failed} failed, ${warnings}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

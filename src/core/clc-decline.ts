@@ -62,7 +62,7 @@ const TABLE: [string, number, string, string][] = [
   ['MAX_DMB', 0x030d0000, 'the SMC-D buffer limit was exceeded', SMCD_ONLY],
   ['NOROUTE', 0x030e0000, 'SMC-R v2: no route to the peer over an RDMA device', SETUP],
   ['NOINDIRECT', 0x030f0000, 'SMC-R v2: the peers disagree about a direct or indirect route', SETUP],
-  ['SYNCERR', 0x04000000, 'the two ends lost step during the SMC handshake', 'transient; if it repeats: ' + KERNEL],
+  ['SYNCERR', 0x04000000, 'the two ends lost step during the SMC handshake', `transient; if it repeats: ${KERNEL}`],
   ['PEERDECL', 0x05000000, 'the peer declined SMC', 'run asm-erdma diag on the peer node to see its reason'],
   ['INTERR', 0x09990000, 'internal error in the SMC stack', `${KERNEL}; report it with dmesg`],
   ['ERR_RTOK', 0x09990001, 'internal error: handling the peer\'s RDMA token failed', `${STATUS}; report it with dmesg`],

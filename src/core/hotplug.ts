@@ -10,7 +10,7 @@ import { execWord, setupArgs, startTimeoutSeconds, SYSCONFIG_FILE, UNIT_NAME, ty
 export const HOTPLUG_TEMPLATE_NAME = 'asm-erdma-hotplug@.service';
 export const UDEV_RULE_NAME = '90-asm-erdma.rules';
 
-export const hotplugInstance = (rdmaDevice: string): string => `asm-erdma-hotplug@${rdmaDevice}.service`;
+const hotplugInstance = (rdmaDevice: string): string => `asm-erdma-hotplug@${rdmaDevice}.service`;
 
 export function renderHotplugUnit(o: UnitOptions): string {
   const exec = [...o.exec, ...setupArgs(o)].map(execWord).join(' ');

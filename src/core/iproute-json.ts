@@ -41,7 +41,6 @@ export interface RouteInfo {
   scope: string;
   metric: number;
   table: string;
-  prefsrc: string | undefined;
 }
 
 export class ToolOutputError extends Error {}
@@ -111,7 +110,6 @@ export function parseRouteJson(text: string): RouteInfo[] {
       scope: str(r.scope) ?? 'global',
       metric: typeof r.metric === 'number' ? r.metric : 0,
       table: str(r.table) ?? 'main',
-      prefsrc: str(r.prefsrc),
     });
   }
   return routes;

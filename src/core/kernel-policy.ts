@@ -130,7 +130,9 @@ export function chooseUpgrade(
   if (!top || !meetsMinimum(top, min)) {
     return {
       kind: 'refuse', code: 'packageNotFound',
-      reason: `no kernel at or above ${formatKernel(min)} in the enabled repositories (newest: ${top ? formatKernel(top) : 'none'})`,
+      reason:
+        `no kernel at or above ${formatKernel(min)} in the enabled repositories ` +
+        `(newest: ${top ? formatKernel(top) : 'none'})`,
       hint: 'enable a repository that has one (yum repolist), or lower --min',
     };
   }

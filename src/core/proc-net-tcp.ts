@@ -6,7 +6,6 @@
 export interface Listener {
   address: string;
   port: number;
-  inode: number;
 }
 
 const TCP_LISTEN = '0A';
@@ -45,7 +44,7 @@ export function parseListeners(text: string): Listener[] {
     if (!m) continue;
     const addr = m[1] as string;
     const address = addr.length === 8 ? ipv4(addr) : ipv6(addr);
-    out.push({ address, port: parseInt(m[2] as string, 16), inode: Number(f[9] ?? 0) });
+    out.push({ address, port: parseInt(m[2] as string, 16) });
   }
   return out;
 }

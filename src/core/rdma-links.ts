@@ -5,7 +5,6 @@ export interface RdmaPort {
   device: string;
   port: number;
   state: string;
-  physicalState: string;
   netdev: string | undefined;
 }
 
@@ -20,7 +19,6 @@ export function parseRdmaLinkJson(text: string): RdmaPort[] {
       device: o.ifname,
       port: typeof o.port === 'number' ? o.port : 1,
       state: typeof o.state === 'string' ? o.state : 'UNKNOWN',
-      physicalState: typeof o.physical_state === 'string' ? o.physical_state : 'UNKNOWN',
       netdev: typeof o.netdev === 'string' ? o.netdev : undefined,
     });
   }
@@ -48,7 +46,6 @@ export function parseRdmaLinkText(text: string): RdmaPort[] {
       device,
       port: Number(port) || 1,
       state: field('state') ?? 'UNKNOWN',
-      physicalState: field('physical_state') ?? 'UNKNOWN',
       netdev: field('netdev'),
     });
   }

@@ -37,7 +37,7 @@ export const unknownCheck = (id: string, f: Unknown, state: CheckState = 'warn')
 });
 
 /** From 17.3 the kernel's SMC takes IPv4-mapped IPv6 addresses, which dual-stack sidecar sockets use. */
-export const SMC_MAPPED_IPV6_KERNEL = parseKernelRelease('5.10.134-17.3') as KernelRelease;
+const SMC_MAPPED_IPV6_KERNEL = parseKernelRelease('5.10.134-17.3') as KernelRelease;
 
 export function kernelCheck(running: Fact<KernelRelease>, installed: Fact<KernelRelease[]>, min: KernelRelease): Check {
   if (isUnknown(running)) return unknownCheck('kernel', running, 'fail');
@@ -85,7 +85,8 @@ export interface NicFacts {
 
 export function primaryCheck(f: NicFacts): Check {
   if (!f.primary) return check('primary-nic', 'fail', 'no default route in the main table: the primary NIC is unknown', 'ip route show default');
-  return check('primary-nic', 'ok', `${f.primary.name} (default route via ${f.primary.defaultRoute.gateway ?? 'link'}, metric ${f.primary.defaultRoute.metric}); never changed`);
+  const route = f.primary.defaultRoute;
+  return check('primary-nic', 'ok', `${f.primary.name} (default route via ${route.gateway ?? 'link'}, metric ${route.metric}); never changed`);
 }
 
 export function metadataCheck(f: NicFacts): Check {
@@ -180,14 +181,15 @@ export function conflictChecks(f: ConflictFacts, nics: NicFacts): Check[] {
     checks.push(
       foreign.length === 0
         ? check('terway', 'ok', 'Terway is on this node and does not use the eRDMA NICs')
-        : check('terway', 'warn', `Terway is on this node and the eRDMA NICs carry addresses that are not theirs: ${foreign.join(', ')}`, 'exclude the eRDMA ENI in the eni-config ConfigMap (eni_tag_filter), then asm-erdma reset --all && asm-erdma setup'),
+        : check('terway', 'warn', `Terway is on this node and the eRDMA NICs carry addresses that are not theirs: ${foreign.join(', ')}`, 'exclude the eRDMA ENI in the eni-config ConfigMap (eni_tag_filter), ' +
+          'then asm-erdma reset --all && asm-erdma setup'),
     );
   }
   return checks;
 }
 
 /** Now (nmcli device set … managed no) and across NetworkManager restarts and reboots (conf.d keyfile). */
-export function networkManagerFix(nics: string[]): string {
+function networkManagerFix(nics: string[]): string {
   const now = nics.map((n) => `nmcli device set ${n} managed no`).join(' && ');
   const devices = nics.map((n) => `interface-name:${n}`).join(';');
   const file = '/etc/NetworkManager/conf.d/99-asm-erdma.conf';

@@ -67,7 +67,7 @@ export function smcChecks(f: Fact<SmcFacts>): Check[] {
 }
 
 /** eRDMA uses these ports for its out-of-band traffic; a listener there breaks it. */
-export const ERDMA_PORTS = { first: 65500, last: 65515 } as const;
+const ERDMA_PORTS = { first: 65500, last: 65515 } as const;
 
 export function smcPortsCheck(listeners: Fact<Listener[]>): Check {
   if (isUnknown(listeners)) return unknownCheck('smc-ports', listeners);

@@ -11,7 +11,6 @@ export type SmcMode = 'SMCR' | 'SMCD' | 'TCP';
 
 export interface SmcSocket {
   state: string;
-  local: string | undefined;
   peer: string | undefined;
   mode: SmcMode | undefined;
   /** Fallback reason (SMC_CLC_DECL_*) of a TCP-mode socket, when the kernel reported one. */
@@ -30,12 +29,11 @@ export function parseSmcss(text: string): SmcSocket[] {
   }
   return rows.map((row) => {
     const f = row.trim().split(/\s+/);
-    const [state = '', , , local, peer, , mode, reasons] = f;
+    const [state = '', , , , peer, , mode, reasons] = f;
     const known = mode === 'SMCR' || mode === 'SMCD' || mode === 'TCP' ? mode : undefined;
     const codes = known === 'TCP' && reasons ? /^0x([0-9a-f]{1,8})(?:\/0x([0-9a-f]{1,8}))?$/i.exec(reasons) : null;
     return {
       state,
-      local,
       peer,
       mode: known,
       reason: codes?.[1] !== undefined ? parseInt(codes[1], 16) : undefined,

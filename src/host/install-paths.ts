@@ -54,7 +54,8 @@ export function execForRoot(root: string | undefined, execFlag: string | undefin
   if (missing !== undefined) {
     const hint = execFlag !== undefined
       ? `install asm-erdma into the image first, or give the right --exec`
-      : 'install asm-erdma into the image first (its RPM puts it at /usr/bin/asm-erdma), or say where it is: --exec PATH';
+      : 'install asm-erdma into the image first (its RPM puts it at /usr/bin/asm-erdma), ' +
+        'or say where it is: --exec PATH';
     const what = `--root ${root}: ${missing} does not exist inside the image, so the unit could not start`;
     throw new ExitError('usage', what, hint);
   }

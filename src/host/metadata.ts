@@ -88,7 +88,6 @@ export class MetadataClient {
   private readonly transport: typeof http | typeof https;
   /** close() aborts every request and retry wait, now and later: nothing keeps the process alive after it. */
   private readonly aborter = new AbortController();
-  requestCount = 0;
 
   constructor(private readonly options: MetadataClientOptions) {
     this.base = new URL(options.baseUrl);
@@ -210,7 +209,6 @@ export class MetadataClient {
     const url = new URL(path, this.base);
     const started = Date.now();
     const signal = this.aborter.signal;
-    this.requestCount++;
     return new Promise<HttpAnswer>((resolve, reject) => {
       const req = this.transport.request(url, { method, headers, agent: this.agent, signal }, (res) => {
         const chunks: Buffer[] = [];

@@ -27,7 +27,7 @@ export function findOnPath(name: string, path = process.env.PATH ?? ''): string 
   return undefined;
 }
 
-export const moduleLoaded = (name: string): boolean => listSysDir(`/sys/module/${name}`) !== undefined;
+const moduleLoaded = (name: string): boolean => listSysDir(`/sys/module/${name}`) !== undefined;
 
 /** SMC is there: the module, or (built into the kernel, no /sys/module entry) its net.smc sysctls. */
 export const smcPresent = (): boolean => moduleLoaded('smc') || listSysDir('/proc/sys/net/smc') !== undefined;

@@ -15,7 +15,7 @@ import { createExclusive, readNoFollow, tempPathFor, writeFileAtomic } from './a
 
 export type OwnedRecord = Record<string, OwnedAddress & { mac: string }>;
 
-export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.ASM_ERDMA_RUN_DIR ?? '/run/asm-erdma';
 }
 

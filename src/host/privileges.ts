@@ -14,7 +14,7 @@ export function hasNetAdmin(caps = effectiveCaps()): boolean {
   return ((caps >> CAP_NET_ADMIN) & 1n) === 1n;
 }
 
-export function isRoot(): boolean {
+function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 

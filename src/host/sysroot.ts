@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function sysPath(path: string): string {
+function sysPath(path: string): string {
   const root = process.env.ASM_ERDMA_SYSROOT;
   return root ? join(root, path) : path;
 }

@@ -14,11 +14,7 @@ export function setColorMode(m: ColorMode): void {
   mode = m;
 }
 
-export function colorMode(): ColorMode {
-  return mode;
-}
-
-export function wantsColour(
+function wantsColour(
   stream: NodeJS.WriteStream,
   env: NodeJS.ProcessEnv = process.env,
   m: ColorMode = mode,

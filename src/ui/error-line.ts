@@ -20,7 +20,7 @@ const GENERAL_HINT: Partial<Record<ExitCodeName, string>> = {
 };
 
 /** One line whatever the text holds: tools' multi-line messages are folded into it. */
-export const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, '; ').trim();
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, '; ').trim();
 
 export function errorLine(
   message: string,

@@ -20,7 +20,7 @@ test('route JSON: absent fields get iproute2 defaults', () => {
   const [r] = parseRouteJson('[{"dst":"192.168.0.0/24","dev":"eth0","protocol":"kernel","scope":"link","prefsrc":"192.168.0.10"}]');
   assert.deepEqual(r, {
     dst: '192.168.0.0/24', dev: 'eth0', gateway: undefined, nexthops: [], protocol: 'kernel', scope: 'link', metric: 0,
-    table: 'main', prefsrc: '192.168.0.10',
+    table: 'main',
   });
   assert.equal(parseRouteJson('[{"dst":"default","gateway":"1.1.1.1"}]')[0]?.protocol, 'boot');
 });

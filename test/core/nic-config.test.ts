@@ -29,6 +29,6 @@ test('each bad answer names its key', () => {
 
 test('shorten keeps errors on one line', () => {
   assert.equal(shorten(''), '(empty)');
-  assert.equal(shorten('<html>\n<body>\n' + 'x'.repeat(100)).length, 40);
+  assert.equal(shorten(`<html>\n<body>\n${'x'.repeat(100)}`).length, 40);
   assert.ok(!shorten('a\nb').includes('\n'));
 });

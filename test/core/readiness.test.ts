@@ -29,7 +29,8 @@ test('hotfix: only on 16.3, and unknown rpm state is not "ok"', () => {
   assert.equal(hotfixCheck(k('5.10.134-16.3.al8.x86_64'), { unknown: 'needs root to check', needsRoot: true }, []).needsRoot, true);
 });
 
-const routes = parseRouteJson('[{"dst":"default","gateway":"192.168.0.253","dev":"eth0","metric":100},{"dst":"192.168.0.0/24","dev":"eth0","protocol":"kernel","scope":"link","metric":100}]');
+const routes = parseRouteJson('[{"dst":"default","gateway":"192.168.0.253","dev":"eth0","metric":100},' +
+    '{"dst":"192.168.0.0/24","dev":"eth0","protocol":"kernel","scope":"link","metric":100}]');
 const facts = (metric: number, extra: { local: string; prefixlen: number }[] = []): NicFacts => ({
   links: [{ name: 'eth1', mac: '00:16:3e:00:00:01', adminUp: true, operstate: 'UP', ipv4: [{ local: '192.168.0.11', prefixlen: 24, scope: 'global', metric, secondary: false }, ...extra.map((a) => ({ ...a, scope: 'global', metric: 0, secondary: true }))] }],
   routes,

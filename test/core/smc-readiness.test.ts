@@ -45,7 +45,7 @@ test('smc checks: each not-ok state has its fix', () => {
 });
 
 test('smc-ports: nothing on 65500–65515 is ok; a listener there fails and is named', () => {
-  const at = (address: string, port: number) => ({ address, port, inode: port });
+  const at = (address: string, port: number) => ({ address, port });
   assert.equal(smcPortsCheck([at('0.0.0.0', 8080), at('::', 65499), at('::', 65516)]).state, 'ok');
   const taken = smcPortsCheck([at('127.0.0.1', 65500), at('::', 65515)]);
   assert.equal(taken.state, 'fail');

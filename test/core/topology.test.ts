@@ -24,7 +24,8 @@ test('metric is the covering primary kernel route + 1, else the first kernel rou
   assert.equal(erdmaMetric(routes, primary, '10.9.9.9'), 101);
   const onlyDefault = routes.filter((r) => r.dst === 'default');
   assert.equal(erdmaMetric(onlyDefault, primary, '192.168.0.11'), 101);
-  const noMetric = parseRouteJson('[{"dst":"default","dev":"eth0","gateway":"10.0.0.1"},{"dst":"10.0.0.0/24","dev":"eth0","protocol":"kernel","scope":"link"}]');
+  const noMetric = parseRouteJson('[{"dst":"default","dev":"eth0","gateway":"10.0.0.1"},' +
+      '{"dst":"10.0.0.0/24","dev":"eth0","protocol":"kernel","scope":"link"}]');
   assert.equal(erdmaMetric(noMetric, findPrimary(noMetric) as never, '10.0.0.5'), 1);
 });
 

@@ -42,15 +42,17 @@ test('ExecStart words survive systemd quoting, specifiers and variables', () => 
   assert.equal(execWord('/opt/a"b\\c'), '"/opt/a\\"b\\\\c"');
 });
 
-test('hot-plug: the udev rule wants one template instance per eRDMA device; the template runs setup --wait', async () => {
+test('hot-plug: the udev rule wants a template instance per eRDMA device, which runs setup --wait', async () => {
   const { renderHotplugUnit, renderUdevRule } = await import('../../src/core/hotplug.js');
   const rule = renderUdevRule().split('\n').filter((l) => l && !l.startsWith('#'));
-  assert.deepEqual(rule, ['ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_*", TAG+="systemd", ENV{SYSTEMD_WANTS}+="asm-erdma-hotplug@%k.service"']);
+  assert.deepEqual(rule, ['ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_*", TAG+="systemd", ' +
+      'ENV{SYSTEMD_WANTS}+="asm-erdma-hotplug@%k.service"']);
   const unit = renderHotplugUnit({ ...base, interfaces: ['eth1'] }).split('\n');
   for (const line of [
     'After=network-online.target asm-erdma.service',
     'Type=oneshot',
-    'ExecStart=/usr/bin/node /usr/lib/node_modules/asm-erdma/bin/asm-erdma.js setup --wait --timeout 120 --interface eth1',
+    'ExecStart=/usr/bin/node /usr/lib/node_modules/asm-erdma/bin/asm-erdma.js setup --wait --timeout 120 ' +
+      '--interface eth1',
     'TimeoutStartSec=150',
   ]) {
     assert.ok(unit.includes(line), line);

@@ -56,7 +56,7 @@ test('setup --wait -i eth1 -i eth2 waits for both named NICs (not exit 4 at the 
   });
 });
 
-test('setup --wait -i: a named NIC that never appears is exit 4 at the deadline, naming it; nothing changed', async (t) => {
+test('setup --wait -i: a NIC that never appears is exit 4 at the deadline, naming it; nothing changed', async (t) => {
   await withSim(t, { nics: 2, hideDevices: true }, async (node) => {
     await node.revealDevice('eth1');
     const before = await kernelState(node);

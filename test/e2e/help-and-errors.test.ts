@@ -44,7 +44,10 @@ test('help, help CMD and help CMD SUB exit 0 and print what --help prints', asyn
   const upgrade = await runCli(['kernel', 'upgrade', '--help']);
   assert.match(
     upgrade.stdout.replace(/\s+/g, ' '),
-    /below --min, install the newest kernel the repositories offer \(nothing to do at or above it\); with --to R, install exactly R/,
+    new RegExp(
+        String.raw`below --min, install the newest kernel the repositories offer \(nothing to do at or above it\); ` +
+        'with --to R, install exactly R',
+      ),
   );
 });
 
@@ -84,14 +87,16 @@ test('every usage error is one line, error: <what> (<what to do>), exit 2', asyn
     ],
     [
       ['kernel'],
-      'error: asm-erdma kernel needs a command: check, list, upgrade (e.g. asm-erdma kernel check; see asm-erdma kernel --help)',
+      'error: asm-erdma kernel needs a command: check, list, upgrade (e.g. asm-erdma kernel check; see asm-erdma ' +
+        'kernel --help)',
     ],
     [[], 'error: no command given (e.g. asm-erdma status; asm-erdma --help lists every command)'],
     [['--color=sometimes', 'status'], "error: --color 'sometimes': must be auto, always or never (e.g. --color=never)"],
     [['setup', '-q', '-v'], 'error: -q/--quiet and -v/--verbose cannot be combined (use only one of them)'],
     [
       ['kernel', 'check', '--min', 'latest'],
-      "error: --min 'latest' is not a kernel release like 5.10.134-16.3 (e.g. --min 5.10.134-17.3; asm-erdma kernel list shows them)",
+      "error: --min 'latest' is not a kernel release like 5.10.134-16.3 (e.g. --min 5.10.134-17.3; asm-erdma " +
+        "kernel list shows them)",
     ],
   ];
   for (const [args, line] of cases) {

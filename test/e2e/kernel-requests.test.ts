@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { withPackageNode } from '../helpers/packages.js';
 import { screenLines } from '../helpers/screen.js';
 
-test('kernel upgrade --to accepts 16.3, 16.3.al8, 16.3.al8.x86_64 and the package name; absent is exit 12', async (t) => {
+test('kernel upgrade --to takes 16.3, 16.3.al8, 16.3.al8.x86_64 or the package name; absent: exit 12', async (t) => {
   await withPackageNode(t, { running: '16.2' }, async (node) => {
     for (const to of [
       '5.10.134-17.3',
@@ -33,13 +33,15 @@ test('kernel upgrade --to accepts 16.3, 16.3.al8, 16.3.al8.x86_64 and the packag
     assert.equal(garbage.exitCode, 2);
     assert.equal(
       garbage.stderr,
-      "error: --to 'latest' is not a kernel release like 5.10.134-17.3 (e.g. --to 5.10.134-17.3; asm-erdma kernel list shows them)",
+      "error: --to 'latest' is not a kernel release like 5.10.134-17.3 (e.g. --to 5.10.134-17.3; asm-erdma " +
+        "kernel list shows them)",
     );
     const low = await node.run(['kernel', 'upgrade', '--to', '5.10.134-16.1', '--dry-run']);
     assert.equal(low.exitCode, 2);
     assert.equal(
       low.stderr,
-      'error: --to 5.10.134-16.1 is below the minimum 5.10.134-16.3 (pick one at or above it (see asm-erdma kernel list), or lower --min)',
+      'error: --to 5.10.134-16.1 is below the minimum 5.10.134-16.3 (pick one at or above it (see asm-erdma ' +
+        'kernel list), or lower --min)',
     );
   });
 });
@@ -79,7 +81,9 @@ test('hotfix says a kernel below the minimum is too old, and carries the --min g
     assert.deepEqual([doc.needed, doc.tooOld, doc.minimum], [true, true, '5.10.134-17.3']);
     assert.equal(
       doc.message,
-      'would install kernel-hotfix-16664924-5.10.134-16.3; the running kernel 5.10.134-16.3.al8.x86_64 is too old for SMC over eRDMA (below the minimum 5.10.134-17.3): upgrade it: asm-erdma kernel upgrade --min 5.10.134-17.3',
+      'would install kernel-hotfix-16664924-5.10.134-16.3; the running kernel 5.10.134-16.3.al8.x86_64 is too ' +
+        'old for SMC over eRDMA (below the minimum 5.10.134-17.3): upgrade it: asm-erdma kernel upgrade --min ' +
+        '5.10.134-17.3',
     );
   });
   await withPackageNode(t, { running: '15' }, async (node) => {

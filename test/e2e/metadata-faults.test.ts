@@ -8,7 +8,11 @@ const refused: { name: string; faults: Fault[]; message: RegExp; args?: string[]
   {
     name: 'an HTML error page',
     faults: [{ match: '00:02/netmask', kind: 'body', body: '<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>' }],
-    message: /^error: eth2: metadata netmask is invalid: '<html> <head><title>502 Bad Gateway<\/ti…' \(not a contiguous IPv4 netmask\); nothing was changed \(.+\)$/m,
+    message: new RegExp(
+          String.raw`^error: eth2: metadata netmask is invalid: '<html> <head><title>502 Bad Gateway<\/ti…' \(not ` +
+          String.raw`a contiguous IPv4 netmask\); nothing was changed \(.+\)$`,
+          'm',
+        ),
   },
   {
     name: 'an empty body',
@@ -23,13 +27,22 @@ const refused: { name: string; faults: Fault[]; message: RegExp; args?: string[]
   {
     name: 'a 404',
     faults: [{ match: '00:02/gateway', kind: 'status', status: 404 }],
-    message: /^error: eth2: metadata has no gateway \(HTTP 404 for \/latest\/meta-data\/network\/interfaces\/macs\/00:16:3e:5a:00:02\/gateway\); nothing was changed/m,
+    message: new RegExp(
+          String.raw`^error: eth2: metadata has no gateway \(HTTP 404 for ` +
+          String.raw`\/latest\/meta-data\/network\/interfaces\/macs\/00:16:3e:5a:00:02\/gateway\); nothing was ` +
+          'changed',
+          'm',
+        ),
   },
   {
     name: 'a persistent 500',
     faults: [{ match: '/netmask', kind: 'status', status: 500 }],
     // retried until the deadline, not a fixed 4 attempts
-    message: /^error: eth[12]: no answer for .*\/netmask within the 6 s deadline \((\d{2,}|[5-9]) attempt\(s\), last: HTTP 500\); nothing was changed/m,
+    message: new RegExp(
+          String.raw`^error: eth[12]: no answer for .*\/netmask within the 6 s deadline \((\d{2,}|[5-9]) ` +
+          String.raw`attempt\(s\), last: HTTP 500\); nothing was changed`,
+          'm',
+        ),
     args: ['--timeout', '6'],
   },
   {

@@ -28,7 +28,9 @@ async function onTty(node: SimNode, line: string, env: Record<string, string> = 
     .map(([k, v]) => `export ${k}='${v}';`)
     .join(' ');
   // ora stays quiet when CI is set, whatever the terminal: an operator's shell has no CI variable.
-  const cmd = `stty cols 120 rows 40; unset CI; ${vars} [ -n "$NO_COLOR" ] || unset NO_COLOR; CLI="${process.execPath} ${CLI}"; ${line}`;
+  const cmd =
+    `stty cols 120 rows 40; unset CI; ${vars} [ -n "$NO_COLOR" ] || unset NO_COLOR; ` +
+    `CLI="${process.execPath} ${CLI}"; ${line}`;
   return node.exec('timeout', ['60', 'script', '-qec', cmd, '/dev/null']);
 }
 
@@ -123,7 +125,8 @@ test('-i with the primary NIC is refused in one line that says what to do', asyn
     assert.equal(r.exitCode, 2);
     assert.equal(
       r.stderr,
-      'error: --interface eth0 is the primary NIC (it holds the default route); asm-erdma never changes it (leave eth0 out: without -i every eRDMA NIC is configured; asm-erdma status lists them)',
+      'error: --interface eth0 is the primary NIC (it holds the default route); asm-erdma never changes it ' +
+        '(leave eth0 out: without -i every eRDMA NIC is configured; asm-erdma status lists them)',
     );
     assert.deepEqual(await kernelState(node), before);
     assert.deepEqual(ipv4Of(before, 'eth1'), []);

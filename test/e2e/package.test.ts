@@ -119,7 +119,9 @@ test('the man page and the bash completion cover every command the CLI has', asy
     const complete = async (line: string) => {
       const words = line.split(' ');
       const quoted = words.map((w) => `'${w}'`).join(' ');
-      const script = `source ${completion}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _asm_erdma; echo "\${COMPREPLY[*]}"`;
+      const script =
+        `source ${completion}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; ` +
+        `_asm_erdma; echo "\${COMPREPLY[*]}"`;
       return String((await execa('bash', ['-c', script])).stdout).trim().split(' ');
     };
     assert.deepEqual((await complete('asm-erdma ')).filter((w) => !w.startsWith('-')).sort(), [...names].sort());
@@ -150,7 +152,7 @@ test('the installed binary: --version, setup and reset reach the dev build\'s ke
   });
 });
 
-test('install-service from the binary: ExecStart names it once, --root needs it in the image; erase removes the unit', async (t) => {
+test('binary: install-service names it once in ExecStart, --root needs it in the image; erase undoes it', async (t) => {
   await withInstalled(t, async (root) => {
     const bin = join(root, 'usr/bin/asm-erdma');
     const dry = await execa(bin, ['install-service', '--dry-run'], { reject: false, env: { NO_COLOR: '1' } });
@@ -243,8 +245,8 @@ test('the launcher on a Node older than engines.node: one line naming the standa
   assert.equal(r.exitCode, 8);
   assert.equal(String(r.stdout), '');
   assert.deepEqual(String(r.stderr).split('\n'), [
-    'error: asm-erdma needs Node.js >= 20.0.0, this is v18.19.1 (install the asm-erdma RPM or use the standalone binary ' +
-      'asm-erdma-linux-x64, which need no Node.js)',
+    'error: asm-erdma needs Node.js >= 20.0.0, this is v18.19.1 ' +
+      '(install the asm-erdma RPM or use the standalone binary asm-erdma-linux-x64, which need no Node.js)',
   ]);
   const engines = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines;
   const min = /MIN_NODE = \[(\d+), (\d+), (\d+)\]/.exec(readFileSync(launcher, 'utf8'))?.slice(1).join('.');

@@ -38,7 +38,7 @@ for (const token of [
   { name: 'never answers', fault: { match: '/api/token', kind: 'hang' as const } },
   { name: 'keeps answering 503', fault: { match: '/api/token', kind: 'status' as const, status: 503 } },
 ]) {
-  test(`a token endpoint that ${token.name}: setup [--wait] --timeout 40 configures the NICs and exits within seconds`, async (t) => {
+  test(`a token endpoint that ${token.name}: setup [--wait] --timeout 40 configures the NICs in seconds`, async (t) => {
     await withSim(t, { nics: 2, faults: [token.fault] }, async (node) => {
       const r = await timed(node, ['setup', '--timeout', '40']);
       assert.equal(r.exitCode, 0, r.stderr);
@@ -57,7 +57,7 @@ for (const token of [
   });
 }
 
-test('a hanging rdma: setup, reset and status exit 9 within --timeout + 1 s, the tool killed; the lock is free after', async (t) => {
+test('hanging rdma: setup, reset, status exit 9 by --timeout + 1 s; the tool is killed, the lock freed', async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
     const hang = { SIM_RDMA_FAIL: 'hang' };
     for (const command of ['setup', 'reset', 'status']) {
@@ -65,7 +65,10 @@ test('a hanging rdma: setup, reset and status exit 9 within --timeout + 1 s, the
       assert.equal(r.exitCode, 9, `${command}: ${r.stderr}`);
       assert.match(r.stderr, /^error: rdma did not answer within 2 s/m, command);
       if (command !== 'status') {
-        assert.match(r.stderr, /^error: rdma did not answer within 2 s \('rdma -j link show'\); it was killed \(run 'rdma -j link show' by hand/);
+        assert.match(r.stderr, new RegExp(
+              String.raw`^error: rdma did not answer within 2 s \('rdma -j link show'\); it was killed \(run 'rdma ` +
+              "-j link show' by hand",
+            ));
         oneLine(r.stderr);
       }
       assert.ok(r.ms < 3000 + SLACK, `${command} took ${r.ms} ms`);
@@ -120,7 +123,7 @@ test('an rdma printing garbage is exit 8 (tool unusable), not "no eRDMA NIC"', a
   });
 });
 
-test('credentials in --metadata-url are refused (exit 2, one line, the secret not echoed); nothing asked', async (t) => {
+test('credentials in --metadata-url are refused (exit 2, one line, secret not echoed); nothing asked', async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
     for (const url of ['http://admin:s3cret@100.100.100.200', 'http://s3cret@100.100.100.200']) {
       for (const command of ['setup', 'reset', 'status']) {
@@ -159,7 +162,10 @@ test('a Retry-After past the deadline: exit 5 at once, saying so; nothing change
   await withSim(t, { nics: 1, faults }, async (node) => {
     const r = await timed(node, ['setup', '--timeout', '20']);
     assert.equal(r.exitCode, 5, r.stderr);
-    assert.match(r.stderr, /^error: eth1: .*gateway answered HTTP 503 and asked to retry after 120 s, past the deadline \(\d+\.\d s left, 1 attempt\(s\)\); nothing was changed/);
+    assert.match(r.stderr, new RegExp(
+          '^error: eth1: .*gateway answered HTTP 503 and asked to retry after 120 s, past the deadline ' +
+          String.raw`\(\d+\.\d s left, 1 attempt\(s\)\); nothing was changed`,
+        ));
     oneLine(r.stderr);
     assert.ok(r.ms < 1000 + SLACK, `gave up at once, not at the deadline: ${r.ms} ms`);
     assert.deepEqual(ipv4Of(await kernelState(node), 'eth1'), []);
@@ -170,7 +176,8 @@ test('a lock wait that used most of the deadline is exit 7, not blamed on the me
   await withSim(t, { nics: 1, faults: [{ match: '', kind: 'hang' }] }, async (node) => {
     // Another run holds the lock (the abstract socket of this namespace) until the test lets go.
     const holder = spawn('ip', ['netns', 'exec', node.ns, process.execPath, '-e',
-      "require('net').createServer().listen({ path: '\\0asm-erdma.lock' }, () => console.log('held')); process.stdin.on('data', () => process.exit(0))"],
+      "require('net').createServer().listen({ path: '\\0asm-erdma.lock' }, () => console.log('held')); " +
+          "process.stdin.on('data', () => process.exit(0))"],
     { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
       await new Promise((resolve) => holder.stdout.once('data', resolve));
@@ -190,7 +197,7 @@ test('a lock wait that used most of the deadline is exit 7, not blamed on the me
   });
 });
 
-test('hot-plug: what the udev-started unit runs configures a NIC attached later and leaves the others alone', async (t) => {
+test('hot-plug: the udev-started unit configures a NIC attached later and leaves the others alone', async (t) => {
   await withSim(t, { nics: 2, hideDevices: true }, async (node) => {
     await node.revealDevice('eth1');
     assert.equal((await node.cli(['setup', '--wait', '--timeout', '10', '--settle', '0'])).exitCode, 0);

@@ -143,7 +143,8 @@ test('the old asm_erdma_eth_config.service is disabled (file kept), unless --kee
     const root = imageRoot();
     try {
       mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
-      writeFileSync(join(root, LEGACY), '[Unit]\nAfter=network-online.target\n[Service]\nType=oneshot\nExecStart=/bin/sh /root/asm_erdma_eth_config.sh -s\nRemainAfterExit=yes\n[Install]\nWantedBy=multi-user.target\n');
+      writeFileSync(join(root, LEGACY), '[Unit]\nAfter=network-online.target\n[Service]\nType=oneshot\nExecStart=/bin/sh ' +
+          '/root/asm_erdma_eth_config.sh -s\nRemainAfterExit=yes\n[Install]\nWantedBy=multi-user.target\n');
       await execa('systemctl', [`--root=${root}`, 'enable', 'asm_erdma_eth_config.service']);
       const r = await runCli(['install-service', '--root', root, ...(keep ? ['--keep-legacy'] : [])]);
       assert.equal(r.exitCode, 0, r.stderr);
@@ -418,7 +419,7 @@ test('uninstall-service: daemon-reload fails → the unit file is back and enabl
   }
 });
 
-test('hot-plug: install-service --root writes the udev rule and the template unit; verify accepts an instance', async (t) => {
+test('hot-plug: install-service --root writes the udev rule and template unit; verify takes an instance', async (t) => {
   if (!(await systemdTools(t))) return;
   await withRoot(async (root) => {
     const r = await runCli(['install-service', '--root', root, '--timeout', '90', '--json']);
@@ -426,7 +427,11 @@ test('hot-plug: install-service --root writes the udev rule and the template uni
     assert.equal((JSON.parse(r.stdout) as { hotplug: string }).hotplug, 'created');
     for (const f of [HOTPLUG, RULE]) assert.equal(statSync(join(root, f)).mode & 0o777, 0o644, f);
     const rule = readFileSync(join(root, RULE), 'utf8');
-    assert.match(rule, /^ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_\*", TAG\+="systemd", ENV\{SYSTEMD_WANTS\}\+="asm-erdma-hotplug@%k.service"$/m);
+    assert.match(rule, new RegExp(
+          String.raw`^ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_\*", TAG\+="systemd", ` +
+          String.raw`ENV\{SYSTEMD_WANTS\}\+="asm-erdma-hotplug@%k.service"$`,
+          'm',
+        ));
     const template = readFileSync(join(root, HOTPLUG), 'utf8');
     assert.match(template, new RegExp(`^ExecStart=${process.execPath} ${REPO_ROOT}/bin/asm-erdma.js setup --wait --timeout 90$`, 'm'));
     // udev pulls it in: nothing to enable, so systemctl calls it static, and the boot unit stays the enabled one
@@ -451,7 +456,7 @@ test('hot-plug: install-service --root writes the udev rule and the template uni
   });
 });
 
-test('hot-plug live: the rule lands in /etc/udev/rules.d with one daemon-reload; a failing enable takes it back', async (t) => {
+test('hot-plug live: the rule lands in /etc/udev/rules.d, one daemon-reload; a failed enable removes it', async (t) => {
   if (!(await systemdTools(t)) || !requireRoot(t)) return;
   const dir = scratchRoot();
   const log = join(dir, 'systemctl.log');

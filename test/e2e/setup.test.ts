@@ -177,7 +177,11 @@ test('a NIC that fails half-way is put back as it was', async (t) => {
     const faulty = join(REPO_ROOT, 'scripts/sim/faulty-bin');
     const r = await node.cli(['setup', '--json'], { PATH: `${faulty}:${node.cliEnv().PATH}`, SIM_IP_FAIL: '192.168.0.12/24' });
     assert.equal(r.exitCode, 6, r.stderr);
-    assert.match(r.stderr, /eth2: 'ip addr add 192.168.0.12\/24 dev eth2 metric 101' failed: RTNETLINK answers: Operation not permitted \(put back as it was; check it with ip addr show dev eth2, then run again\)$/m);
+    assert.match(r.stderr, new RegExp(
+          String.raw`eth2: 'ip addr add 192.168.0.12\/24 dev eth2 metric 101' failed: RTNETLINK answers: Operation ` +
+          String.raw`not permitted \(put back as it was; check it with ip addr show dev eth2, then run again\)$`,
+          'm',
+        ));
     const report = JSON.parse(r.stdout) as { nics: { name: string; result: string }[] };
     assert.deepEqual(report.nics.map((n) => `${n.name}:${n.result}`), ['eth1:changed', 'eth2:rolled-back']);
     const after = await kernelState(node);

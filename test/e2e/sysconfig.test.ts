@@ -28,7 +28,8 @@ test('ASM_ERDMA_MIN_KERNEL sets the minimum of kernel check/list/upgrade and sta
       assert.equal(check.exitCode, 10, check.stderr);
       assert.equal(
         check.stdout,
-        'running kernel 5.10.134-17.1.al8.x86_64 is below the minimum 5.10.134-17.3\nupgrade it: asm-erdma kernel upgrade --min 5.10.134-17.3',
+        'running kernel 5.10.134-17.1.al8.x86_64 is below the minimum 5.10.134-17.3\nupgrade it: asm-erdma ' +
+          'kernel upgrade --min 5.10.134-17.3',
       );
       const flag = await node.run(['kernel', 'check', '--min', '5.10.134-16.3'], { env });
       assert.equal(flag.exitCode, 0, flag.stderr);
@@ -138,7 +139,7 @@ test('setup reads interfaces, metadata URL, timeout (and accepts settle); flags 
   });
 });
 
-test('install-service: the unit reads the file (EnvironmentFile=), bakes no defaults; TimeoutStartSec follows it', async (t) => {
+test('install-service: the unit uses EnvironmentFile=, bakes no defaults; TimeoutStartSec follows it', async (t) => {
   const ok = (await execa('systemd-analyze', ['--version'], { reject: false })).exitCode === 0;
   if (!prerequisite(t, ok ? undefined : 'systemd-analyze is not installed')) return;
   const root = scratch();

@@ -58,14 +58,14 @@ export function node(n: number, metadataFor: (i: number) => [string, string, str
   const metadata = new Map<string, string>();
   for (let i = 1; i <= n; i++) {
     links.push(link(`eth${i}`, macOf(i)));
-    rdma.push({ device: `erdma_${i - 1}`, port: 1, state: 'ACTIVE', physicalState: 'LINK_UP', netdev: `eth${i}` });
+    rdma.push({ device: `erdma_${i - 1}`, port: 1, state: 'ACTIVE', netdev: `eth${i}` });
     const [ip, mask, gw] = metadataFor(i);
     metadata.set(nicPath(macOf(i), 'primary-ip-address'), ip);
     metadata.set(nicPath(macOf(i), 'netmask'), mask);
     metadata.set(nicPath(macOf(i), 'gateway'), gw);
   }
   const route = (dst: string, dev: string, gateway: string | undefined, scope: string, metric: number): RouteInfo => ({
-    dst, dev, gateway, nexthops: [], protocol: gateway ? 'dhcp' : 'kernel', scope, metric, table: 'main', prefsrc: undefined,
+    dst, dev, gateway, nexthops: [], protocol: gateway ? 'dhcp' : 'kernel', scope, metric, table: 'main',
   });
   return {
     links,
@@ -92,12 +92,6 @@ const kernel = (text: string): KernelRelease => {
 
 class FakeBackend implements Backend {
   constructor(private readonly h: FakeHost) {}
-
-  private link(dev: string): LinkInfo {
-    const l = this.h.state.links.find((x) => x.name === dev);
-    if (!l) throw new ActionFailed({ kind: 'link-up', dev }, `Cannot find device "${dev}"`);
-    return l;
-  }
 
   /** What the kernel does with each action (iproute2's error text when it refuses). */
   private change(a: Action): string | undefined {

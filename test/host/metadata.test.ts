@@ -111,7 +111,10 @@ test('Retry-After as an HTTP date; past the deadline it fails at once, saying so
   const later = new Date(Date.now() + 60_000).toUTCString();
   const { result, elapsed } = await fetchWith({ faults: [{ match: '/netmask', kind: 'status', status: 503, retryAfter: later }] }, 5000);
   assert.ok(!result.ok && result.e instanceof MetadataError, String(!result.ok && result.e));
-  assert.match(result.e.message, /netmask answered HTTP 503 and asked to retry after 5\d\.?\d* s, past the deadline \(\d\.\d s left, 1 attempt\(s\)\)/);
+  assert.match(result.e.message, new RegExp(
+        String.raw`netmask answered HTTP 503 and asked to retry after 5\d\.?\d* s, past the deadline \(\d\.\d s ` +
+        String.raw`left, 1 attempt\(s\)\)`,
+      ));
   assert.ok(elapsed < 2000, `gave up at once, not at the deadline: ${elapsed} ms`);
 });
 

@@ -4,7 +4,7 @@ import { Deadline } from '../../src/core/deadline.js';
 import { Runner } from '../../src/host/runner.js';
 import { ExitError } from '../../src/exit-codes.js';
 
-test('runner: argv without a shell, stdin input, output without its final newline, the exit code returned', async () => {
+test('runner: argv without a shell, stdin input, output minus its final newline, the exit code returned', async () => {
   const runner = new Runner();
   const echoed = await runner.run({ file: 'cat', args: [], input: 'a $(b) ;c\nsecond\n' });
   assert.deepEqual(echoed, { exitCode: 0, stdout: 'a $(b) ;c\nsecond', stderr: '' });
