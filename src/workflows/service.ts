@@ -38,7 +38,10 @@ export interface ServiceReport {
 
 /** Live needs root; an image root needs only a directory we may write. */
 function checkTarget(host: Host, o: ServiceOptions, what: string): void {
-  if (o.root === undefined) return host.changes.mayChange(what);
+  if (o.root === undefined) {
+    host.changes.mayChange(what);
+    return;
+  }
   if (o.now) {
     throw new ExitError('usage', '--now starts or stops the unit on this node and cannot be combined with --root');
   }

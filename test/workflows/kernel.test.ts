@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HOTFIX } from '../../src/core/kernel-policy.js';
 import { parseKernelRelease, type KernelRelease } from '../../src/core/kernel-release.js';
-import { ExitError } from '../../src/exit-codes.js';
+import type { ExitError } from '../../src/exit-codes.js';
 import { runHotfix, runKernelUpgrade } from '../../src/workflows/kernel.js';
 import { captureLog, FakeHost, node } from '../helpers/fake-host.js';
 
