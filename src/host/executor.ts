@@ -117,8 +117,14 @@ export class Executor {
     return { changes, applied: true };
   }
 
+  /** Each NIC's record with the outcome of its actions added, in the same order. */
+  async changeLinks<T>(nics: readonly T[], actionsOf: (nic: T) => Action[]): Promise<(T & { outcome: LinkOutcome })[]> {
+    const outcomes = await this.changeAll(nics.map(actionsOf));
+    return nics.map((nic, i) => ({ ...nic, outcome: outcomes[i] ?? { result: 'failed', error: 'no outcome' } }));
+  }
+
   /** One outcome per plan (a NIC's ordered actions), in the same order. */
-  async changeLinks(plans: Action[][]): Promise<LinkOutcome[]> {
+  private async changeAll(plans: Action[][]): Promise<LinkOutcome[]> {
     if (this.dryRun) return plans.map((a) => ({ result: a.length > 0 ? 'planned' : 'unchanged' }));
     const batchable = plans.map((actions) => actions.every((a) => batchLine(actionArgv(a)) !== undefined));
     const lines = plans.flatMap((actions, nic) => (batchable[nic] ? actions.map((action) => ({ nic, action })) : []));

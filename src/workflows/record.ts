@@ -1,5 +1,6 @@
 /** Writing setup's record after the NICs changed (setup, reset). */
 import type { OwnedRecord } from '../core/owned-record.js';
+import { EffectsFailed } from '../host/executor.js';
 import type { Host } from '../host/host.js';
 
 /**
@@ -11,7 +12,8 @@ export async function saveRecord(host: Host, path: string, record: OwnedRecord):
     await host.changes.apply([{ kind: 'write-record', path, record }]);
     return undefined;
   } catch (e) {
-    const cause = (e as { reason?: unknown }).reason ?? e;
-    return `could not write ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`;
+    const cause = e instanceof EffectsFailed ? e.reason : e;
+    const code = cause instanceof Error && 'code' in cause ? String(cause.code) : String(cause);
+    return `could not write ${path}: ${code}`;
   }
 }

@@ -41,6 +41,12 @@ export interface ResetReport {
   recordError?: string;
 }
 
+interface ResetNic {
+  nic: Nic;
+  source: Source;
+  plan: ResetPlan;
+}
+
 interface Ours {
   addresses: OwnedAddress[] | 'all';
   source: Source;
@@ -74,7 +80,7 @@ async function whatIsOurs(host: Host, nics: Nic[], owned: ReturnType<Host['owned
   return ours;
 }
 
-function report(nic: Nic, source: Source, plan: ResetPlan, outcome: LinkOutcome): ResetNicReport {
+function report({ nic, source, plan, outcome }: ResetNic & { outcome: LinkOutcome }): ResetNicReport {
   return {
     name: nic.name,
     mac: nic.mac,
@@ -93,25 +99,25 @@ export async function runReset(host: Host, options: ResetOptions, log: Logger): 
   const discoverOptions = { interfaces: options.interfaces, waitForDevices: false, deadline: options.deadline };
   const { primary, nics } = await discover(host, discoverOptions, log);
   const ours = await whatIsOurs(host, nics, owned, options, log);
-  const plans = nics.map((nic) => {
-    const { addresses, source } = ours.get(nic.name) ?? { addresses: [], source: 'record' as const };
+  const plans = nics.map((nic): ResetNic => {
+    const { addresses, source }: Ours = ours.get(nic.name) ?? { addresses: [], source: 'record' };
     return { nic, source, plan: planReset(nic, addresses, host.promotesSecondaries(nic.name)) };
   });
-  const outcomes = await host.changes.changeLinks(plans.map(({ plan }) => plan.actions));
+  const applied = await host.changes.changeLinks(plans, (p) => p.plan.actions);
   // After a failed rollback the record follows what the NIC really carries.
-  const after = outcomes.some((o) => o.result === 'failed') ? (await host.observe()).links : undefined;
+  const after = applied.some((n) => n.outcome.result === 'failed') ? (await host.observe()).links : undefined;
   for (const { nic, plan } of plans) {
     if (plan.kept.length > 0) {
       const kept = plan.kept.map((a) => `${a.local}/${a.prefixlen}`).join(', ');
       log.warn(`${nic.name} keeps ${kept} (not ours) and stays up; --all removes them too`);
     }
   }
-  const done = plans.map(({ nic }, i) => ({ name: nic.name, result: (outcomes[i] as LinkOutcome).result }));
+  const done = applied.map(({ nic, outcome }) => ({ name: nic.name, result: outcome.result }));
   const recordError = await saveRecord(host, owned.path, recordAfterReset(owned.record, done, after));
   return {
     command: 'reset',
     primary: primary.name,
-    nics: plans.map(({ nic, source, plan }, i) => report(nic, source, plan, outcomes[i] as LinkOutcome)),
+    nics: applied.map(report),
     ...(recordError ? { recordError } : {}),
   };
 }

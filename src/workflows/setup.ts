@@ -57,7 +57,7 @@ interface SetupNic {
   plan: SetupPlan;
 }
 
-function report({ nic, config, metric, plan }: SetupNic, outcome: LinkOutcome): NicReport {
+function report({ nic, config, metric, plan, outcome }: SetupNic & { outcome: LinkOutcome }): NicReport {
   const warnings = plan.foreign.map(
     (a) =>
       `${nic.name} also carries ${a.local}/${a.prefixlen}, which the metadata server did not give ` +
@@ -106,19 +106,19 @@ export async function runSetup(host: Host, options: SetupOptions, log: Logger): 
     return { nic, config, metric, plan };
   });
 
-  const outcomes = await host.changes.changeLinks(nics.map(({ plan }) => plan.actions));
+  const applied = await host.changes.changeLinks(nics, (n) => n.plan.actions);
   // After a failed rollback the record follows what the NIC really carries.
-  const after = outcomes.some((o) => o.result === 'failed') ? (await host.observe()).links : undefined;
-  const done = nics.map(({ nic, config }, i) => ({
+  const after = applied.some((n) => n.outcome.result === 'failed') ? (await host.observe()).links : undefined;
+  const done = applied.map(({ nic, config, outcome }) => ({
     name: nic.name,
     entry: { mac: nic.mac, address: config.address, prefix: config.prefix },
-    result: (outcomes[i] as LinkOutcome).result,
+    result: outcome.result,
   }));
   const recordError = await saveRecord(host, owned.path, recordAfterSetup(owned.record, done, after));
   return {
     command: 'setup',
     primary: primary.name,
-    nics: nics.map((n, i) => report(n, outcomes[i] as LinkOutcome)),
+    nics: applied.map(report),
     ...(recordError ? { recordError } : {}),
   };
 }

@@ -65,13 +65,18 @@ test('apply: a first-step failure changed nothing; a failing undo is reported an
   assert.equal(host.state.files.has('/a'), false);
 });
 
+/** The outcomes of plans given as bare action lists. */
+async function changeLinks(host: FakeHost, plans: Action[][]) {
+  return (await host.changes.changeLinks(plans.map((actions) => ({ actions })), (p) => p.actions)).map((p) => p.outcome);
+}
+
 const up = (dev: string): Action => ({ kind: 'link-up', dev });
 const add = (dev: string, address: string): Action => ({ kind: 'addr-add', dev, address, prefix: 24, metric: 101 });
 
 test('changeLinks: one batch for all NICs; a failing NIC is rolled back newest first, the others keep theirs', async () => {
   const host = new FakeHost(node(2));
   host.failIp = (a) => (a.kind === 'addr-add' && a.dev === 'eth2' && a.address === '192.168.0.99' ? 'RTNETLINK answers: Operation not permitted' : undefined);
-  const out = await host.changes.changeLinks([
+  const out = await changeLinks(host, [
     [up('eth1'), add('eth1', '192.168.0.11')],
     [up('eth2'), add('eth2', '192.168.0.12'), add('eth2', '192.168.0.99')],
   ]);
@@ -93,10 +98,10 @@ test('changeLinks: a name ip -batch cannot carry runs one command at a time; dry
   const state = node(1);
   (state.links[1] as { name: string }).name = 'e#1';
   const host = new FakeHost(state);
-  assert.deepEqual(await host.changes.changeLinks([[up('e#1')], []]), [{ result: 'changed' }, { result: 'unchanged' }]);
+  assert.deepEqual(await changeLinks(host, [[up('e#1')], []]), [{ result: 'changed' }, { result: 'unchanged' }]);
   assert.deepEqual(host.log, ["ip link set dev 'e#1' up"]);
   const dry = new FakeHost(node(1), { dryRun: true });
-  assert.deepEqual(await dry.changes.changeLinks([[up('eth1')], []]), [{ result: 'planned' }, { result: 'unchanged' }]);
+  assert.deepEqual(await changeLinks(dry, [[up('eth1')], []]), [{ result: 'planned' }, { result: 'unchanged' }]);
   assert.deepEqual(dry.log, []);
 });
 
@@ -112,7 +117,7 @@ test('mayChange needs root, except under dry-run', () => {
 test('changeLinks: an ip -batch killed at the deadline is settled from the links: what it changed is put back', async () => {
   const host = new FakeHost(node(2));
   host.hangBatchAfter = 3;
-  const out = await host.changes.changeLinks([
+  const out = await changeLinks(host, [
     [up('eth1'), add('eth1', '192.168.0.11')],
     [up('eth2'), add('eth2', '192.168.0.12')],
   ]);
