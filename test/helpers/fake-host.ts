@@ -37,6 +37,11 @@ export interface FakeState {
   available: string[];
   packages: Set<string>;
   rebooted: boolean;
+  smcLoaded: boolean;
+  /** Tools on PATH. */
+  tools: Set<string>;
+  /** What each smcss run sees, one sample per run (the last one repeats). */
+  smcSamples: SmcSocket[][];
 }
 
 export const RECORD_PATH = '/run/asm-erdma/owned.json';
@@ -81,6 +86,9 @@ export function node(n: number, metadataFor: (i: number) => [string, string, str
     available: ['5.10.134-17.3.al8.x86_64'],
     packages: new Set(),
     rebooted: false,
+    smcLoaded: true,
+    tools: new Set(['smcss']),
+    smcSamples: [[]],
   };
 }
 
@@ -246,12 +254,13 @@ export class FakeHost implements Host {
   packageTool = () => 'yum' as const;
 
   smcFacts = () => ({ smcLoaded: true, smcDiagLoaded: true, sysctls: [], tcp2smc: undefined, smcss: '/usr/sbin/smcss' });
-  smcPresent = () => true;
+  smcPresent = () => this.state.smcLoaded;
   erdmaDriverFacts = (devicesListed: boolean) => ({ loaded: true, compatMode: undefined, devicesListed });
   rpFilterFacts = (nics: string[]) => ({ all: 0, nics: new Map(nics.map((n) => [n, 0])) });
   tcpListeners = () => [];
-  findOnPath = (name: string) => `/usr/bin/${name}`;
-  smcSockets = async (): Promise<SmcSocket[]> => [];
+  findOnPath = (name: string) => (this.state.tools.has(name) ? `/usr/bin/${name}` : undefined);
+  smcSockets = async (): Promise<SmcSocket[]> =>
+    structuredClone((this.state.smcSamples.length > 1 ? this.state.smcSamples.shift() : this.state.smcSamples[0]) ?? []);
   installedPaths = () => ({ exec: ['/usr/bin/asm-erdma'] });
 }
 
