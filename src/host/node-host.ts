@@ -17,6 +17,7 @@ import { requireRoot } from './privileges.js';
 import { listRdmaPorts } from './rdma.js';
 import { firstLine, type Runner } from './runner.js';
 import { listSmcSockets } from './smcss.js';
+import { unitFileMayExist } from './unit-files.js';
 
 const errno = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
 
@@ -117,13 +118,23 @@ export class NodeHost implements Host {
     }
   }
 
+  /**
+   * A unit with no file is not-found without asking, unless systemctl is missing: then it is run, so the missing
+   * tool is reported at the first question (install-service asks before it writes anything).
+   */
   async unitEnabled(unit: string, root?: string): Promise<string> {
+    if (!unitFileMayExist(unit, root) && facts.findOnPath('systemctl')) return 'not-found';
     const r = await this.runner.run({ file: 'systemctl', args: [...(root ? [`--root=${root}`] : []), 'is-enabled', unit] });
     const word = r.stdout.trim().split('\n')[0] ?? '';
     return word !== '' ? word : r.exitCode === 0 ? 'enabled' : 'not-found';
   }
 
+  /**
+   * A service with no unit file anywhere is inactive without asking, as systemctl would say (only a service whose
+   * file was deleted while it ran is missed). Other unit types (mounts, scopes) can be active without a file.
+   */
   async unitActive(unit: string): Promise<string> {
+    if (unit.endsWith('.service') && !unitFileMayExist(unit, undefined)) return 'inactive';
     const r = await this.runner.run({ file: 'systemctl', args: ['is-active', unit] });
     return r.stdout.trim() || 'unknown';
   }

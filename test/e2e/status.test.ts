@@ -56,6 +56,8 @@ interface StatusOptions {
   realProc?: boolean;
   terway?: boolean;
   installUnit?: boolean;
+  /** Running services (the stand-in systemctl's is-active); each gets a unit file, as a running service has. */
+  active?: string[];
   env?: Record<string, string>;
   args?: string[];
 }
@@ -72,11 +74,13 @@ async function status(node: SimNode, o: StatusOptions = {}) {
   const steps = [`mount -t overlay overlay -o lowerdir=/etc,upperdir=${scratch}/upper,workdir=${scratch}/work /etc`, 'mkdir -p /etc/systemd/system'];
   if (o.terway) steps.push('mkdir -p /etc/cni/net.d', 'echo {} > /etc/cni/net.d/10-terway.conflist');
   if (o.installUnit) steps.push(`"${process.execPath}" "${CLI}" install-service >/dev/null 2>&1`);
+  for (const unit of o.active ?? []) steps.push(`printf '[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/${unit}`);
   const env = {
     ...node.cliEnv(),
     PATH: `${PKG}:${SYSTEMD}:${o.smc ? `${SMC_TOOLS}:` : ''}${node.cliEnv().PATH}`,
     SIM_UNAME_R: o.running ?? '5.10.134-17.3.al8.x86_64',
     SIM_PKG_ROOT: join(scratch, 'pkgroot'),
+    ...(o.active ? { SIM_SYSTEMCTL_ACTIVE: o.active.join(' ') } : {}),
     ...(o.realProc ? {} : { ASM_ERDMA_SYSROOT: join(scratch, 'root') }),
     ...o.env,
   };
@@ -186,13 +190,14 @@ test('as non-root, status still reports (read-only)', async (t) => {
 test('NetworkManager managing an eRDMA NIC is a warning with the unmanaged-devices fix', async (t) => {
   await withSim(t, { nics: 2 }, async (node) => {
     assert.equal((await node.cli(['setup'])).exitCode, 0);
-    const env = { SIM_SYSTEMCTL_ACTIVE: 'NetworkManager.service', SIM_NMCLI_DEVICES: 'eth0:connected eth1:connected eth2:unmanaged' };
-    const r = await status(node, { smc: true, installUnit: true, env });
+    const env = { SIM_NMCLI_DEVICES: 'eth0:connected eth1:connected eth2:unmanaged' };
+    const active = ['NetworkManager.service'];
+    const r = await status(node, { smc: true, installUnit: true, active, env });
     const nm = stateOf(r.report, 'network-manager');
     assert.equal(nm?.state, 'warn');
     assert.equal(nm?.detail, 'NetworkManager manages eth1 and may undo setup');
     assert.match(nm?.fix ?? '', /unmanaged-devices=interface-name:eth1\\n/);
-    const quiet = await status(node, { smc: true, installUnit: true, env: { ...env, SIM_NMCLI_DEVICES: 'eth0:connected eth1:unmanaged eth2:unmanaged' } });
+    const quiet = await status(node, { smc: true, installUnit: true, active, env: { SIM_NMCLI_DEVICES: 'eth0:connected eth1:unmanaged eth2:unmanaged' } });
     assert.equal(stateOf(quiet.report, 'network-manager')?.state, 'ok');
   });
 });
