@@ -19,7 +19,11 @@ const lazyModules = {
 const lazyPlugin = {
   name: 'lazy-modules',
   setup(b) {
-    const filter = new RegExp(`^(${Object.keys(lazyModules).map((k) => k.replace(/[/]/g, '\\/')).join('|')})$`);
+    const filter = new RegExp(
+      `^(${Object.keys(lazyModules)
+        .map((k) => k.replace(/[/]/g, '\\/'))
+        .join('|')})$`,
+    );
     b.onResolve({ filter }, (args) => {
       if (args.namespace === 'lazy' || !args.importer.includes('/src/')) return undefined;
       return { path: args.path, namespace: 'lazy' };

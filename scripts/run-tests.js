@@ -17,8 +17,8 @@ const all = files('dist/test').sort();
 const alone = all.filter((f) => f.endsWith('/package.test.js'));
 const rest = all.filter((f) => !alone.includes(f));
 const run = (list, concurrency) =>
-  spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...list], { stdio: 'inherit' })
-    .status ?? 1;
+  spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...list], { stdio: 'inherit' }).status ??
+  1;
 const first = alone.length > 0 ? run(alone, 1) : 0;
 const second = run(rest, 2);
 process.exit(first || second);

@@ -38,8 +38,7 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   apply:
     'a change to a NIC, unit or file failed (that NIC was rolled back / the install put back), ' +
     "or setup's record under the run directory is unusable (nothing was changed)",
-  locked:
-    'another asm-erdma run held the lock for the whole --timeout (or for most of it, and the rest ran out)',
+  locked: 'another asm-erdma run held the lock for the whole --timeout (or for most of it, and the rest ran out)',
   missingTool:
     'a required system tool (ip, rdma, yum, rpm, systemctl, uname, smcss) is missing or unusable ' +
     '(fails, or prints garbage); diag: smcss or the smc module is missing',

@@ -34,7 +34,12 @@ const ratio = (a: number[], b: number[]): number => median(a.map((x, i) => x / (
 const fmt = (ms: number): string => `${Math.round(ms)} ms`;
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
-interface Target { name: string; value: number; limit: number; unit: string }
+interface Target {
+  name: string;
+  value: number;
+  limit: number;
+  unit: string;
+}
 const targets: Target[] = [];
 const out: string[] = [];
 
@@ -53,7 +58,9 @@ function prepare(): { dir: string; npmBin: string; cleanup: () => void } {
   execFileSync('npm', pack, { cwd: REPO_ROOT, stdio: 'ignore' });
   const prefix = join(scratch, 'prefix');
   const tgz = join(scratch, `asm-erdma-${VERSION}.tgz`);
-  execFileSync('npm', ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, tgz], { stdio: 'ignore' });
+  execFileSync('npm', ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, tgz], {
+    stdio: 'ignore',
+  });
   const cleanup = () => rmSync(scratch, { recursive: true, force: true });
   return { dir, npmBin: join(prefix, 'bin/asm-erdma'), cleanup };
 }
@@ -84,9 +91,13 @@ function startup(rel: { dir: string; npmBin: string }): void {
       ratios[j]?.push(ms / (round[0] as number));
     });
   }
-  out.push(`Start-up: wall time of a new process, median of ${START_REPS} alternating rounds;` +
-    ' ratio = median of the per-round ratios', '',
-    '| command | median | vs `node -e 0` |', '|---|---:|---:|');
+  out.push(
+    `Start-up: wall time of a new process, median of ${START_REPS} alternating rounds;` +
+      ' ratio = median of the per-round ratios',
+    '',
+    '| command | median | vs `node -e 0` |',
+    '|---|---:|---:|',
+  );
   commands.forEach(([name], j) => {
     const ratio = median(ratios[j] as number[]);
     out.push(`| ${name} | ${fmt(median(times[j] as number[]))} | ${j === 0 ? '1.00×' : `${ratio.toFixed(2)}×`} |`);
@@ -149,15 +160,28 @@ async function setupVsLegacy(): Promise<void> {
   } finally {
     for (const node of nodes) await node.destroy();
   }
-  const at = (n: number) => ({ ours: ours[SIZES.indexOf(n)] as number[], legacy: legacy[SIZES.indexOf(n)] as number[] });
-  out.push('', `setup wall time, median of ${REPS} rounds alternating the sizes, metadata latency ${LATENCY_MS} ms` +
-    ' (each run includes `ip netns exec` and process start); ratio = median of the per-round ratios', '',
-    '| eRDMA NICs | asm-erdma setup | legacy script | asm-erdma / legacy |', '|---:|---:|---:|---:|',
+  const at = (n: number) => ({
+    ours: ours[SIZES.indexOf(n)] as number[],
+    legacy: legacy[SIZES.indexOf(n)] as number[],
+  });
+  out.push(
+    '',
+    `setup wall time, median of ${REPS} rounds alternating the sizes, metadata latency ${LATENCY_MS} ms` +
+      ' (each run includes `ip netns exec` and process start); ratio = median of the per-round ratios',
+    '',
+    '| eRDMA NICs | asm-erdma setup | legacy script | asm-erdma / legacy |',
+    '|---:|---:|---:|---:|',
     ...SIZES.map((n) => {
       const r = at(n);
       return `| ${n} | ${fmt(median(r.ours))} | ${fmt(median(r.legacy))} | ${ratio(r.ours, r.legacy).toFixed(2)}× |`;
-    }));
-  targets.push({ name: 'setup(4 NICs) / legacy(4 NICs)', value: ratio(at(4).ours, at(4).legacy), limit: 0.22, unit: '×' });
+    }),
+  );
+  targets.push({
+    name: 'setup(4 NICs) / legacy(4 NICs)',
+    value: ratio(at(4).ours, at(4).legacy),
+    limit: 0.22,
+    unit: '×',
+  });
   targets.push({ name: 'setup(8 NICs) / setup(1 NIC)', value: ratio(at(8).ours, at(1).ours), limit: 1.15, unit: '×' });
   targets.push({ name: 'peak RSS of setup (4 NICs), MB', value: median(peaks), limit: 50, unit: ' MB' });
 }
@@ -173,7 +197,10 @@ async function statusVsSetup(): Promise<void> {
       status.push(await timed(() => node.cli(['status']), [0, 14]));
       await node.cli(['reset']);
     }
-    out.push('', `status vs setup on 2 NICs, median of ${REPS}: status ${fmt(median(status))}, setup ${fmt(median(setup))}`);
+    out.push(
+      '',
+      `status vs setup on 2 NICs, median of ${REPS}: status ${fmt(median(status))}, setup ${fmt(median(setup))}`,
+    );
     targets.push({ name: 'status(2 NICs) / setup(2 NICs)', value: ratio(status, setup), limit: 1.2, unit: '×' });
   } finally {
     await node.destroy();

@@ -15,7 +15,11 @@ function commands(program) {
   return out;
 }
 
-const roff = (line) => line.replace(/\\/g, '\\e').replace(/^([.'])/, '\\&$1').replace(/-/g, '\\-');
+const roff = (line) =>
+  line
+    .replace(/\\/g, '\\e')
+    .replace(/^([.'])/, '\\&$1')
+    .replace(/-/g, '\\-');
 
 /** @returns {string} the troff source of asm-erdma(8). */
 export function manPage(program, version, date) {
@@ -29,7 +33,7 @@ export function manPage(program, version, date) {
     '.I command',
     '[\\fIoptions\\fR]',
     '.SH DESCRIPTION',
-    'Every command and option below is the CLI\'s own \\fB\\-\\-help\\fR text.',
+    "Every command and option below is the CLI's own \\fB\\-\\-help\\fR text.",
     '.PP',
     '.nf',
     ...top.text.trimEnd().split('\n').map(roff),
@@ -40,20 +44,26 @@ export function manPage(program, version, date) {
     if (s.name.endsWith(' help')) continue;
     lines.push(`.SS "${s.name}"`, '.nf', ...s.text.trimEnd().split('\n').map(roff), '.fi');
   }
-  lines.push('.SH FILES', '.TP', '/etc/systemd/system/asm-erdma.service',
+  lines.push(
+    '.SH FILES',
+    '.TP',
+    '/etc/systemd/system/asm-erdma.service',
     'the boot unit, written only by \\fBasm\\-erdma install\\-service\\fR and removed by \\fBuninstall\\-service\\fR',
-    '.SH SEE ALSO', '\\fBsystemctl\\fR(1), \\fBip\\fR(8), \\fBrdma\\fR(8)');
+    '.SH SEE ALSO',
+    '\\fBsystemctl\\fR(1), \\fBip\\fR(8), \\fBrdma\\fR(8)',
+  );
   return `${lines.join('\n')}\n`;
 }
 
 /** @returns {string} a bash completion script for commands, subcommands and each one's options. */
 export function bashCompletion(program) {
   const all = commands(program).filter((c) => !c.name.endsWith(' help'));
-  const words = (c) => [
-    ...c.cmd.commands.map((s) => s.name()).filter((n) => n !== 'help'),
-    ...c.cmd.options.flatMap((o) => [o.short, o.long].filter(Boolean)),
-    '--help',
-  ].join(' ');
+  const words = (c) =>
+    [
+      ...c.cmd.commands.map((s) => s.name()).filter((n) => n !== 'help'),
+      ...c.cmd.options.flatMap((o) => [o.short, o.long].filter(Boolean)),
+      '--help',
+    ].join(' ');
   const sub = (c) => c.name.split(' ').slice(1).join(' ');
   const cases = all.map((c) => `    "${sub(c)}") words="${words(c)}" ;;`);
   return `# bash completion for asm-erdma (generated from its commander program)
@@ -64,7 +74,10 @@ _asm_erdma() {
     w="\${COMP_WORDS[i]}"
     [[ $w == -* ]] && continue
     case "\${path:+$path }$w" in
-${all.slice(1).map((c) => `      "${sub(c)}") path="${sub(c)}" ;;`).join('\n')}
+${all
+  .slice(1)
+  .map((c) => `      "${sub(c)}") path="${sub(c)}" ;;`)
+  .join('\n')}
     esac
   done
   local words

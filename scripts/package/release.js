@@ -8,7 +8,14 @@
 // package for another CPU without --force, which must not leak into the project's own `npm ci`.
 import { execFileSync } from 'node:child_process';
 import {
-  chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,7 +129,7 @@ function seaBinary(arch, runtimeDir, main) {
 /** A package that declares MIT without shipping the text (emoji-regex): the MIT text with its author. */
 function mitText(p) {
   if (p.license !== 'MIT') throw new Error(`${p.name}@${p.version} is bundled but ships no licence file`);
-  const author = typeof p.author === 'string' ? p.author : p.author?.name ?? `the ${p.name} authors`;
+  const author = typeof p.author === 'string' ? p.author : (p.author?.name ?? `the ${p.name} authors`);
   return `(The package ships no licence file; its package.json declares MIT. The MIT License follows.)
 
 Copyright ${author}
@@ -177,10 +184,16 @@ function rpm(arch, binary, payloadFiles) {
   copyFileSync(binary, join(payload, 'asm-erdma'));
   for (const [name, content] of Object.entries(payloadFiles)) writeFileSync(join(payload, name), content);
   run('rpmbuild', [
-    '-bb', '--quiet', '--target', a.rpm,
-    '--define', `_topdir ${top}`,
-    '--define', `pkgversion ${VERSION}`,
-    '--define', `payload ${payload}`,
+    '-bb',
+    '--quiet',
+    '--target',
+    a.rpm,
+    '--define',
+    `_topdir ${top}`,
+    '--define',
+    `pkgversion ${VERSION}`,
+    '--define',
+    `payload ${payload}`,
     join(REPO, 'scripts/package/asm-erdma.spec'),
   ]);
   const name = `asm-erdma-${VERSION}-1.al8.${a.rpm}.rpm`;

@@ -14,7 +14,9 @@ const show = async (title: string): Promise<void> => {
 };
 const run = async (args: string[]): Promise<void> => {
   const r = await node.cli(args);
-  process.stdout.write(`\n$ asm-erdma ${args.join(' ')}    # exit ${r.exitCode}\n${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`);
+  process.stdout.write(
+    `\n$ asm-erdma ${args.join(' ')}    # exit ${r.exitCode}\n${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`,
+  );
 };
 try {
   const nics = node.nics.map((n) => n.name).join(', ');

@@ -66,12 +66,25 @@ export function nodeRpm(dir: string): string {
   const top = join(dir, 'rpmbuild');
   const spec = join(dir, 'asm-erdma-fixture.spec');
   const wrapper = nodeBinary(dir);
-  writeFileSync(spec, [
-    'Name: asm-erdma', 'Version: 0.1.0', 'Release: 1.al8', 'Summary: asm-erdma fleet test fixture',
-    'License: Apache-2.0', 'BuildArch: noarch', 'AutoReqProv: no',
-    '%description', 'asm-erdma fleet test fixture: a wrapper around the built CLI.',
-    '%install', `install -D -m 0755 ${wrapper} %{buildroot}/usr/bin/asm-erdma`, '%files', '/usr/bin/asm-erdma', '',
-  ].join('\n'));
+  writeFileSync(
+    spec,
+    [
+      'Name: asm-erdma',
+      'Version: 0.1.0',
+      'Release: 1.al8',
+      'Summary: asm-erdma fleet test fixture',
+      'License: Apache-2.0',
+      'BuildArch: noarch',
+      'AutoReqProv: no',
+      '%description',
+      'asm-erdma fleet test fixture: a wrapper around the built CLI.',
+      '%install',
+      `install -D -m 0755 ${wrapper} %{buildroot}/usr/bin/asm-erdma`,
+      '%files',
+      '/usr/bin/asm-erdma',
+      '',
+    ].join('\n'),
+  );
   const args = ['-bb', '--quiet', '--define', `_topdir ${top}`, spec];
   execFileSync('rpmbuild', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   return join(top, 'RPMS/noarch/asm-erdma-0.1.0-1.al8.noarch.rpm');
@@ -141,20 +154,25 @@ export class FleetNode {
   /** sshd in the node's network namespace and a private mount namespace; resolves once it listens. */
   startSshd(fleetDir: string): Promise<void> {
     const cfg = join(this.sim.dir, 'sshd_config');
-    writeFileSync(cfg, [
-      `ListenAddress ${this.mgmtAddress}:22`,
-      `HostKey ${join(fleetDir, 'host_key')}`,
-      `AuthorizedKeysFile ${join(fleetDir, 'authorized_keys')}`,
-      'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'StrictModes no',
-      'PidFile none',
-      'Subsystem sftp internal-sftp',
-      `SetEnv ${Object.entries(this.env).map(([k, v]) => `${k}=${v}`).join(' ')}`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      cfg,
+      [
+        `ListenAddress ${this.mgmtAddress}:22`,
+        `HostKey ${join(fleetDir, 'host_key')}`,
+        `AuthorizedKeysFile ${join(fleetDir, 'authorized_keys')}`,
+        'PermitRootLogin prohibit-password',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'StrictModes no',
+        'PidFile none',
+        'Subsystem sftp internal-sftp',
+        `SetEnv ${Object.entries(this.env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+        '',
+      ].join('\n'),
+    );
     const mounts = [
       'set -e',
       'mount -t tmpfs -o mode=0755 tmpfs /run',

@@ -45,7 +45,8 @@ export function roundTripDepth(log: RequestLogLine[]): number {
   const depth: number[] = [];
   for (const [i, r] of sorted.entries()) {
     let before = 0;
-    for (let j = 0; j < i; j++) if ((sorted[j] as RequestLogLine).answeredAt <= r.arrivedAt) before = Math.max(before, depth[j] ?? 0);
+    for (let j = 0; j < i; j++)
+      if ((sorted[j] as RequestLogLine).answeredAt <= r.arrivedAt) before = Math.max(before, depth[j] ?? 0);
     depth.push(before + 1);
   }
   return Math.max(0, ...depth);

@@ -35,7 +35,8 @@ function answer(req: http.IncomingMessage, config: MetadataConfig): Answer | 'ha
     if (!path.includes(fault.match) || (fault.method && fault.method !== req.method)) continue;
     const headers = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : undefined;
     if (fault.kind === 'hang') return 'hang';
-    if (fault.kind === 'status') return { status: fault.status ?? 500, body: fault.body ?? 'error', ...(headers ? { headers } : {}) };
+    if (fault.kind === 'status')
+      return { status: fault.status ?? 500, body: fault.body ?? 'error', ...(headers ? { headers } : {}) };
     if (fault.kind === 'body') return { status: 200, body: fault.body ?? '' };
     const key = `${i}:${req.method}:${path}`;
     const seen = burstSeen.get(key) ?? 0;
@@ -61,7 +62,9 @@ function answer(req: http.IncomingMessage, config: MetadataConfig): Answer | 'ha
   if (path === '/latest/meta-data/mac') return { status: 200, body: config.primaryMac };
   const m = /^\/latest\/meta-data\/network\/interfaces\/macs\/([^/]+)\/([^/]+)$/.exec(path);
   const value = m ? config.nics[m[1] ?? '']?.[m[2] ?? ''] : undefined;
-  return value === undefined ? { status: 404, body: '<html><body><h1>404 Not Found</h1></body></html>' } : { status: 200, body: value };
+  return value === undefined
+    ? { status: 404, body: '<html><body><h1>404 Not Found</h1></body></html>' }
+    : { status: 200, body: value };
 }
 
 const server = http.createServer((req, res) => {

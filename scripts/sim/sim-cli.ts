@@ -25,8 +25,15 @@ if (why) {
   process.stderr.write(`sim: ${why}\n`);
   process.exit(1);
 }
-const node = await SimNode.create({ nics: Number(values.nics), tokenMode, latencyMs: Number(values.latency), primaryName: values.primary });
-const env = Object.entries(node.cliEnv()).map(([k, v]) => `${k}=${v}`).join(' ');
+const node = await SimNode.create({
+  nics: Number(values.nics),
+  tokenMode,
+  latencyMs: Number(values.latency),
+  primaryName: values.primary,
+});
+const env = Object.entries(node.cliEnv())
+  .map(([k, v]) => `${k}=${v}`)
+  .join(' ');
 process.stdout.write(`simulated node ready: namespace ${node.ns}
   run the CLI inside it:   ip netns exec ${node.ns} env ${env} ${process.execPath} ${CLI} setup
   look at it:              ip -n ${node.ns} -br addr; ip -n ${node.ns} route

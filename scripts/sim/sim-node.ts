@@ -78,7 +78,15 @@ export class SimNode {
       primaryMac: macOf(0),
       nics: Object.fromEntries([
         [macOf(0), { 'primary-ip-address': '192.168.0.10', netmask: '255.255.255.0', gateway: '192.168.0.253' }],
-        ...this.nics.map((n) => [n.mac, { 'primary-ip-address': n.address, netmask: '255.255.255.0', gateway: '192.168.0.253', 'vswitch-cidr-block': '192.168.0.0/24' }]),
+        ...this.nics.map((n) => [
+          n.mac,
+          {
+            'primary-ip-address': n.address,
+            netmask: '255.255.255.0',
+            gateway: '192.168.0.253',
+            'vswitch-cidr-block': '192.168.0.0/24',
+          },
+        ]),
       ]),
       faults: options.faults,
       log: join(this.dir, 'requests.jsonl'),
@@ -87,8 +95,17 @@ export class SimNode {
 
   static async create(options: SimOptions = {}): Promise<SimNode> {
     const node = new SimNode({
-      nics: 1, primaryName: 'eth0', primaryMetric: 100, tokenMode: 'optional', latencyMs: 0, faults: [],
-      hideDevices: false, serverDown: false, nicNames: [], multipathDefault: false, ...options,
+      nics: 1,
+      primaryName: 'eth0',
+      primaryMetric: 100,
+      tokenMode: 'optional',
+      latencyMs: 0,
+      faults: [],
+      hideDevices: false,
+      serverDown: false,
+      nicNames: [],
+      multipathDefault: false,
+      ...options,
     });
     try {
       await node.build(options.primaryMetric ?? 100, options.hideDevices ?? false, options.multipathDefault ?? false);
@@ -156,9 +173,13 @@ export class SimNode {
 
   startServer(): Promise<void> {
     const script = join(REPO_ROOT, 'dist/scripts/sim/metadata-server.js');
-    const child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, script, '--config', join(this.dir, 'metadata.json')], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', this.ns, process.execPath, script, '--config', join(this.dir, 'metadata.json')],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     this.server = child;
     return new Promise((resolveReady, reject) => {
       const timer = setTimeout(() => reject(new Error('metadata server did not start within 10 s')), 10_000);
@@ -175,10 +196,14 @@ export class SimNode {
 
   /** Runs any command inside the namespace. */
   async exec(file: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
-    const r = await execa('ip', ['netns', 'exec', this.ns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), file, ...args], {
-      reject: false,
-      stdin: 'ignore',
-    });
+    const r = await execa(
+      'ip',
+      ['netns', 'exec', this.ns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), file, ...args],
+      {
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
     return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
   }
 

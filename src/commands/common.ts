@@ -2,7 +2,11 @@
 import { InvalidArgumentError } from 'commander';
 import { Deadline } from '../core/deadline.js';
 import {
-  checkInterfaceName, checkMetadataUrl, checkSeconds, checkSecondsOrZero, type Checked,
+  checkInterfaceName,
+  checkMetadataUrl,
+  checkSeconds,
+  checkSecondsOrZero,
+  type Checked,
 } from '../core/option-values.js';
 import { ExitError } from '../exit-codes.js';
 import type { Host } from '../host/host.js';

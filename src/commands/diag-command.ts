@@ -41,14 +41,17 @@ export function registerDiagCommand(program: Command): void {
     .option('--count <n>', 'with --watch: stop after N samples', parseCount)
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'log every command')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Reads smcss -a (smc-tools). Exit 0 when no connection fell back to TCP, 16 when some did,
 8 when smcss or the smc module is missing.
 
 Examples:
   asm-erdma diag
   asm-erdma diag --json | jq '.reasons[] | {code, meaning, count}'
-  asm-erdma diag --watch 5 --count 12      one minute of samples`)
+  asm-erdma diag --watch 5 --count 12      one minute of samples`,
+    )
     .action(async (o: { watch?: number; count?: number; json?: boolean; verbose?: boolean }) => {
       if (o.count !== undefined && o.watch === undefined) {
         throw new ExitError('usage', '--count needs --watch', 'e.g. asm-erdma diag --watch 5 --count 12');
@@ -60,9 +63,11 @@ Examples:
       });
       if (ctx.json) {
         const [first] = report.samples;
-        printJson(watching || !first
-          ? { command: 'diag', intervalSeconds: o.watch, samples: report.samples }
-          : { command: 'diag', ...first });
+        printJson(
+          watching || !first
+            ? { command: 'diag', intervalSeconds: o.watch, samples: report.samples }
+            : { command: 'diag', ...first },
+        );
       }
       if (report.fellBack) throw new ExitError('fellBack', 'some SMC connections fell back to TCP', undefined, true);
     });

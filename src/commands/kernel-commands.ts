@@ -2,7 +2,14 @@
 import type { Command } from 'commander';
 import { ExitError } from '../exit-codes.js';
 import { DEFAULT_MIN_KERNEL, upgradeCommand } from '../core/kernel-policy.js';
-import { parseMinimum, parseTarget, runHotfix, runKernelCheck, runKernelList, runKernelUpgrade } from '../workflows/kernel.js';
+import {
+  parseMinimum,
+  parseTarget,
+  runHotfix,
+  runKernelCheck,
+  runKernelList,
+  runKernelUpgrade,
+} from '../workflows/kernel.js';
 import { makeContext, printJson, withDryRun } from './common.js';
 
 interface KernelFlags {
@@ -16,7 +23,11 @@ interface KernelFlags {
 }
 
 const out = (lines: string[]): void => void process.stdout.write(`${lines.join('\n')}\n`);
-const minOption = ['--min <release>', 'minimum kernel release (newer ASM versions ask for 5.10.134-17.3)', DEFAULT_MIN_KERNEL] as const;
+const minOption = [
+  '--min <release>',
+  'minimum kernel release (newer ASM versions ask for 5.10.134-17.3)',
+  DEFAULT_MIN_KERNEL,
+] as const;
 
 /** Dry run: the commands that would run, or just the message when there are none. */
 const result = (r: { dryRun: boolean; commands: string[]; message: string }): string[] => [
@@ -28,12 +39,15 @@ export function registerKernelCommands(program: Command): void {
   const kernel = program
     .command('kernel')
     .description('check, list and upgrade the kernel SMC over eRDMA needs')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   asm-erdma kernel check                    running kernel at or above 5.10.134-16.3?
   asm-erdma kernel list                     what the repositories offer, in rpm order
   asm-erdma kernel upgrade --yes            install the newest kernel if this one is too old
-  asm-erdma kernel upgrade --min 5.10.134-17.3 --to 5.10.134-17.3 --yes --reboot`);
+  asm-erdma kernel upgrade --min 5.10.134-17.3 --to 5.10.134-17.3 --yes --reboot`,
+    );
 
   kernel
     .command('check')
@@ -41,17 +55,22 @@ Examples:
     .option(...minOption)
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'log every command')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   asm-erdma kernel check                    against 5.10.134-16.3
-  asm-erdma kernel check --min 5.10.134-17.3 --json`)
+  asm-erdma kernel check --min 5.10.134-17.3 --json`,
+    )
     .action(async (o: KernelFlags) => {
       const ctx = makeContext(o);
       const min = parseMinimum(o.min, '--min');
       const report = await runKernelCheck(ctx.host, min);
       if (ctx.json) printJson(report);
       else {
-        const lines = [`running kernel ${report.running} ${report.meets ? 'meets' : 'is below'} the minimum ${report.minimum}`];
+        const lines = [
+          `running kernel ${report.running} ${report.meets ? 'meets' : 'is below'} the minimum ${report.minimum}`,
+        ];
         if (report.newerInstalled) {
           const why = report.rebootPending ? ': only a reboot is missing' : '';
           lines.push(`${report.newerInstalled} is installed but not running${why}`);
@@ -70,10 +89,13 @@ Examples:
     .option(...minOption)
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'log every command')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   asm-erdma kernel list
-  asm-erdma kernel list --min 5.10.134-17.3 --json`)
+  asm-erdma kernel list --min 5.10.134-17.3 --json`,
+    )
     .action(async (o: KernelFlags) => {
       const ctx = makeContext(o);
       const report = await runKernelList(ctx.host, parseMinimum(o.min, '--min'), ctx.log);
@@ -105,12 +127,15 @@ Examples:
     .option('-n, --dry-run', 'print the yum command; change nothing')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', "stream yum's output")
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   asm-erdma kernel upgrade                  newest available if below 5.10.134-16.3, asks first
   asm-erdma kernel upgrade --min 5.10.134-17.3 --yes
   asm-erdma kernel upgrade --to 5.10.134-17.3 --yes
-  asm-erdma kernel upgrade --yes --reboot   unattended, reboots into it`)
+  asm-erdma kernel upgrade --yes --reboot   unattended, reboots into it`,
+    )
     .action(async (o: KernelFlags) => {
       const ctx = makeContext(o);
       const options = {
@@ -132,13 +157,19 @@ Examples:
     .option('-n, --dry-run', 'print the yum command; change nothing')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', "stream yum's output")
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   asm-erdma hotfix                          installs it if this kernel needs it (asks first)
-  asm-erdma hotfix --yes --json`)
+  asm-erdma hotfix --yes --json`,
+    )
     .action(async (o: KernelFlags) => {
       const ctx = makeContext(o);
-      const report = withDryRun(ctx, await runHotfix(ctx.host, { yes: Boolean(o.yes), min: parseMinimum(o.min, '--min') }, ctx.log));
+      const report = withDryRun(
+        ctx,
+        await runHotfix(ctx.host, { yes: Boolean(o.yes), min: parseMinimum(o.min, '--min') }, ctx.log),
+      );
       if (ctx.json) printJson(report);
       else out(result(report));
     });

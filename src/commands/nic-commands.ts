@@ -6,7 +6,17 @@ import { acquireLock, blameLockWait } from '../host/lock.js';
 import { requireNetAdmin } from '../host/privileges.js';
 import { runReset, type ResetReport } from '../workflows/reset.js';
 import { runSetup, type SetupReport } from '../workflows/setup.js';
-import { collectInterface, makeContext, parseMetadataUrl, parseSettle, parseTimeout, printJson, withDryRun, type BoundedContext, type CommonOptions } from './common.js';
+import {
+  collectInterface,
+  makeContext,
+  parseMetadataUrl,
+  parseSettle,
+  parseTimeout,
+  printJson,
+  withDryRun,
+  type BoundedContext,
+  type CommonOptions,
+} from './common.js';
 import type { Logger } from '../ui/logger.js';
 import { DEFAULT_BOOT_TIMEOUT_S } from '../core/unit.js';
 
@@ -45,7 +55,9 @@ async function guarded<T>(ctx: BoundedContext, what: string, work: () => Promise
   if (ctx.dryRun) return work();
   requireNetAdmin(what);
   const waitStarted = Date.now();
-  const lock = await acquireLock(ctx.deadline, () => ctx.log.info('another asm-erdma run is in progress; waiting for it…'));
+  const lock = await acquireLock(ctx.deadline, () =>
+    ctx.log.info('another asm-erdma run is in progress; waiting for it…'),
+  );
   const lockWaitMs = Date.now() - waitStarted;
   try {
     return await work();
@@ -113,14 +125,23 @@ function renderReset(report: ResetReport & { dryRun: boolean }): void {
   let out: string[];
   if (report.dryRun) {
     const nothing = 'nothing to do: no eRDMA NIC has anything to reset (dry run)';
-    out = dryRunLines(report.nics.map((n) => n.actions), report.nics.map((n) => n.name), 'nothing to reset', nothing);
+    out = dryRunLines(
+      report.nics.map((n) => n.actions),
+      report.nics.map((n) => n.name),
+      'nothing to reset',
+      nothing,
+    );
   } else {
     out = report.nics.flatMap((nic) => [
       `${nic.name}  ${nic.result}${nic.removed.length ? `  removed ${nic.removed.join(', ')}` : ''}`,
       ...nic.actions.map((a) => `  ${a}`),
     ]);
     const changed = report.nics.filter((n) => n.result === 'changed').length;
-    out.push(changed === 0 ? 'nothing to do: no eRDMA NIC had anything to reset' : `reset ${changed} of ${report.nics.length} eRDMA NIC(s)`);
+    out.push(
+      changed === 0
+        ? 'nothing to do: no eRDMA NIC had anything to reset'
+        : `reset ${changed} of ${report.nics.length} eRDMA NIC(s)`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
@@ -131,15 +152,22 @@ export function registerNicCommands(program: Command): void {
       .command('setup')
       .description('bring every eRDMA NIC up with its address from the ECS metadata server')
       .option('--wait', 'boot mode: wait (within --timeout) for the eRDMA driver and the metadata server')
-      .option('--settle <seconds>', 'with --wait and no -i: go on once no eRDMA device was added for this long',
-        parseSettle, 3),
+      .option(
+        '--settle <seconds>',
+        'with --wait and no -i: go on once no eRDMA device was added for this long',
+        parseSettle,
+        3,
+      ),
   )
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   asm-erdma setup                    configure every eRDMA NIC
   asm-erdma setup --dry-run          print the ip commands, change nothing
   asm-erdma setup -i eth1 --json     only eth1, machine-readable report
-  asm-erdma setup --wait             boot mode, what the boot unit runs (deadline 120 s)`)
+  asm-erdma setup --wait             boot mode, what the boot unit runs (deadline 120 s)`,
+    )
     .action(async (o: NicOptions, cmd: Command) => {
       if (!o.wait && cmd.getOptionValueSource('settle') === 'cli') {
         throw new ExitError('usage', '--settle only applies with --wait (boot mode)', 'add --wait, or drop --settle');
@@ -163,16 +191,24 @@ Examples:
     program
       .command('reset')
       .description("take away what setup gave: the NIC's address, then link down")
-      .option('--all', 'remove every global IPv4 address on the eRDMA NICs (the old script\'s flush)'),
+      .option('--all', "remove every global IPv4 address on the eRDMA NICs (the old script's flush)"),
   )
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   asm-erdma reset                    remove setup's address and set the NICs down
   asm-erdma reset -i eth2 --dry-run  show what would happen to eth2
-  asm-erdma reset --all              also remove addresses someone else added`)
+  asm-erdma reset --all              also remove addresses someone else added`,
+    )
     .action(async (o: NicOptions) => {
       const ctx = contextFor(o);
-      const options = { interfaces: o.interface ?? [], all: Boolean(o.all), metadataUrl: o.metadataUrl, deadline: ctx.deadline };
+      const options = {
+        interfaces: o.interface ?? [],
+        all: Boolean(o.all),
+        metadataUrl: o.metadataUrl,
+        deadline: ctx.deadline,
+      };
       const report = withDryRun(ctx, await guarded(ctx, 'reset', () => runReset(ctx.host, options, ctx.log)));
       if (ctx.json) printJson(report);
       else renderReset(report);

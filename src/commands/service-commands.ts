@@ -30,7 +30,8 @@ function render(report: ServiceReport & { dryRun: boolean }): void {
     const state = report.command === 'install-service' ? 'is installed, enabled and up to date' : 'is not installed';
     out.push(`nothing to do: ${UNIT_NAME} ${state} (dry run)`);
   } else if (report.dryRun) {
-    if (report.unit && report.unitFile !== 'unchanged') out.push(`dry run: ${report.unitPath} would contain:`, report.unit);
+    if (report.unit && report.unitFile !== 'unchanged')
+      out.push(`dry run: ${report.unitPath} would contain:`, report.unit);
     out.push('dry run: these changes would be made (nothing was changed):', ...report.changes);
   } else if (report.command === 'install-service') {
     out.push(...report.changes);
@@ -39,10 +40,15 @@ function render(report: ServiceReport & { dryRun: boolean }): void {
     const started = report.started ? ' and started' : '';
     const done = `${UNIT_NAME} is installed and enabled`;
     out.push(idle ? `nothing to do: ${done}` : `${done}${started}`);
-    if (!report.root) out.push(`check it after the next boot: systemctl status ${UNIT_NAME}; journalctl -u ${UNIT_NAME}`);
+    if (!report.root)
+      out.push(`check it after the next boot: systemctl status ${UNIT_NAME}; journalctl -u ${UNIT_NAME}`);
   } else {
     out.push(...report.changes);
-    out.push(report.changes.length === 0 ? `nothing to do: ${UNIT_NAME} is not installed` : `${UNIT_NAME} is removed (the NICs keep their configuration: asm-erdma reset undoes it)`);
+    out.push(
+      report.changes.length === 0
+        ? `nothing to do: ${UNIT_NAME} is not installed`
+        : `${UNIT_NAME} is removed (the NICs keep their configuration: asm-erdma reset undoes it)`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
@@ -52,7 +58,10 @@ export function registerServiceCommands(program: Command): void {
     .command('install-service')
     .description(`write and enable ${UNIT_NAME}, which runs setup at every boot`)
     .option('--root <dir>', 'install into an image root (Packer, chroot): no daemon-reload, no root needed')
-    .option('--exec <path>', 'where asm-erdma lives on the target (with --root: inside the image), e.g. /usr/bin/asm-erdma')
+    .option(
+      '--exec <path>',
+      'where asm-erdma lives on the target (with --root: inside the image), e.g. /usr/bin/asm-erdma',
+    )
     .option('--now', 'also start it now (live node only)')
     .option('--keep-legacy', 'leave the old asm_erdma_eth_config.service alone')
     .option(
@@ -75,7 +84,9 @@ export function registerServiceCommands(program: Command): void {
     .option('-n, --dry-run', 'print the unit and the systemctl commands; change nothing')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'log every command')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   asm-erdma install-service                 install and enable on this node
   asm-erdma install-service --now           … and run it now
@@ -83,7 +94,8 @@ Examples:
   asm-erdma install-service --root /mnt/img --exec /usr/bin/asm-erdma
   asm-erdma install-service --dry-run       show the unit and what would run
 Defaults for the boot-time setup (metadata URL, interfaces, timeout) belong in /etc/sysconfig/asm-erdma,
-which the unit reads (EnvironmentFile=) and setup reads too; flags given here are written into ExecStart.`)
+which the unit reads (EnvironmentFile=) and setup reads too; flags given here are written into ExecStart.`,
+    )
     .action(async (o: ServiceFlags) => {
       const ctx = makeContext(o, SERVICE_TIMEOUT_S);
       // The boot-time setup reads the sysconfig file (the image's own under --root); only flags go into ExecStart,
@@ -94,7 +106,9 @@ which the unit reads (EnvironmentFile=) and setup reads too; flags given here ar
         interfaces: o.interface ?? [],
         ...(bootTimeout !== undefined ? { bootTimeoutSeconds: parseTimeout(bootTimeout) } : {}),
         ...(o.timeout !== undefined ? { timeoutSeconds: o.timeout } : {}),
-        ...(o.metadataUrl !== undefined && o.metadataUrl !== DEFAULT_METADATA_URL ? { metadataUrl: o.metadataUrl } : {}),
+        ...(o.metadataUrl !== undefined && o.metadataUrl !== DEFAULT_METADATA_URL
+          ? { metadataUrl: o.metadataUrl }
+          : {}),
       };
       const options = { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), unit };
       const report = withDryRun(ctx, await installService(ctx.host, options, ctx.log));
@@ -115,10 +129,13 @@ which the unit reads (EnvironmentFile=) and setup reads too; flags given here ar
     .option('-n, --dry-run', 'print the systemctl commands; change nothing')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'log every command')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   asm-erdma uninstall-service               disable and remove it
-  asm-erdma uninstall-service --root /mnt/img`)
+  asm-erdma uninstall-service --root /mnt/img`,
+    )
     .action(async (o: ServiceFlags) => {
       const ctx = makeContext(o, SERVICE_TIMEOUT_S);
       const report = withDryRun(ctx, await uninstallService(ctx.host, { root: o.root, now: Boolean(o.now) }, ctx.log));

@@ -38,14 +38,21 @@ export function registerStatusCommand(program: Command): void {
     .option('--timeout <seconds>', 'deadline for the metadata server', parseTimeout, 10)
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'log every command and metadata request')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   asm-erdma status
   asm-erdma status --json | jq '.checks[] | select(.state != "ok")'
-  asm-erdma status --min 5.10.134-17.3`)
+  asm-erdma status --min 5.10.134-17.3`,
+    )
     .action(async (o: { min: string; metadataUrl: string; timeout: number; json?: boolean; verbose?: boolean }) => {
       const ctx = makeContext(o, o.timeout);
-      const report = await runStatus(ctx.host, { min: parseMinimum(o.min, '--min'), metadataUrl: o.metadataUrl, deadline: ctx.deadline }, ctx.log);
+      const report = await runStatus(
+        ctx.host,
+        { min: parseMinimum(o.min, '--min'), metadataUrl: o.metadataUrl, deadline: ctx.deadline },
+        ctx.log,
+      );
       if (ctx.json) printJson(report);
       else render(report);
       // A tool killed at the deadline marked its check; the exit code still says a tool hung, not "not ready".

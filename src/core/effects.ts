@@ -25,7 +25,12 @@ export function systemctlArgv(e: Extract<Effect, { kind: 'systemctl' }>): string
   return [...(e.root ? [`--root=${e.root}`] : []), e.verb, ...(e.unit ? [e.unit] : [])];
 }
 
-export const installArgv = (e: Extract<Effect, { kind: 'install-package' }>): string[] => [e.tool, 'install', '-y', e.spec];
+export const installArgv = (e: Extract<Effect, { kind: 'install-package' }>): string[] => [
+  e.tool,
+  'install',
+  '-y',
+  e.spec,
+];
 
 /** The exact command or file change. */
 export function describeEffect(e: Effect): string {
@@ -34,8 +39,10 @@ export function describeEffect(e: Effect): string {
       return `write ${e.path} (mode 0644)`;
     case 'remove-file':
       return `remove ${e.path}`;
-    case 'restore-file':
-      return `${e.content === undefined ? 'remove' : 'restore the previous'} ${e.path}${e.reload ? ', systemctl daemon-reload' : ''}`;
+    case 'restore-file': {
+      const what = e.content === undefined ? 'remove' : 'restore the previous';
+      return `${what} ${e.path}${e.reload ? ', systemctl daemon-reload' : ''}`;
+    }
     case 'systemctl':
       return `systemctl ${systemctlArgv(e).join(' ')}`;
     case 'write-record':

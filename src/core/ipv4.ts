@@ -37,5 +37,5 @@ export function prefixToMask(prefix: number): number {
 
 export function sameSubnet(a: number, b: number, prefix: number): boolean {
   const mask = prefixToMask(prefix);
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+  return (a & mask) >>> 0 === (b & mask) >>> 0;
 }

@@ -1,6 +1,13 @@
 /** Pure kernel decisions: does the node meet the minimum, what to install, is the hotfix needed. */
 import {
-  compareKernels, formatKernel, isExactly, matchesRequest, meetsMinimum, parseKernelRelease, sortKernels, type KernelRelease,
+  compareKernels,
+  formatKernel,
+  isExactly,
+  matchesRequest,
+  meetsMinimum,
+  parseKernelRelease,
+  sortKernels,
+  type KernelRelease,
 } from './kernel-release.js';
 
 export const DEFAULT_MIN_KERNEL = '5.10.134-16.3';
@@ -18,7 +25,8 @@ export function upgradeCommand(min: KernelRelease): string {
 }
 
 const newest = (ks: KernelRelease[]): KernelRelease | undefined => sortKernels(ks).at(-1);
-const sameArch = (k: KernelRelease, running: KernelRelease): boolean => !k.arch || !running.arch || k.arch === running.arch;
+const sameArch = (k: KernelRelease, running: KernelRelease): boolean =>
+  !k.arch || !running.arch || k.arch === running.arch;
 
 export interface KernelCheck {
   running: string;
@@ -71,7 +79,8 @@ export function kernelRows(
   min: KernelRelease,
 ): KernelRow[] {
   const all = new Map<string, KernelRelease>();
-  for (const k of [...available, ...installed, running]) if (sameArch(k, running)) all.set(key(k), all.get(key(k)) ?? k);
+  for (const k of [...available, ...installed, running])
+    if (sameArch(k, running)) all.set(key(k), all.get(key(k)) ?? k);
   const has = (list: KernelRelease[], k: KernelRelease): boolean => list.some((x) => key(x) === key(k));
   return sortKernels([...all.values()]).map((k) => ({
     release: formatKernel({ ...k, arch: k.arch ?? running.arch }),
@@ -124,12 +133,16 @@ export function chooseUpgrade(
     return { kind: 'install', target: match, alreadyInstalled: isInstalled(match) };
   }
   if (meetsMinimum(running, min)) {
-    return { kind: 'nothing-to-do', reason: `the running kernel ${formatKernel(running)} already meets the minimum ${formatKernel(min)}` };
+    return {
+      kind: 'nothing-to-do',
+      reason: `the running kernel ${formatKernel(running)} already meets the minimum ${formatKernel(min)}`,
+    };
   }
   const top = newest(candidates);
   if (!top || !meetsMinimum(top, min)) {
     return {
-      kind: 'refuse', code: 'packageNotFound',
+      kind: 'refuse',
+      code: 'packageNotFound',
       reason:
         `no kernel at or above ${formatKernel(min)} in the enabled repositories ` +
         `(newest: ${top ? formatKernel(top) : 'none'})`,

@@ -34,7 +34,12 @@ export function parseKernelRelease(text: string): KernelRelease | undefined {
  * package name kernel-5.10.134-16.3.al8.x86_64 (an epoch, kernel-0:5.10…, is ignored like uname -r does).
  */
 export function parseKernelRequest(text: string): KernelRelease | undefined {
-  return parseKernelRelease(text.trim().replace(/^kernel-/, '').replace(/^\d+:/, ''));
+  return parseKernelRelease(
+    text
+      .trim()
+      .replace(/^kernel-/, '')
+      .replace(/^\d+:/, ''),
+  );
 }
 
 /** Does a repository kernel answer a request? The dist tag and the arch may be left out of the request. */

@@ -13,7 +13,9 @@ export interface NicConfig {
   gateway: string;
 }
 
-export type Validation = { ok: true; config: NicConfig } | { ok: false; key: keyof RawNicMetadata; value: string; reason: string };
+export type Validation =
+  | { ok: true; config: NicConfig }
+  | { ok: false; key: keyof RawNicMetadata; value: string; reason: string };
 
 /** Shortens a value for a one-line error: an HTML error page must not flood the terminal. */
 export function shorten(value: string, max = 40): string {
@@ -30,8 +32,12 @@ export function validateNicMetadata(raw: RawNicMetadata): Validation {
   if (prefix === undefined) return bad('netmask', raw.netmask, 'not a contiguous IPv4 netmask');
   if (prefix === 0 || prefix > 30) return bad('netmask', raw.netmask, 'a NIC subnet mask must be /1../30');
   const host = (address & ~prefixToMask(prefix)) >>> 0;
-  if (host === 0 || host === (~prefixToMask(prefix) >>> 0)) {
-    return bad('primary-ip-address', raw['primary-ip-address'], `is the network or broadcast address of its /${prefix}`);
+  if (host === 0 || host === ~prefixToMask(prefix) >>> 0) {
+    return bad(
+      'primary-ip-address',
+      raw['primary-ip-address'],
+      `is the network or broadcast address of its /${prefix}`,
+    );
   }
   const gatewayText = raw.gateway.trim();
   const gateway = parseIPv4(gatewayText);

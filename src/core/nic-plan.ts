@@ -129,7 +129,14 @@ export function planSetup(
     actions.push({ kind: 'addr-add', dev, address: desired.address, prefix: desired.prefix, metric });
   } else if (same.metric !== metric) {
     // Our address with another metric (e.g. added by hand without one) would steal the primary's subnet route.
-    actions.push({ kind: 'addr-replace', dev, address: same.local, prefix: same.prefixlen, metric, previousMetric: same.metric });
+    actions.push({
+      kind: 'addr-replace',
+      dev,
+      address: same.local,
+      prefix: same.prefixlen,
+      metric,
+      previousMetric: same.metric,
+    });
   }
   for (const a of lost) if (a.local !== desired.address) actions.push(addrAdd(dev, a));
   const foreign = global.filter((a) => a.local !== desired.address && !isOwned(a));

@@ -12,7 +12,10 @@ const TCP_LISTEN = '0A';
 
 function ipv4(hex: string): string {
   const bytes = hex.match(/../g) ?? [];
-  return bytes.map((b) => parseInt(b, 16)).reverse().join('.');
+  return bytes
+    .map((b) => parseInt(b, 16))
+    .reverse()
+    .join('.');
 }
 
 function ipv6(hex: string): string {

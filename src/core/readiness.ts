@@ -30,10 +30,18 @@ export interface Unknown {
 export type Fact<T> = T | Unknown;
 export const isUnknown = <T>(f: Fact<T>): f is Unknown => typeof f === 'object' && f !== null && 'unknown' in f;
 
-export const check = (id: string, state: CheckState, detail: string, fix: string | null = null): Check =>
-  ({ id, state, detail, fix });
+export const check = (id: string, state: CheckState, detail: string, fix: string | null = null): Check => ({
+  id,
+  state,
+  detail,
+  fix,
+});
 export const unknownCheck = (id: string, f: Unknown, state: CheckState = 'warn'): Check => ({
-  id, state, detail: `cannot check: ${f.unknown}`, fix: null, ...(f.needsRoot ? { needsRoot: true } : {}),
+  id,
+  state,
+  detail: `cannot check: ${f.unknown}`,
+  fix: null,
+  ...(f.needsRoot ? { needsRoot: true } : {}),
 });
 
 /** From 17.3 the kernel's SMC takes IPv4-mapped IPv6 addresses, which dual-stack sidecar sockets use. */
@@ -45,17 +53,30 @@ export function kernelCheck(running: Fact<KernelRelease>, installed: Fact<Kernel
   if (c.meets && !meetsMinimum(running, SMC_MAPPED_IPV6_KERNEL)) {
     const newer = c.newerInstalled ? parseKernelRelease(c.newerInstalled) : undefined;
     const installedOk = newer !== undefined && meetsMinimum(newer, SMC_MAPPED_IPV6_KERNEL);
-    return check('kernel', 'warn',
+    return check(
+      'kernel',
+      'warn',
       `${c.running} meets the minimum ${c.minimum}, but SMC over IPv4-mapped IPv6 addresses (dual-stack sidecar ` +
-      'sockets) needs 5.10.134-17.3: those connections fall back to TCP',
-      installedOk ? `reboot (${c.newerInstalled} is installed)` : 'asm-erdma kernel upgrade --min 5.10.134-17.3');
+        'sockets) needs 5.10.134-17.3: those connections fall back to TCP',
+      installedOk ? `reboot (${c.newerInstalled} is installed)` : 'asm-erdma kernel upgrade --min 5.10.134-17.3',
+    );
   }
   if (c.meets) return check('kernel', 'ok', `${c.running} meets the minimum ${c.minimum}`);
-  if (c.rebootPending) return check('kernel', 'fail', `${c.running} is below ${c.minimum}; ${c.newerInstalled} is installed: reboot pending`, 'reboot');
+  if (c.rebootPending)
+    return check(
+      'kernel',
+      'fail',
+      `${c.running} is below ${c.minimum}; ${c.newerInstalled} is installed: reboot pending`,
+      'reboot',
+    );
   return check('kernel', 'fail', `${c.running} is below the minimum ${c.minimum}`, upgradeCommand(min));
 }
 
-export function hotfixCheck(running: Fact<KernelRelease>, hotfixInstalled: Fact<boolean>, installed: Fact<KernelRelease[]>): Check {
+export function hotfixCheck(
+  running: Fact<KernelRelease>,
+  hotfixInstalled: Fact<boolean>,
+  installed: Fact<KernelRelease[]>,
+): Check {
   if (isUnknown(running)) return unknownCheck('hotfix', running);
   const kernels = isUnknown(installed) ? [] : installed;
   // The same decision as `kernel check` (core/kernel-policy), so the two never disagree.
@@ -65,13 +86,28 @@ export function hotfixCheck(running: Fact<KernelRelease>, hotfixInstalled: Fact<
   if (isUnknown(hotfixInstalled)) return unknownCheck('hotfix', hotfixInstalled, 'fail');
   const c = checkKernel(running, kernels, HOTFIX.forKernel, hotfixInstalled);
   if (!c.hotfixNeeded) return check('hotfix', 'ok', `${HOTFIX.packageName} is installed`);
-  return check('hotfix', 'fail', `${c.running} needs ${HOTFIX.packageName} (pod deletion hangs without it)`, 'asm-erdma hotfix');
+  return check(
+    'hotfix',
+    'fail',
+    `${c.running} needs ${HOTFIX.packageName} (pod deletion hangs without it)`,
+    'asm-erdma hotfix',
+  );
 }
 
 export function rdmaCheck(ports: Fact<RdmaPort[]>): Check {
   if (isUnknown(ports)) return check('erdma-devices', 'fail', ports.unknown, 'modprobe erdma');
-  if (ports.length === 0) return check('erdma-devices', 'fail', 'rdma link show lists no device', 'attach an eRDMA-enabled ENI to this instance, then modprobe erdma');
-  return check('erdma-devices', 'ok', ports.map((p) => `${p.device}/${p.port} ${p.state}${p.netdev ? ` (${p.netdev})` : ''}`).join(', '));
+  if (ports.length === 0)
+    return check(
+      'erdma-devices',
+      'fail',
+      'rdma link show lists no device',
+      'attach an eRDMA-enabled ENI to this instance, then modprobe erdma',
+    );
+  return check(
+    'erdma-devices',
+    'ok',
+    ports.map((p) => `${p.device}/${p.port} ${p.state}${p.netdev ? ` (${p.netdev})` : ''}`).join(', '),
+  );
 }
 
 export interface NicFacts {
@@ -84,20 +120,40 @@ export interface NicFacts {
 }
 
 export function primaryCheck(f: NicFacts): Check {
-  if (!f.primary) return check('primary-nic', 'fail', 'no default route in the main table: the primary NIC is unknown', 'ip route show default');
+  if (!f.primary)
+    return check(
+      'primary-nic',
+      'fail',
+      'no default route in the main table: the primary NIC is unknown',
+      'ip route show default',
+    );
   const route = f.primary.defaultRoute;
-  return check('primary-nic', 'ok', `${f.primary.name} (default route via ${route.gateway ?? 'link'}, metric ${route.metric}); never changed`);
+  return check(
+    'primary-nic',
+    'ok',
+    `${f.primary.name} (default route via ${route.gateway ?? 'link'}, metric ${route.metric}); never changed`,
+  );
 }
 
 export function metadataCheck(f: NicFacts): Check {
   if (f.erdmaNics.length === 0) return check('metadata', 'ok', 'not asked: no eRDMA NIC to look up');
-  if (isUnknown(f.desired)) return check('metadata', 'fail', f.desired.unknown, 'check that 100.100.100.200 answers from this node: curl -s http://100.100.100.200/latest/meta-data/mac');
+  if (isUnknown(f.desired))
+    return check(
+      'metadata',
+      'fail',
+      f.desired.unknown,
+      'check that 100.100.100.200 answers from this node: curl -s http://100.100.100.200/latest/meta-data/mac',
+    );
   // The same conflicts setup refuses (an answer equal to the primary's address, a gateway, another NIC's…).
   const wanted = [...f.desired].map(([nic, c]) => ({ nic, ...c }));
   const conflicts = f.primary ? findConflicts(wanted, f.links, f.routes, f.primary.name) : [];
   if (conflicts.length > 0) {
-    return check('metadata', 'fail', conflicts.map(describeConflict).join('; '),
-      "check the ENI's primary private IP in the ECS console: asm-erdma setup refuses this answer");
+    return check(
+      'metadata',
+      'fail',
+      conflicts.map(describeConflict).join('; '),
+      "check the ENI's primary private IP in the ECS console: asm-erdma setup refuses this answer",
+    );
   }
   return check('metadata', 'ok', `answers for ${f.desired.size} eRDMA NIC(s)`);
 }
@@ -111,20 +167,34 @@ export function nicChecks(f: NicFacts): Check[] {
     if (!link.adminUp) return check(id, 'fail', `${name} is down`, setupFix);
     // Administratively up is not enough: without carrier (NO-CARRIER, no LOWER_UP) nothing passes.
     if (!(link.lowerUp ?? link.operstate === 'UP')) {
-      return check(id, 'fail', `${name} is up but has no carrier (operstate ${link.operstate}, NO-CARRIER)`,
+      return check(
+        id,
+        'fail',
+        `${name} is up but has no carrier (operstate ${link.operstate}, NO-CARRIER)`,
         'check that the ENI is attached to this instance (ECS console), then: ' +
-        `ip link set dev ${name} down && ip link set dev ${name} up`);
+          `ip link set dev ${name} down && ip link set dev ${name} up`,
+      );
     }
     if (isUnknown(f.desired) || !f.desired.get(name)) {
       const have = link.ipv4.filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`);
-      return check(id, 'warn', `${name} is up with ${have.join(', ') || 'no IPv4 address'}; not compared with the metadata server`);
+      return check(
+        id,
+        'warn',
+        `${name} is up with ${have.join(', ') || 'no IPv4 address'}; not compared with the metadata server`,
+      );
     }
     const want = f.desired.get(name) as NicConfig;
     const addr = link.ipv4.find((a) => a.local === want.address && a.prefixlen === want.prefix);
     if (!addr) return check(id, 'fail', `${name} lacks ${want.address}/${want.prefix}`, setupFix);
     if (f.primary) {
       const metric = erdmaMetric(f.routes, f.primary, want.address);
-      if (addr.metric !== metric) return check(id, 'fail', `${name} route metric ${addr.metric}, expected ${metric} (primary ${f.primary.name}'s + 1)`, setupFix);
+      if (addr.metric !== metric)
+        return check(
+          id,
+          'fail',
+          `${name} route metric ${addr.metric}, expected ${metric} (primary ${f.primary.name}'s + 1)`,
+          setupFix,
+        );
     }
     return check(id, 'ok', `${name} up, ${want.address}/${want.prefix} metric ${addr.metric}`);
   });
@@ -140,13 +210,37 @@ export interface UnitFacts {
 export function unitChecks(f: UnitFacts): Check[] {
   const checks: Check[] = [];
   if (isUnknown(f.content)) checks.push(unknownCheck('boot-unit', f.content));
-  else if (f.content === undefined) checks.push(check('boot-unit', 'warn', `${UNIT_NAME} is not installed: the NICs lose their configuration at reboot`, 'asm-erdma install-service'));
+  else if (f.content === undefined)
+    checks.push(
+      check(
+        'boot-unit',
+        'warn',
+        `${UNIT_NAME} is not installed: the NICs lose their configuration at reboot`,
+        'asm-erdma install-service',
+      ),
+    );
   else if (isUnknown(f.enabled)) checks.push(unknownCheck('boot-unit', f.enabled));
-  else if (f.enabled !== 'enabled') checks.push(check('boot-unit', 'warn', `${UNIT_NAME} is installed but ${f.enabled}`, 'asm-erdma install-service'));
-  else if (f.expected !== undefined && f.content !== f.expected) checks.push(check('boot-unit', 'warn', `${UNIT_NAME} differs from what install-service writes now (moved CLI or node?)`, 'asm-erdma install-service'));
+  else if (f.enabled !== 'enabled')
+    checks.push(check('boot-unit', 'warn', `${UNIT_NAME} is installed but ${f.enabled}`, 'asm-erdma install-service'));
+  else if (f.expected !== undefined && f.content !== f.expected)
+    checks.push(
+      check(
+        'boot-unit',
+        'warn',
+        `${UNIT_NAME} differs from what install-service writes now (moved CLI or node?)`,
+        'asm-erdma install-service',
+      ),
+    );
   else checks.push(check('boot-unit', 'ok', `${UNIT_NAME} installed and enabled`));
   if (!isUnknown(f.legacyEnabled) && f.legacyEnabled === 'enabled') {
-    checks.push(check('legacy-unit', 'warn', `the old ${LEGACY_UNIT_NAME} is still enabled and races ${UNIT_NAME} at boot`, `systemctl disable ${LEGACY_UNIT_NAME}`));
+    checks.push(
+      check(
+        'legacy-unit',
+        'warn',
+        `the old ${LEGACY_UNIT_NAME} is still enabled and races ${UNIT_NAME} at boot`,
+        `systemctl disable ${LEGACY_UNIT_NAME}`,
+      ),
+    );
   }
   return checks;
 }
@@ -167,8 +261,12 @@ export function conflictChecks(f: ConflictFacts, nics: NicFacts): Check[] {
     checks.push(
       claimed.length === 0
         ? check('network-manager', 'ok', 'NetworkManager leaves the eRDMA NICs alone (unmanaged)')
-        : check('network-manager', 'warn', `NetworkManager manages ${claimed.join(', ')} and may undo setup`,
-          networkManagerFix(claimed)),
+        : check(
+            'network-manager',
+            'warn',
+            `NetworkManager manages ${claimed.join(', ')} and may undo setup`,
+            networkManagerFix(claimed),
+          ),
     );
   }
   if (f.terwayPresent && !isUnknown(nics.desired)) {
@@ -176,13 +274,20 @@ export function conflictChecks(f: ConflictFacts, nics: NicFacts): Check[] {
     const foreign = nics.erdmaNics.flatMap((n) => {
       const want = desired.get(n);
       const link = nics.links.find((l) => l.name === n);
-      return (link?.ipv4 ?? []).filter((a) => a.scope === 'global' && a.local !== want?.address).map((a) => `${n} ${a.local}/${a.prefixlen}`);
+      return (link?.ipv4 ?? [])
+        .filter((a) => a.scope === 'global' && a.local !== want?.address)
+        .map((a) => `${n} ${a.local}/${a.prefixlen}`);
     });
     checks.push(
       foreign.length === 0
         ? check('terway', 'ok', 'Terway is on this node and does not use the eRDMA NICs')
-        : check('terway', 'warn', `Terway is on this node and the eRDMA NICs carry addresses that are not theirs: ${foreign.join(', ')}`, 'exclude the eRDMA ENI in the eni-config ConfigMap (eni_tag_filter), ' +
-          'then asm-erdma reset --all && asm-erdma setup'),
+        : check(
+            'terway',
+            'warn',
+            `Terway is on this node and the eRDMA NICs carry addresses that are not theirs: ${foreign.join(', ')}`,
+            'exclude the eRDMA ENI in the eni-config ConfigMap (eni_tag_filter), ' +
+              'then asm-erdma reset --all && asm-erdma setup',
+          ),
     );
   }
   return checks;
@@ -215,4 +320,3 @@ export function summary(checks: Check[]): { ready: boolean; failed: number; warn
   const failed = checks.filter((c) => c.state === 'fail').length;
   return { ready: failed === 0, failed, warnings: checks.filter((c) => c.state === 'warn').length };
 }
-

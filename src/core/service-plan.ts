@@ -66,8 +66,12 @@ export function planInstall(o: InstallObserved): {
   const effects: Effect[] = [
     ...files,
     ...(files.length > 0 ? reload(o.root) : []),
-    ...(legacy === 'disabled' ? [{ kind: 'systemctl', verb: 'disable', unit: LEGACY_UNIT_NAME, ...withRoot(o.root) } as const] : []),
-    ...(o.enabled !== 'enabled' ? [{ kind: 'systemctl', verb: 'enable', unit: UNIT_NAME, ...withRoot(o.root) } as const] : []),
+    ...(legacy === 'disabled'
+      ? [{ kind: 'systemctl', verb: 'disable', unit: LEGACY_UNIT_NAME, ...withRoot(o.root) } as const]
+      : []),
+    ...(o.enabled !== 'enabled'
+      ? [{ kind: 'systemctl', verb: 'enable', unit: UNIT_NAME, ...withRoot(o.root) } as const]
+      : []),
   ];
   return { effects, unitFile: fileResult([o.unit]), hotplug: fileResult(o.hotplug), legacy };
 }
@@ -87,10 +91,17 @@ export function planUninstall(o: UninstallObserved): { effects: Effect[]; unitFi
   const effects: Effect[] = [
     // Stopping a oneshot only marks it inactive (there is no ExecStop): nothing to undo.
     ...(o.stop && o.unit.exists ? [{ kind: 'systemctl', verb: 'stop', unit: UNIT_NAME } as const] : []),
-    ...(o.enabled === 'enabled' ? [{ kind: 'systemctl', verb: 'disable', unit: UNIT_NAME, ...withRoot(o.root) } as const] : []),
+    ...(o.enabled === 'enabled'
+      ? [{ kind: 'systemctl', verb: 'disable', unit: UNIT_NAME, ...withRoot(o.root) } as const]
+      : []),
     // Undone newest first: only the oldest removal's undo reloads systemd, once, after every file is back.
     ...files.map(
-      (f, i): Effect => ({ kind: 'remove-file', path: f.path, previous: f.previous, reloadOnUndo: i === 0 && o.root === undefined }),
+      (f, i): Effect => ({
+        kind: 'remove-file',
+        path: f.path,
+        previous: f.previous,
+        reloadOnUndo: i === 0 && o.root === undefined,
+      }),
     ),
     ...(files.length > 0 ? reload(o.root) : []),
   ];

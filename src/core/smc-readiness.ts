@@ -41,28 +41,43 @@ export function smcChecks(f: Fact<SmcFacts>): Check[] {
   if (isUnknown(f)) return [unknownCheck('smc-module', f)];
   const modprobe = 'modprobe smc';
   const list = f.sysctls.slice(0, 4).join(', ') + (f.sysctls.length > 4 ? ', …' : '');
-  const tooOld = 'asm-erdma kernel upgrade (this kernel\'s SMC is too old)';
+  const tooOld = "asm-erdma kernel upgrade (this kernel's SMC is too old)";
   return [
     f.smcLoaded
       ? check('smc-module', 'ok', 'smc is loaded (/sys/module/smc)')
       : check('smc-module', 'fail', 'the smc kernel module is not loaded', modprobe),
     f.smcDiagLoaded
       ? check('smc-diag', 'ok', 'smc_diag is loaded: smcss and asm-erdma diag can list SMC sockets')
-      : check('smc-diag', 'warn', 'smc_diag is not loaded: smcss and asm-erdma diag cannot list SMC sockets',
-        'modprobe smc_diag'),
+      : check(
+          'smc-diag',
+          'warn',
+          'smc_diag is not loaded: smcss and asm-erdma diag cannot list SMC sockets',
+          'modprobe smc_diag',
+        ),
     f.sysctls.length > 0
       ? check('smc-sysctl', 'ok', `net.smc: ${list}`)
-      : check('smc-sysctl', f.smcLoaded ? 'fail' : 'warn', 'no net.smc sysctls (/proc/sys/net/smc)',
-        f.smcLoaded ? tooOld : modprobe),
+      : check(
+          'smc-sysctl',
+          f.smcLoaded ? 'fail' : 'warn',
+          'no net.smc sysctls (/proc/sys/net/smc)',
+          f.smcLoaded ? tooOld : modprobe,
+        ),
     f.tcp2smc !== undefined
       ? check('smc-tcp2smc', 'ok', `net.smc.tcp2smc exists (${f.tcp2smc.trim()} here; ASM sets it per pod)`)
-      : check('smc-tcp2smc', f.smcLoaded ? 'fail' : 'warn',
-        'no /proc/sys/net/smc/tcp2smc: ASM cannot switch pods\' TCP to SMC on this kernel',
-        f.smcLoaded ? tooOld : modprobe),
+      : check(
+          'smc-tcp2smc',
+          f.smcLoaded ? 'fail' : 'warn',
+          "no /proc/sys/net/smc/tcp2smc: ASM cannot switch pods' TCP to SMC on this kernel",
+          f.smcLoaded ? tooOld : modprobe,
+        ),
     f.smcss !== undefined
       ? check('smc-tools', 'ok', `smcss is at ${f.smcss}`)
-      : check('smc-tools', 'warn', 'smc-tools is not installed: no smcss to see which connections use SMC',
-        'yum install -y smc-tools'),
+      : check(
+          'smc-tools',
+          'warn',
+          'smc-tools is not installed: no smcss to see which connections use SMC',
+          'yum install -y smc-tools',
+        ),
   ];
 }
 
@@ -77,10 +92,13 @@ export function smcPortsCheck(listeners: Fact<Listener[]>): Check {
     return check('smc-ports', 'ok', `nothing listens on ${first}–${last} (eRDMA's reserved ports)`);
   }
   const which = [...new Set(taken.map((l) => `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`))];
-  return check('smc-ports', 'fail',
+  return check(
+    'smc-ports',
+    'fail',
     `a TCP listener holds eRDMA's reserved ports ${first}–${last}: ${which.join(', ')}`,
     `move that service off the range (find it: ss -ltnp 'sport >= :${first} and sport <= :${last}'), then ` +
-    `keep the range free: sysctl -w net.ipv4.ip_local_reserved_ports=${first}-${last}`);
+      `keep the range free: sysctl -w net.ipv4.ip_local_reserved_ports=${first}-${last}`,
+  );
 }
 
 export interface RpFilterFacts {
@@ -105,11 +123,14 @@ export function rpFilterCheck(f: Fact<RpFilterFacts>): Check {
   const devs = [...(f.all === 1 ? ['all'] : []), ...strict.filter((s) => s.value === 1).map((s) => s.nic)];
   const keys = devs.map(sysctlKey);
   const set = keys.map((k) => `${k}=2`);
-  return check('rp-filter', 'warn',
+  return check(
+    'rp-filter',
+    'warn',
     `strict reverse-path filtering on ${strict.map((s) => s.nic).join(', ')} (effective: ${text}): the eRDMA NIC ` +
-    'shares the primary\'s subnet, so replies arriving on it can be dropped',
+      "shares the primary's subnet, so replies arriving on it can be dropped",
     `sysctl -w ${set.join(' ')} && printf '${set.map((k) => k.replace('=', ' = ')).join('\\n')}\\n' ` +
-    '> /etc/sysctl.d/90-asm-erdma.conf');
+      '> /etc/sysctl.d/90-asm-erdma.conf',
+  );
 }
 
 export function mtuCheck(links: LinkInfo[], primary: string | undefined, erdmaNics: string[]): Check {
@@ -124,8 +145,11 @@ export function mtuCheck(links: LinkInfo[], primary: string | undefined, erdmaNi
     const names = nics.map((l) => l.name).join(', ');
     return check('mtu', 'ok', `${names} MTU ${main.mtu}, same as the primary ${main.name}${jumbo}`);
   }
-  return check('mtu', 'warn',
+  return check(
+    'mtu',
+    'warn',
     `${differ.map((l) => `${l.name} MTU ${l.mtu ?? '?'}`).join(', ')}, ` +
-    `but the primary ${main.name} has ${main.mtu}${jumbo}`,
-    differ.map((l) => `ip link set dev ${l.name} mtu ${main.mtu}`).join(' && '));
+      `but the primary ${main.name} has ${main.mtu}${jumbo}`,
+    differ.map((l) => `ip link set dev ${l.name} mtu ${main.mtu}`).join(' && '),
+  );
 }

@@ -109,12 +109,22 @@ const byCount = (peers: PeerCount[]): PeerCount[] =>
   peers.sort((a, b) => b.count - a.count || a.address.localeCompare(b.address));
 
 function describe(code: string, reason: number | undefined, peerReason: number | undefined): FallbackGroup {
-  const group = (name: string, peerName: string | null, meaning: string, fix: string): FallbackGroup =>
-    ({ code, name, peerName, meaning, fix, count: 0, peers: [] });
+  const group = (name: string, peerName: string | null, meaning: string, fix: string): FallbackGroup => ({
+    code,
+    name,
+    peerName,
+    meaning,
+    fix,
+    count: 0,
+    peers: [],
+  });
   if (reason === undefined) {
-    return group('UNKNOWN', null,
+    return group(
+      'UNKNOWN',
+      null,
       'the kernel reported no fallback reason (an smc_diag without reason codes: old kernel)',
-      'asm-erdma status on both nodes');
+      'asm-erdma status on both nodes',
+    );
   }
   const main = decodeDecline(reason);
   if (!peerReason) return group(main.name, null, main.meaning, main.fix);

@@ -41,7 +41,7 @@ function cidrContains(cidr: string, ip: string): boolean {
   const b = parseIPv4(ip);
   if (a === undefined || b === undefined || !Number.isInteger(len)) return false;
   const mask = prefixToMask(len);
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+  return (a & mask) >>> 0 === (b & mask) >>> 0;
 }
 
 /**

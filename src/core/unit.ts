@@ -77,7 +77,9 @@ WantedBy=multi-user.target
 export function parseInstalledOptions(unitText: string): Omit<UnitOptions, 'exec'> | undefined {
   const exec = /^ExecStart=(.*)$/m.exec(unitText)?.[1];
   if (!exec) return undefined;
-  const words = [...exec.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] as string)));
+  const words = [...exec.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) =>
+    m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] as string),
+  );
   const at = words.indexOf('setup');
   if (at < 0) return undefined;
   const o: Omit<UnitOptions, 'exec'> = { interfaces: [] };

@@ -168,8 +168,13 @@ export class Executor {
     const why = batch.failed.get(firstFailure.i);
     const what = describeAction(firstFailure.action);
     const error =
-      why !== undefined ? `'${what}' failed: ${why}` : `ip -batch stopped before '${what}' ran: ${batch.stopped?.message}`;
-    return this.rollBack(mine.filter(ran).map((l) => l.action), error);
+      why !== undefined
+        ? `'${what}' failed: ${why}`
+        : `ip -batch stopped before '${what}' ran: ${batch.stopped?.message}`;
+    return this.rollBack(
+      mine.filter(ran).map((l) => l.action),
+      error,
+    );
   }
 
   /** One NIC's actions as separate `ip` commands, stopping at the first failure. */

@@ -44,7 +44,11 @@ export function execForRoot(root: string | undefined, execFlag: string | undefin
   if (root === undefined) {
     // On this node, how it runs now exists by definition; an --exec path must exist too.
     if (execFlag !== undefined && !existsInRoot('/', execFlag)) {
-      throw new ExitError('usage', `--exec ${execFlag}: no such file on this node`, 'give where asm-erdma is installed');
+      throw new ExitError(
+        'usage',
+        `--exec ${execFlag}: no such file on this node`,
+        'give where asm-erdma is installed',
+      );
     }
     return exec;
   }
@@ -52,10 +56,11 @@ export function execForRoot(root: string | undefined, execFlag: string | undefin
   if (!isDirectory(root)) return exec;
   const missing = exec.find((p) => !existsInRoot(root, p));
   if (missing !== undefined) {
-    const hint = execFlag !== undefined
-      ? `install asm-erdma into the image first, or give the right --exec`
-      : 'install asm-erdma into the image first (its RPM puts it at /usr/bin/asm-erdma), ' +
-        'or say where it is: --exec PATH';
+    const hint =
+      execFlag !== undefined
+        ? `install asm-erdma into the image first, or give the right --exec`
+        : 'install asm-erdma into the image first (its RPM puts it at /usr/bin/asm-erdma), ' +
+          'or say where it is: --exec PATH';
     const what = `--root ${root}: ${missing} does not exist inside the image, so the unit could not start`;
     throw new ExitError('usage', what, hint);
   }

@@ -13,13 +13,20 @@ export interface Observation {
 }
 
 async function readJson<T>(runner: Runner, args: string[], parse: (text: string) => T): Promise<T> {
-  const r = await runner.must({ file: 'ip', args }, (res) =>
-    new ExitError('missingTool', `'ip ${args.join(' ')}' failed: ${firstLine(res)}`, 'check that iproute2 works on this node'),
+  const r = await runner.must(
+    { file: 'ip', args },
+    (res) =>
+      new ExitError(
+        'missingTool',
+        `'ip ${args.join(' ')}' failed: ${firstLine(res)}`,
+        'check that iproute2 works on this node',
+      ),
   );
   try {
     return parse(r.stdout);
   } catch (e) {
-    if (e instanceof ToolOutputError) throw new ExitError('missingTool', e.message, 'iproute2 4.x or newer is needed for -j');
+    if (e instanceof ToolOutputError)
+      throw new ExitError('missingTool', e.message, 'iproute2 4.x or newer is needed for -j');
     throw e;
   }
 }
@@ -65,7 +72,10 @@ export async function applyBatch(runner: Runner, actions: Action[]): Promise<Bat
   // such line means ip stopped there without finishing the batch.
   let message: string[] = [];
   let last = -1;
-  for (const line of r.stderr.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const m = /^Command failed -:(\d+)$/.exec(line);
     if (!m) {
       message.push(line);

@@ -124,7 +124,10 @@ export class NodeHost implements Host {
    */
   async unitEnabled(unit: string, root?: string): Promise<string> {
     if (!unitFileMayExist(unit, root) && facts.findOnPath('systemctl')) return 'not-found';
-    const r = await this.runner.run({ file: 'systemctl', args: [...(root ? [`--root=${root}`] : []), 'is-enabled', unit] });
+    const r = await this.runner.run({
+      file: 'systemctl',
+      args: [...(root ? [`--root=${root}`] : []), 'is-enabled', unit],
+    });
     const word = r.stdout.trim().split('\n')[0] ?? '';
     return word !== '' ? word : r.exitCode === 0 ? 'enabled' : 'not-found';
   }
@@ -143,7 +146,12 @@ export class NodeHost implements Host {
     if ((await this.unitActive('NetworkManager.service')) !== 'active') return undefined;
     const r = await this.runner.run({ file: 'nmcli', args: ['-t', '-f', 'DEVICE,STATE', 'device', 'status'] });
     if (r.exitCode !== 0) throw new Error(`nmcli failed: ${r.stderr.trim()}`);
-    return new Map(r.stdout.split('\n').filter(Boolean).map((l) => l.split(':') as [string, string]));
+    return new Map(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(':') as [string, string]),
+    );
   }
 
   terwayPresent(): boolean {

@@ -12,7 +12,11 @@ import { firstLine, type CommandResult, type Runner } from './runner.js';
 export function packageTool(path = process.env.PATH ?? ''): 'yum' | 'dnf' {
   if (findOnPath('yum', path)) return 'yum';
   if (findOnPath('dnf', path)) return 'dnf';
-  throw new ToolNotFound(['yum', 'dnf'], 'neither yum nor dnf was found on PATH', 'install dnf; on Alibaba Cloud Linux 3 yum is dnf');
+  throw new ToolNotFound(
+    ['yum', 'dnf'],
+    'neither yum nor dnf was found on PATH',
+    'install dnf; on Alibaba Cloud Linux 3 yum is dnf',
+  );
 }
 
 export async function runningKernel(runner: Runner): Promise<KernelRelease> {
@@ -21,7 +25,11 @@ export async function runningKernel(runner: Runner): Promise<KernelRelease> {
     (res) => new ExitError('missingTool', `uname -r failed: ${firstLine(res)}`, 'run uname -r by hand'),
   );
   const k = parseKernelRelease(r.stdout);
-  if (!k) throw new ExitError('missingTool', `uname -r printed '${r.stdout.trim().slice(0, 60)}', which is not a kernel release like 5.10.134-16.3.al8.x86_64`);
+  if (!k)
+    throw new ExitError(
+      'missingTool',
+      `uname -r printed '${r.stdout.trim().slice(0, 60)}', which is not a kernel release like 5.10.134-16.3.al8.x86_64`,
+    );
   return k;
 }
 
@@ -47,10 +55,16 @@ export async function installedKernels(runner: Runner): Promise<KernelRelease[]>
  * rpm prints a line per installed package and `package X is not installed` per absent one; it exits with the
  * number of absent ones, so only output it does not explain is a failure.
  */
-export async function kernelsAndHotfix(runner: Runner, hotfix: string): Promise<{ kernels: KernelRelease[]; hotfix: boolean }> {
+export async function kernelsAndHotfix(
+  runner: Runner,
+  hotfix: string,
+): Promise<{ kernels: KernelRelease[]; hotfix: boolean }> {
   const args = ['-q', '--qf', '%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n', 'kernel', hotfix];
   const r = await runner.run({ file: 'rpm', args });
-  const lines = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const absent = lines.filter((l) => /^package \S+ is not installed$/.test(l)).length;
   if (r.exitCode !== absent || (r.exitCode !== 0 && absent === 0)) {
     throw new ExitError('missingTool', `rpm -q kernel ${hotfix} failed: ${firstLine(r)}`);
@@ -66,12 +80,17 @@ export async function repoPackages(runner: Runner, name: string): Promise<string
   const args = ['-q', 'repoquery', '--showduplicates', '--qf', '%{name}-%{evr}.%{arch}', name];
   const r = await runner.run({ file: tool, args, timeoutMs: 300_000 });
   if (r.exitCode !== 0) throw yumFailure(tool, ['repoquery', name], r);
-  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${name}-`));
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith(`${name}-`));
 }
 
 export async function availableKernels(runner: Runner): Promise<KernelRelease[]> {
   // kernel-<epoch:>version-release.arch; the epoch is not part of `uname -r`.
-  return (await repoPackages(runner, 'kernel')).flatMap((nevra) => parseKernelRelease(nevra.slice('kernel-'.length).replace(/^\d+:/, '')) ?? []);
+  return (await repoPackages(runner, 'kernel')).flatMap(
+    (nevra) => parseKernelRelease(nevra.slice('kernel-'.length).replace(/^\d+:/, '')) ?? [],
+  );
 }
 
 export async function defaultBootKernel(runner: Runner): Promise<KernelRelease | undefined> {
@@ -81,8 +100,14 @@ export async function defaultBootKernel(runner: Runner): Promise<KernelRelease |
 }
 
 function yumFailure(tool: string, args: string[], r: CommandResult): ExitError {
-  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
-  const text = lines.filter((l) => /error|no match|unable|failed|cannot/i.test(l)).join(' / ') || lines.slice(-2).join(' / ') || `exit code ${r.exitCode}`;
+  const lines = `${r.stderr}\n${r.stdout}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const text =
+    lines.filter((l) => /error|no match|unable|failed|cannot/i.test(l)).join(' / ') ||
+    lines.slice(-2).join(' / ') ||
+    `exit code ${r.exitCode}`;
   const cmd = `${tool} ${args.join(' ')}`;
   if (/no match for argument|unable to find a match/i.test(text)) {
     return new ExitError('packageNotFound', `${cmd}: ${text}`, `check the enabled repositories (${tool} repolist)`);

@@ -20,10 +20,15 @@ function isRoot(): boolean {
 
 export function requireNetAdmin(what: string): void {
   if (!hasNetAdmin()) {
-    throw new ExitError('needsRoot', `${what} needs root (CAP_NET_ADMIN); nothing was changed`, 'run it with sudo, or as root');
+    throw new ExitError(
+      'needsRoot',
+      `${what} needs root (CAP_NET_ADMIN); nothing was changed`,
+      'run it with sudo, or as root',
+    );
   }
 }
 
 export function requireRoot(what: string): void {
-  if (!isRoot()) throw new ExitError('needsRoot', `${what} needs root; nothing was changed`, 'run it with sudo, or as root');
+  if (!isRoot())
+    throw new ExitError('needsRoot', `${what} needs root; nothing was changed`, 'run it with sudo, or as root');
 }

@@ -201,5 +201,10 @@ export function toolTimeout(argv: string[], withinMs: number): ExitError {
 /** First non-empty line of a tool's stderr (or stdout), for a one-line error. */
 export function firstLine(r: CommandResult): string {
   const text = `${r.stderr}\n${r.stdout}`;
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? `exit code ${r.exitCode}`;
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? `exit code ${r.exitCode}`
+  );
 }

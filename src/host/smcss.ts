@@ -9,9 +9,14 @@ const SMCSS_TIMEOUT_MS = 20_000;
 
 export async function listSmcSockets(runner: Runner, smcss: string): Promise<SmcSocket[]> {
   const args = ['-a', '-W'];
-  const r = await runner.must({ file: smcss, args, timeoutMs: SMCSS_TIMEOUT_MS }, (res) =>
-    new ExitError('missingTool', `'smcss ${args.join(' ')}' failed: ${firstLine(res)}`,
-      'modprobe smc_diag, then run it again as root'),
+  const r = await runner.must(
+    { file: smcss, args, timeoutMs: SMCSS_TIMEOUT_MS },
+    (res) =>
+      new ExitError(
+        'missingTool',
+        `'smcss ${args.join(' ')}' failed: ${firstLine(res)}`,
+        'modprobe smc_diag, then run it again as root',
+      ),
   );
   try {
     return parseSmcss(r.stdout);

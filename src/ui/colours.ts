@@ -14,11 +14,7 @@ export function setColorMode(m: ColorMode): void {
   mode = m;
 }
 
-function wantsColour(
-  stream: NodeJS.WriteStream,
-  env: NodeJS.ProcessEnv = process.env,
-  m: ColorMode = mode,
-): boolean {
+function wantsColour(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env, m: ColorMode = mode): boolean {
   if (m !== 'auto') return m === 'always';
   return (env.NO_COLOR === undefined || env.NO_COLOR === '') && Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }

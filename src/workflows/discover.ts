@@ -111,7 +111,8 @@ async function erdmaNames(host: Host, options: DiscoverOptions, log: Logger): Pr
 
 function refusePrimary(primary: Primary | undefined, interfaces: string[]): void {
   if (primary && interfaces.includes(primary.name)) {
-    const what = `--interface ${primary.name} is the primary NIC (it holds the default route); asm-erdma never changes it`;
+    const role = 'the primary NIC (it holds the default route)';
+    const what = `--interface ${primary.name} is ${role}; asm-erdma never changes it`;
     const hint = `leave ${primary.name} out: without -i every eRDMA NIC is configured; asm-erdma status lists them`;
     throw new ExitError('usage', what, hint);
   }
@@ -123,17 +124,28 @@ export async function discover(host: Host, options: DiscoverOptions, log: Logger
     refusePrimary(findPrimary((await host.observe()).routes), options.interfaces);
   }
   // Without waiting, rdma and ip are asked at once; a boot-time wait must see the links after the devices.
-  const [names, early] = await Promise.all([erdmaNames(host, options, log), options.waitForDevices ? undefined : host.observe()]);
+  const [names, early] = await Promise.all([
+    erdmaNames(host, options, log),
+    options.waitForDevices ? undefined : host.observe(),
+  ]);
   const observation = early ?? (await host.observe());
   const primary = findPrimary(observation.routes);
   if (!primary) {
-    throw new ExitError('noDevice', 'no default route in the main table, so the primary NIC is unknown', 'check `ip route show default`');
+    throw new ExitError(
+      'noDevice',
+      'no default route in the main table, so the primary NIC is unknown',
+      'check `ip route show default`',
+    );
   }
   refusePrimary(primary, options.interfaces);
   if (names.includes(primary.name)) log.verbose(`${primary.name} has an RDMA port but is the primary NIC: left alone`);
   const erdma = names.filter((n) => n !== primary.name);
   if (erdma.length === 0) {
-    throw new ExitError('noDevice', 'no eRDMA NIC found (rdma link show lists no netdev besides the primary)', 'attach an eRDMA-enabled ENI and load the erdma driver');
+    throw new ExitError(
+      'noDevice',
+      'no eRDMA NIC found (rdma link show lists no netdev besides the primary)',
+      'attach an eRDMA-enabled ENI and load the erdma driver',
+    );
   }
   const unknown = options.interfaces.filter((i) => !erdma.includes(i));
   if (unknown.length > 0) {
@@ -143,7 +155,12 @@ export async function discover(host: Host, options: DiscoverOptions, log: Logger
   const chosen = options.interfaces.length > 0 ? erdma.filter((n) => options.interfaces.includes(n)) : erdma;
   const nics = chosen.map((name): Nic => {
     const link = linkByName(observation.links, name);
-    if (!link) throw new ExitError('noDevice', `rdma names netdev ${name} but ip does not know it`, 'is the eRDMA NIC in another network namespace?');
+    if (!link)
+      throw new ExitError(
+        'noDevice',
+        `rdma names netdev ${name} but ip does not know it`,
+        'is the eRDMA NIC in another network namespace?',
+      );
     const { mac } = link;
     if (!mac) throw new ExitError('noDevice', `${name} has no MAC address in ip -j addr output`);
     checkNicName(name);

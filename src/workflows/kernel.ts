@@ -2,7 +2,13 @@
 import { ExitError } from '../exit-codes.js';
 import { formatKernel, parseKernelRequest, type KernelRelease } from '../core/kernel-release.js';
 import {
-  checkKernel, chooseUpgrade, HOTFIX, kernelRows, upgradeCommand, type KernelCheck, type KernelRow,
+  checkKernel,
+  chooseUpgrade,
+  HOTFIX,
+  kernelRows,
+  upgradeCommand,
+  type KernelCheck,
+  type KernelRow,
 } from '../core/kernel-policy.js';
 import { checkKernelRelease } from '../core/option-values.js';
 import type { Effect } from '../core/effects.js';
@@ -12,14 +18,24 @@ import { gather } from './gather.js';
 
 export function parseMinimum(text: string, flag: string): KernelRelease {
   const c = checkKernelRelease(text);
-  if (!c.ok) throw new ExitError('usage', `${flag} '${text}' is not a kernel release like 5.10.134-16.3`, `e.g. ${flag} 5.10.134-17.3; asm-erdma kernel list shows them`);
+  if (!c.ok)
+    throw new ExitError(
+      'usage',
+      `${flag} '${text}' is not a kernel release like 5.10.134-16.3`,
+      `e.g. ${flag} 5.10.134-17.3; asm-erdma kernel list shows them`,
+    );
   return c.value;
 }
 
 /** --to as users type it: 5.10.134-16.3, …-16.3.al8, …-16.3.al8.x86_64 or kernel-5.10.134-16.3.al8.x86_64. */
 export function parseTarget(text: string): KernelRelease {
   const k = parseKernelRequest(text);
-  if (!k) throw new ExitError('usage', `--to '${text}' is not a kernel release like 5.10.134-17.3`, 'e.g. --to 5.10.134-17.3; asm-erdma kernel list shows them');
+  if (!k)
+    throw new ExitError(
+      'usage',
+      `--to '${text}' is not a kernel release like 5.10.134-17.3`,
+      'e.g. --to 5.10.134-17.3; asm-erdma kernel list shows them',
+    );
   return k;
 }
 
@@ -98,10 +114,14 @@ export async function runKernelUpgrade(host: Host, o: UpgradeOptions, log: Logge
   const defaultBoot = step.applied ? await host.defaultBootKernel() : undefined;
   const defaultBootIsTarget = defaultBoot !== undefined && formatKernel(defaultBoot) === target;
   const rebootNeeded = formatKernel(running) !== target;
-  let message = choice.alreadyInstalled ? `${spec} is already installed` : `${step.applied ? 'installed' : 'would install'} ${spec}`;
+  let message = choice.alreadyInstalled
+    ? `${spec} is already installed`
+    : `${step.applied ? 'installed' : 'would install'} ${spec}`;
   const grubby = `grubby --set-default /boot/vmlinuz-${target}`;
   if (step.applied && !defaultBootIsTarget) {
-    log.warn(`the default boot entry is ${defaultBoot ? formatKernel(defaultBoot) : 'unknown'}, not ${target}: run ${grubby}`);
+    log.warn(
+      `the default boot entry is ${defaultBoot ? formatKernel(defaultBoot) : 'unknown'}, not ${target}: run ${grubby}`,
+    );
   }
   if (rebootNeeded) message += o.reboot ? '; rebooting now' : '; reboot to run it (or pass --reboot)';
   let rebooting = false;
@@ -141,34 +161,69 @@ export interface HotfixReport {
   message: string;
 }
 
-export async function runHotfix(host: Host, o: { yes: boolean; min: KernelRelease }, log: Logger): Promise<HotfixReport> {
+export async function runHotfix(
+  host: Host,
+  o: { yes: boolean; min: KernelRelease },
+  log: Logger,
+): Promise<HotfixReport> {
   const [running, kernels] = await gather([host.runningKernel(), host.installedKernels()]);
   const check = checkKernel(running, kernels, HOTFIX.forKernel);
   const vsMin = checkKernel(running, kernels, o.min);
   const base = {
-    command: 'hotfix' as const, running: check.running, minimum: vsMin.minimum, tooOld: !vsMin.meets,
-    package: HOTFIX.packageName, newerInstalled: check.newerInstalled,
+    command: 'hotfix' as const,
+    running: check.running,
+    minimum: vsMin.minimum,
+    tooOld: !vsMin.meets,
+    package: HOTFIX.packageName,
+    newerInstalled: check.newerInstalled,
   };
   // Below the minimum the kernel itself is the problem; say so (and how to fix it) rather than just "not needed".
-  const upgrade = vsMin.rebootPending ? `${vsMin.newerInstalled} is installed: reboot into it` : `upgrade it: ${upgradeCommand(o.min)}`;
-  const tooOld = `the running kernel ${check.running} is too old for SMC over eRDMA (below the minimum ${vsMin.minimum}): ${upgrade}`;
+  const upgrade = vsMin.rebootPending
+    ? `${vsMin.newerInstalled} is installed: reboot into it`
+    : `upgrade it: ${upgradeCommand(o.min)}`;
+  const tooOld =
+    `the running kernel ${check.running} is too old for SMC over eRDMA ` +
+    `(below the minimum ${vsMin.minimum}): ${upgrade}`;
   if (!check.hotfixNeeded) {
-    const message = vsMin.meets ? `not needed: the running kernel ${check.running} is not 5.10.134-16.3` : `not needed: ${tooOld}`;
+    const message = vsMin.meets
+      ? `not needed: the running kernel ${check.running} is not 5.10.134-16.3`
+      : `not needed: ${tooOld}`;
     return { ...base, needed: false, alreadyInstalled: false, installed: false, commands: [], message };
   }
   const after = [
-    ...(check.newerInstalled ? [`${check.newerInstalled} is installed too: rebooting into it makes the hotfix unnecessary`] : []),
+    ...(check.newerInstalled
+      ? [`${check.newerInstalled} is installed too: rebooting into it makes the hotfix unnecessary`]
+      : []),
     ...(vsMin.meets ? [] : [tooOld]),
-  ].map((t) => `; ${t}`).join('');
+  ]
+    .map((t) => `; ${t}`)
+    .join('');
   if (await host.isInstalled(HOTFIX.packageName)) {
-    return { ...base, needed: true, alreadyInstalled: true, installed: false, commands: [], message: `nothing to do: ${HOTFIX.packageName} is already installed${after}` };
+    return {
+      ...base,
+      needed: true,
+      alreadyInstalled: true,
+      installed: false,
+      commands: [],
+      message: `nothing to do: ${HOTFIX.packageName} is already installed${after}`,
+    };
   }
   host.changes.mayChange('hotfix');
   const offered = await log.spin(`looking for ${HOTFIX.packageName}…`, () => host.repoPackages(HOTFIX.packageName));
   if (offered.length === 0) {
-    throw new ExitError('packageNotFound', `${HOTFIX.packageName} is not in any enabled repository`, 'enable the Alibaba Cloud Linux hotfix repository (yum repolist)');
+    throw new ExitError(
+      'packageNotFound',
+      `${HOTFIX.packageName} is not in any enabled repository`,
+      'enable the Alibaba Cloud Linux hotfix repository (yum repolist)',
+    );
   }
-  const step = await installPackage(host, HOTFIX.packageName, `install ${HOTFIX.packageName} for ${check.running}?`, o.yes, log);
+  const step = await installPackage(
+    host,
+    HOTFIX.packageName,
+    `install ${HOTFIX.packageName} for ${check.running}?`,
+    o.yes,
+    log,
+  );
   const message = `${step.applied ? 'installed' : 'would install'} ${HOTFIX.packageName}${after}`;
   return { ...base, needed: true, alreadyInstalled: false, installed: step.applied, commands: step.changes, message };
 }

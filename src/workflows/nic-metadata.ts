@@ -56,11 +56,15 @@ export async function fetchNicConfigs<N extends { name: string; mac: string }>(
   }
   return nics.map((nic) => {
     const answer = (key: (typeof NIC_KEYS)[number]): string => answers.get(nicPath(nic.mac, key)) ?? '';
-    const raw: RawNicMetadata = { 'primary-ip-address': answer('primary-ip-address'), netmask: answer('netmask'), gateway: answer('gateway') };
+    const raw: RawNicMetadata = {
+      'primary-ip-address': answer('primary-ip-address'),
+      netmask: answer('netmask'),
+      gateway: answer('gateway'),
+    };
     const v = validateNicMetadata(raw);
     if (!v.ok) {
-      const what = `${nic.name}: metadata ${v.key} is invalid: '${shorten(v.value)}' (${v.reason}); nothing was changed`;
-      throw new ExitError('metadata', what);
+      const what = `${nic.name}: metadata ${v.key} is invalid: '${shorten(v.value)}' (${v.reason})`;
+      throw new ExitError('metadata', `${what}; nothing was changed`);
     }
     return { nic, config: v.config };
   });

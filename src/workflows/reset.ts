@@ -53,7 +53,13 @@ interface Ours {
 }
 
 /** Which addresses on each NIC are ours; NICs with a global address and no record are asked of the metadata server. */
-async function whatIsOurs(host: Host, nics: Nic[], owned: ReturnType<Host['ownedRecord']>, o: ResetOptions, log: Logger) {
+async function whatIsOurs(
+  host: Host,
+  nics: Nic[],
+  owned: ReturnType<Host['ownedRecord']>,
+  o: ResetOptions,
+  log: Logger,
+) {
   const ours = new Map<string, Ours>();
   const unrecorded: Nic[] = [];
   for (const nic of nics) {

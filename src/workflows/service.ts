@@ -5,9 +5,7 @@
  */
 import { ExitError } from '../exit-codes.js';
 import { renderHotplugUnit, renderUdevRule } from '../core/hotplug.js';
-import {
-  planInstall, planUninstall, servicePaths, type FileResult, type LegacyResult,
-} from '../core/service-plan.js';
+import { planInstall, planUninstall, servicePaths, type FileResult, type LegacyResult } from '../core/service-plan.js';
 import { LEGACY_UNIT_NAME, renderUnit, UNIT_NAME, type UnitOptions } from '../core/unit.js';
 import { EffectsFailed } from '../host/executor.js';
 import type { Host } from '../host/host.js';

@@ -10,8 +10,21 @@ import type { KernelRelease } from '../core/kernel-release.js';
 import type { NicConfig } from '../core/nic-config.js';
 import { erdmaNetdevs, type RdmaPort } from '../core/rdma-links.js';
 import {
-  conflictChecks, hotfixCheck, isUnknown, kernelCheck, mergeSetupFixes, metadataCheck, nicChecks, primaryCheck,
-  rdmaCheck, summary, unitChecks, type Check, type Fact, type NicFacts, type Unknown,
+  conflictChecks,
+  hotfixCheck,
+  isUnknown,
+  kernelCheck,
+  mergeSetupFixes,
+  metadataCheck,
+  nicChecks,
+  primaryCheck,
+  rdmaCheck,
+  summary,
+  unitChecks,
+  type Check,
+  type Fact,
+  type NicFacts,
+  type Unknown,
 } from '../core/readiness.js';
 import { servicePaths } from '../core/service-plan.js';
 import { erdmaDriverCheck, mtuCheck, rpFilterCheck, smcChecks, smcPortsCheck } from '../core/smc-readiness.js';
@@ -36,7 +49,10 @@ async function fact<T>(work: () => Promise<T>): Promise<Fact<T>> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const needsRoot = code === 'EACCES' || code === 'EPERM' || (e instanceof ExitError && e.code === 3);
-    const unknown: Unknown = { unknown: needsRoot ? 'needs root to check' : e instanceof Error ? e.message : String(e), ...(needsRoot ? { needsRoot } : {}) };
+    const unknown: Unknown = {
+      unknown: needsRoot ? 'needs root to check' : e instanceof Error ? e.message : String(e),
+      ...(needsRoot ? { needsRoot } : {}),
+    };
     return unknown;
   }
 }
@@ -59,7 +75,9 @@ async function nicFacts(
   const erdmaNics = isUnknown(ports) ? [] : erdmaNetdevs(ports).filter((n) => n !== primary?.name);
   const links = observation.links.flatMap((l) => (erdmaNics.includes(l.name) && l.mac ? [{ ...l, mac: l.mac }] : []));
   const ask = async (): Promise<Map<string, NicConfig>> => {
-    const configs = await withMetadata(host, { metadataUrl, deadline }, log, (source) => fetchNicConfigs(source, links, log));
+    const configs = await withMetadata(host, { metadataUrl, deadline }, log, (source) =>
+      fetchNicConfigs(source, links, log),
+    );
     return new Map(configs.map(({ nic, config }) => [nic.name, config]));
   };
   const desired: Fact<Map<string, NicConfig>> = links.length === 0 ? new Map() : await fact(ask);
@@ -69,7 +87,11 @@ async function nicFacts(
 /** The installed unit's text; undefined when there is none. */
 const readUnit = (host: Host): string | undefined => host.readFile(servicePaths(undefined).unit);
 
-export async function runStatus(host: Host, o: { min: KernelRelease; metadataUrl: string; deadline: Deadline }, log: Logger): Promise<StatusReport> {
+export async function runStatus(
+  host: Host,
+  o: { min: KernelRelease; metadataUrl: string; deadline: Deadline },
+  log: Logger,
+): Promise<StatusReport> {
   // rdma and ip first: the metadata round trip waits on them; the other tools start while it is under way.
   const nicWork = nicFacts(host, o.metadataUrl, o.deadline, log);
   const packages = fact(() => host.kernelsAndHotfix(HOTFIX.packageName));
@@ -97,7 +119,8 @@ export async function runStatus(host: Host, o: { min: KernelRelease; metadataUrl
     rdmaCheck(nic.ports),
     erdmaDriverCheck(await fact(async () => host.erdmaDriverFacts(devicesListed))),
   ];
-  if (isUnknown(nic.nics)) checks.push({ id: 'nics', state: 'fail', detail: `cannot check: ${nic.nics.unknown}`, fix: null });
+  if (isUnknown(nic.nics))
+    checks.push({ id: 'nics', state: 'fail', detail: `cannot check: ${nic.nics.unknown}`, fix: null });
   else {
     const n = nic.nics;
     checks.push(
@@ -113,6 +136,7 @@ export async function runStatus(host: Host, o: { min: KernelRelease; metadataUrl
     ...smcChecks(smc),
     smcPortsCheck(await fact(async () => host.tcpListeners())),
   );
-  if (!isUnknown(nic.nics)) checks.push(...conflictChecks({ networkManager: nm, terwayPresent: host.terwayPresent() }, nic.nics));
+  if (!isUnknown(nic.nics))
+    checks.push(...conflictChecks({ networkManager: nm, terwayPresent: host.terwayPresent() }, nic.nics));
   return { command: 'status', ...summary(checks), checks };
 }

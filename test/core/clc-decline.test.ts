@@ -17,13 +17,13 @@ function headerCodes(file: string): Map<string, number> {
 
 const table = new Map(DECLINE_REASONS.map((r) => [r.name, r.code]));
 
-test('the reason table is exactly the kernel header\'s SMC_CLC_DECL_* codes (OpenAnolis cloud kernel)', () => {
+test("the reason table is exactly the kernel header's SMC_CLC_DECL_* codes (OpenAnolis cloud kernel)", () => {
   const header = headerCodes('smc_clc-anolis-6.6.h');
   assert.equal(header.size, 36, 'every #define was read');
   assert.deepEqual([...table].sort(), [...header].sort());
 });
 
-test('every code of Linux 5.10 (Alibaba Cloud Linux 3\'s base) decodes to its own entry', () => {
+test("every code of Linux 5.10 (Alibaba Cloud Linux 3's base) decodes to its own entry", () => {
   const header = headerCodes('smc_clc-linux-5.10.h');
   assert.equal(header.size, 25);
   for (const [name, code] of header) {
@@ -43,8 +43,10 @@ test('codes are unique, every entry has a meaning and a fix', () => {
 
 test('an unknown code is decoded by its class; 0 means no reason', () => {
   const unknown = decodeDecline(0x03990000);
-  assert.deepEqual([unknown.name, unknown.meaning],
-    ['UNKNOWN', 'configuration error (code not in this asm-erdma\'s table)']);
+  assert.deepEqual(
+    [unknown.name, unknown.meaning],
+    ['UNKNOWN', "configuration error (code not in this asm-erdma's table)"],
+  );
   assert.match(decodeDecline(0x02990000).meaning, /^timeout/);
   assert.match(decodeDecline(0x77000000).meaning, /^unknown reason/);
   assert.equal(decodeDecline(0).name, 'NONE');

@@ -14,8 +14,20 @@ test('deadline counts down and never goes negative', () => {
 });
 
 test('backoff doubles, is capped, and jitters within [ceiling/2, ceiling]', () => {
-  assert.equal(backoffMs(0, 200, 2000, () => 0), 100);
-  assert.equal(backoffMs(0, 200, 2000, () => 1), 200);
-  assert.equal(backoffMs(3, 200, 2000, () => 1), 1600);
-  assert.equal(backoffMs(10, 200, 2000, () => 1), 2000);
+  assert.equal(
+    backoffMs(0, 200, 2000, () => 0),
+    100,
+  );
+  assert.equal(
+    backoffMs(0, 200, 2000, () => 1),
+    200,
+  );
+  assert.equal(
+    backoffMs(3, 200, 2000, () => 1),
+    1600,
+  );
+  assert.equal(
+    backoffMs(10, 200, 2000, () => 1),
+    2000,
+  );
 });

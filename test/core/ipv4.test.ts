@@ -6,7 +6,18 @@ test('parseIPv4 accepts strict dotted quads only', () => {
   assert.equal(parseIPv4('192.168.0.11'), 0xc0a8000b);
   assert.equal(parseIPv4('0.0.0.0'), 0);
   assert.equal(parseIPv4('255.255.255.255'), 0xffffffff);
-  for (const bad of ['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', ' 1.2.3.4', '1.2.3.4\n', 'a.b.c.d', '', '<html>', '1.2.3.-4']) {
+  for (const bad of [
+    '256.1.1.1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '01.2.3.4',
+    ' 1.2.3.4',
+    '1.2.3.4\n',
+    'a.b.c.d',
+    '',
+    '<html>',
+    '1.2.3.-4',
+  ]) {
     assert.equal(parseIPv4(bad), undefined, bad);
   }
   assert.equal(formatIPv4(0xc0a8000b), '192.168.0.11');

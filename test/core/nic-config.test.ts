@@ -5,7 +5,10 @@ import { shorten, validateNicMetadata } from '../../src/core/nic-config.js';
 const good = { 'primary-ip-address': '192.168.0.11', netmask: '255.255.255.0', gateway: '192.168.0.253' };
 
 test('valid answers become a config', () => {
-  assert.deepEqual(validateNicMetadata(good), { ok: true, config: { address: '192.168.0.11', prefix: 24, gateway: '192.168.0.253' } });
+  assert.deepEqual(validateNicMetadata(good), {
+    ok: true,
+    config: { address: '192.168.0.11', prefix: 24, gateway: '192.168.0.253' },
+  });
   assert.deepEqual(validateNicMetadata({ ...good, netmask: '255.255.255.0\n' }).ok, true);
 });
 

@@ -23,13 +23,19 @@ test('text form, trailing space and several ports on one netdev', () => {
     'link erdma_0/2 state ACTIVE physical_state LINK_UP netdev eth1 \n' +
     'link erdma_1/1 state DOWN physical_state DISABLED netdev eth2 \n';
   const ports = parseRdmaLinkText(text);
-  assert.deepEqual(ports.map((p) => `${p.device}/${p.port} ${p.state} ${p.netdev}`), ['erdma_0/1 ACTIVE eth1', 'erdma_0/2 ACTIVE eth1', 'erdma_1/1 DOWN eth2']);
+  assert.deepEqual(
+    ports.map((p) => `${p.device}/${p.port} ${p.state} ${p.netdev}`),
+    ['erdma_0/1 ACTIVE eth1', 'erdma_0/2 ACTIVE eth1', 'erdma_1/1 DOWN eth2'],
+  );
   assert.deepEqual(erdmaNetdevs(ports), ['eth1', 'eth2']);
   assert.deepEqual(parseRdmaLinkText(''), []);
 });
 
 test('text that is not rdma link output is an error, never "no devices"', () => {
-  assert.throws(() => parseRdmaLinkText('Segmentation fault\n'), (e: unknown) => e instanceof ToolOutputError && /Segmentation fault/.test(e.message));
+  assert.throws(
+    () => parseRdmaLinkText('Segmentation fault\n'),
+    (e: unknown) => e instanceof ToolOutputError && /Segmentation fault/.test(e.message),
+  );
   assert.throws(() => parseRdmaLinkText('link erdma_0/1 state ACTIVE\n\x00\x01garbage\n'), ToolOutputError);
   assert.throws(() => parseRdmaLinkText('link nonsense\n'), ToolOutputError);
   assert.deepEqual(parseRdmaLinkText('\n\n'), []);

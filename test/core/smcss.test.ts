@@ -11,26 +11,41 @@ const at = new Date('2026-11-30T06:00:00Z');
 test('smcss -a -W: every socket with its state, peer, mode and fallback reasons', () => {
   const sockets = parseSmcss(fixture('smcss-a-W-mixed.out'));
   assert.equal(sockets.length, 10);
-  assert.deepEqual(sockets[0],
-    { state: 'LISTEN', peer: undefined, mode: undefined, reason: undefined,
-      peerReason: undefined });
-  assert.deepEqual(sockets.find((s) => s.state === 'APPCLOSEWAIT1'), {
-    state: 'APPCLOSEWAIT1', peer: '192.168.0.41:40000',
-    mode: 'TCP', reason: 0x05000000, peerReason: 0x03010000,
+  assert.deepEqual(sockets[0], {
+    state: 'LISTEN',
+    peer: undefined,
+    mode: undefined,
+    reason: undefined,
+    peerReason: undefined,
   });
+  assert.deepEqual(
+    sockets.find((s) => s.state === 'APPCLOSEWAIT1'),
+    {
+      state: 'APPCLOSEWAIT1',
+      peer: '192.168.0.41:40000',
+      mode: 'TCP',
+      reason: 0x05000000,
+      peerReason: 0x03010000,
+    },
+  );
   assert.equal(sockets.filter((s) => s.mode === 'SMCR').length, 2);
 });
 
 test('summary: SMC-R vs fallen back, grouped by reason (peer reason apart), peers by address', () => {
   const s = summarize(parseSmcss(fixture('smcss-a-W-mixed.out')), at);
   assert.deepEqual([s.connections, s.smcr, s.smcd, s.fellBack, s.listening], [7, 2, 0, 5, 1]);
-  assert.deepEqual(s.reasons.map((g) => [g.code, g.name, g.peerName, g.count]), [
-    ['0x03030002', 'NOSMCRDEV', null, 3],
-    ['0x03070000', 'DIFFPREFIX', null, 1],
-    ['0x05000000/0x03010000', 'PEERDECL', 'PEERNOSMC', 1],
+  assert.deepEqual(
+    s.reasons.map((g) => [g.code, g.name, g.peerName, g.count]),
+    [
+      ['0x03030002', 'NOSMCRDEV', null, 3],
+      ['0x03070000', 'DIFFPREFIX', null, 1],
+      ['0x05000000/0x03010000', 'PEERDECL', 'PEERNOSMC', 1],
+    ],
+  );
+  assert.deepEqual(s.reasons[0]?.peers, [
+    { address: '::ffff:192.168.0.40', count: 2 },
+    { address: '192.168.0.41', count: 1 },
   ]);
-  assert.deepEqual(s.reasons[0]?.peers,
-    [{ address: '::ffff:192.168.0.40', count: 2 }, { address: '192.168.0.41', count: 1 }]);
   assert.match(s.reasons[2]?.fix ?? '', /^on the peer node: /);
   assert.equal(s.at, '2026-11-30T06:00:00.000Z');
 });
@@ -48,10 +63,13 @@ test('without -W smcss truncates long addresses; a TCP socket without a reason i
   const header = 'State          UID   Inode   Local Address           Peer Address            Intf Mode ';
   const row = 'ACTIVE         00000 0041235 1.2.3.4:80              5.6.7.8:9               0002 TCP ';
   const s = summarize(parseSmcss(`${header}\n${row}\n`), at);
-  assert.deepEqual(s.reasons.map((g) => [g.code, g.name]), [['unknown', 'UNKNOWN']]);
+  assert.deepEqual(
+    s.reasons.map((g) => [g.code, g.name]),
+    [['unknown', 'UNKNOWN']],
+  );
 });
 
-test('output that is not smcss\'s table is a tool error', () => {
+test("output that is not smcss's table is a tool error", () => {
   assert.throws(() => parseSmcss('RTNETLINK answers: No such file or directory\n'), /smcss printed no socket table/);
   assert.throws(() => parseSmcss(''), /no socket table/);
 });

@@ -2,9 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execWord, parseInstalledOptions, renderUnit, setupArgs } from '../../src/core/unit.js';
 
-const base = { exec: ['/usr/bin/node', '/usr/lib/node_modules/asm-erdma/bin/asm-erdma.js'], timeoutSeconds: 120, interfaces: [] };
+const base = {
+  exec: ['/usr/bin/node', '/usr/lib/node_modules/asm-erdma/bin/asm-erdma.js'],
+  timeoutSeconds: 120,
+  interfaces: [],
+};
 
-test('the unit: oneshot after network-online, before kubelet, timeout above setup\'s deadline', () => {
+test("the unit: oneshot after network-online, before kubelet, timeout above setup's deadline", () => {
   const unit = renderUnit(base);
   for (const line of [
     'Wants=network-online.target',
@@ -29,9 +33,21 @@ test('the standalone binary is one ExecStart word, not two', () => {
 });
 
 test('options reach ExecStart', () => {
-  assert.deepEqual(setupArgs({ ...base, timeoutSeconds: 60, metadataUrl: 'http://127.0.0.1:8080', interfaces: ['eth1', 'eth2'] }), [
-    'setup', '--wait', '--timeout', '60', '--metadata-url', 'http://127.0.0.1:8080', '--interface', 'eth1', '--interface', 'eth2',
-  ]);
+  assert.deepEqual(
+    setupArgs({ ...base, timeoutSeconds: 60, metadataUrl: 'http://127.0.0.1:8080', interfaces: ['eth1', 'eth2'] }),
+    [
+      'setup',
+      '--wait',
+      '--timeout',
+      '60',
+      '--metadata-url',
+      'http://127.0.0.1:8080',
+      '--interface',
+      'eth1',
+      '--interface',
+      'eth2',
+    ],
+  );
 });
 
 test('ExecStart words survive systemd quoting, specifiers and variables', () => {
@@ -44,9 +60,13 @@ test('ExecStart words survive systemd quoting, specifiers and variables', () => 
 
 test('hot-plug: the udev rule wants a template instance per eRDMA device, which runs setup --wait', async () => {
   const { renderHotplugUnit, renderUdevRule } = await import('../../src/core/hotplug.js');
-  const rule = renderUdevRule().split('\n').filter((l) => l && !l.startsWith('#'));
-  assert.deepEqual(rule, ['ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_*", TAG+="systemd", ' +
-      'ENV{SYSTEMD_WANTS}+="asm-erdma-hotplug@%k.service"']);
+  const rule = renderUdevRule()
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
+  assert.deepEqual(rule, [
+    'ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_*", TAG+="systemd", ' +
+      'ENV{SYSTEMD_WANTS}+="asm-erdma-hotplug@%k.service"',
+  ]);
   const unit = renderHotplugUnit({ ...base, interfaces: ['eth1'] }).split('\n');
   for (const line of [
     'After=network-online.target asm-erdma.service',

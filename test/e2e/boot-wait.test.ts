@@ -64,7 +64,10 @@ test('setup --wait -i: a NIC that never appears is exit 4 at the deadline, namin
     const r = await node.cli(['setup', '--wait', '--timeout', '2', '-i', 'eth1', '-i', 'eth2']);
     const ms = Date.now() - started;
     assert.equal(r.exitCode, 4, r.stderr);
-    assert.match(r.stderr, /^error: --interface eth2: no eRDMA device appeared for it within the 2 s deadline \(eRDMA NICs here: eth1\)/m);
+    assert.match(
+      r.stderr,
+      /^error: --interface eth2: no eRDMA device appeared for it within the 2 s deadline \(eRDMA NICs here: eth1\)/m,
+    );
     assert.ok(ms >= 2000 && ms < 11_000, `took ${ms} ms`);
     assert.deepEqual(await kernelState(node), before);
   });
@@ -82,12 +85,20 @@ test('setup --wait -i <primary> is refused at once (exit 2), not after waiting t
 
 test('--settle is validated, and only with --wait', async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
-    for (const args of [['--wait', '--settle', '-1'], ['--wait', '--settle', 'soon'], ['--wait', '--settle', '601'], ['--settle', '3']]) {
+    for (const args of [
+      ['--wait', '--settle', '-1'],
+      ['--wait', '--settle', 'soon'],
+      ['--wait', '--settle', '601'],
+      ['--settle', '3'],
+    ]) {
       const r = await node.cli(['setup', ...args]);
       assert.equal(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
-    assert.match((await node.cli(['setup', '--settle', '3'])).stderr, /^error: --settle only applies with --wait \(boot mode\)/);
+    assert.match(
+      (await node.cli(['setup', '--settle', '3'])).stderr,
+      /^error: --settle only applies with --wait \(boot mode\)/,
+    );
     assert.deepEqual(ipv4Of(await kernelState(node), 'eth1'), []);
     assert.equal(node.requests().length, 0);
   });

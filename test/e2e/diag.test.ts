@@ -18,7 +18,12 @@ interface Sample {
   fellBack: number;
   listening: number;
   reasons: {
-    code: string; name: string; peerName: string | null; meaning: string; fix: string; count: number;
+    code: string;
+    name: string;
+    peerName: string | null;
+    meaning: string;
+    fix: string;
+    count: number;
     peers: { address: string; count: number }[];
   }[];
 }
@@ -35,7 +40,7 @@ async function diag(args: string[], o: DiagRun = {}) {
   const root = mkdtempSync(join(tmpdir(), 'asm-erdma-diag-'));
   try {
     if (o.smc ?? true) mkdirSync(join(root, 'sys/module/smc'), { recursive: true });
-    const path = `${o.smcss ?? true ? `${SMCSS}:` : ''}/usr/bin:/bin`;
+    const path = `${(o.smcss ?? true) ? `${SMCSS}:` : ''}/usr/bin:/bin`;
     const sockets = join(FIXTURES, o.sockets ?? 'sockets-mixed.txt');
     const env = { PATH: path, ASM_ERDMA_SYSROOT: root, SIM_SMCSS_SOCKETS: sockets, ...o.env };
     return await runCli(['diag', ...args], { env });
@@ -44,7 +49,7 @@ async function diag(args: string[], o: DiagRun = {}) {
   }
 }
 
-test('the stand-in smcss prints exactly what smc-tools\' smcss prints (-a -W, no option, -R)', async () => {
+test("the stand-in smcss prints exactly what smc-tools' smcss prints (-a -W, no option, -R)", async () => {
   const env = { SIM_SMCSS_SOCKETS: join(FIXTURES, 'sockets-mixed.txt') };
   const cases = [
     [['-a', '-W'], 'smcss-a-W-mixed.out'],
@@ -77,8 +82,10 @@ test('some fell back: exit 16, grouped by reason in words, with peers and a fix 
   assert.equal(lines[2], '        peers: ::ffff:192.168.0.40 (2), 192.168.0.41 (1)');
   assert.match(lines[3] ?? '', /^ +fix: asm-erdma status on both nodes; asm-erdma setup/);
   assert.match(r.stdout, /^ +1 {2}0x03070000 {2}DIFFPREFIX: the two ends are not in the same IP subnet/m);
-  assert.match(r.stdout,
-    /^ +1 {2}0x05000000\/0x03010000 {2}PEERDECL\/PEERNOSMC: the peer declined SMC; its reason, seen from the peer:/m);
+  assert.match(
+    r.stdout,
+    /^ +1 {2}0x05000000\/0x03010000 {2}PEERDECL\/PEERNOSMC: the peer declined SMC; its reason, seen from the peer:/m,
+  );
 });
 
 test('--json: one document with counts and decoded reasons', async () => {
@@ -89,34 +96,47 @@ test('--json: one document with counts and decoded reasons', async () => {
   assert.match(doc.at, /^\d{4}-\d\d-\d\dT/);
   assert.deepEqual([doc.connections, doc.smcr, doc.fellBack, doc.listening], [7, 2, 5, 1]);
   assert.deepEqual(doc.reasons[0], {
-    code: '0x03030002', name: 'NOSMCRDEV', peerName: null,
-    meaning: 'no SMC-R device for the route to the peer: the eRDMA NIC is missing, down, or has no address in the ' +
+    code: '0x03030002',
+    name: 'NOSMCRDEV',
+    peerName: null,
+    meaning:
+      'no SMC-R device for the route to the peer: the eRDMA NIC is missing, down, or has no address in the ' +
       'subnet the connection uses',
     fix: 'asm-erdma status on both nodes; asm-erdma setup where a NIC is not ready',
-    count: 3, peers: [{ address: '::ffff:192.168.0.40', count: 2 }, { address: '192.168.0.41', count: 1 }],
+    count: 3,
+    peers: [
+      { address: '::ffff:192.168.0.40', count: 2 },
+      { address: '192.168.0.41', count: 1 },
+    ],
   });
 });
 
 test('without smcss, or without the smc module: one line, exit 8', async () => {
   const noTool = await diag([], { smcss: false });
   assert.equal(noTool.exitCode, 8);
-  assert.equal(noTool.stderr,
-    'error: cannot look at SMC sockets: smcss is not installed (smc-tools) (yum install -y smc-tools)');
+  assert.equal(
+    noTool.stderr,
+    'error: cannot look at SMC sockets: smcss is not installed (smc-tools) (yum install -y smc-tools)',
+  );
   assert.equal(noTool.stdout, '');
   const noSmc = await diag(['--json'], { smc: false });
   assert.equal(noSmc.exitCode, 8);
-  assert.equal(noSmc.stderr,
+  assert.equal(
+    noSmc.stderr,
     'error: cannot look at SMC sockets: the smc kernel module is not loaded (no connection can use SMC) ' +
-    '(modprobe smc)');
+      '(modprobe smc)',
+  );
   assert.equal((JSON.parse(noSmc.stdout) as { error: { code: number } }).error.code, 8);
 });
 
 test('an smcss that fails is an unusable tool: exit 8 with its own words', async () => {
   const r = await diag([], { env: { SIM_SMCSS_FAIL: 'socket' } });
   assert.equal(r.exitCode, 8);
-  assert.equal(r.stderr,
+  assert.equal(
+    r.stderr,
     "error: 'smcss -a -W' failed: Error: Cannot open netlink socket: Address family not supported by protocol " +
-    '(modprobe smc_diag, then run it again as root)');
+      '(modprobe smc_diag, then run it again as root)',
+  );
 });
 
 test('--watch with --count samples that many times; --count alone is a usage error', async () => {
@@ -124,13 +144,22 @@ test('--watch with --count samples that many times; --count alone is a usage err
   assert.equal(r.exitCode, 16, r.stderr);
   const doc = JSON.parse(r.stdout) as { command: string; intervalSeconds: number; samples: Sample[] };
   assert.equal(doc.intervalSeconds, 0.1);
-  assert.deepEqual(doc.samples.map((s) => s.fellBack), [5, 5, 5]);
+  assert.deepEqual(
+    doc.samples.map((s) => s.fellBack),
+    [5, 5, 5],
+  );
   const human = await diag(['--watch', '0.1', '--count', '2'], { sockets: 'sockets-smcr.txt' });
   assert.equal(human.exitCode, 0);
-  assert.deepEqual(human.stdout.trim().split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d {2}/, '')), [
-    '2 SMC connections: 2 SMC-R, 0 fell back to TCP; 1 listening socket',
-    '2 SMC connections: 2 SMC-R, 0 fell back to TCP; 1 listening socket',
-  ]);
+  assert.deepEqual(
+    human.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(/^\d\d:\d\d:\d\d {2}/, '')),
+    [
+      '2 SMC connections: 2 SMC-R, 0 fell back to TCP; 1 listening socket',
+      '2 SMC connections: 2 SMC-R, 0 fell back to TCP; 1 listening socket',
+    ],
+  );
   const bad = await diag(['--count', '2']);
   assert.equal(bad.exitCode, 2);
   assert.match(bad.stderr, /^error: --count needs --watch/);
@@ -153,10 +182,12 @@ test('--watch without --count ends on SIGINT after the samples so far, with thei
     let out = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // The first sample is printed at once; then it waits 30 s, which SIGINT cuts short.
-    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('fell back to TCP')) resolve();
-    }));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('fell back to TCP')) resolve();
+      }),
+    );
     const started = performance.now();
     child.kill('SIGINT');
     assert.equal(await exited, 16);

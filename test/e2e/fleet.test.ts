@@ -51,7 +51,11 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
       assert.ok(calls.includes('enable asm-erdma.service'), `${node.name}: ${calls.join('; ')}`);
       const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service && test -x /usr/local/bin/asm-erdma');
       assert.equal(unit.exitCode, 0, unit.stderr);
-      assert.match(unit.stdout, /^ExecStart=\/usr\/local\/bin\/asm-erdma setup --wait --timeout 120$/m, "the standalone binary, once");
+      assert.match(
+        unit.stdout,
+        /^ExecStart=\/usr\/local\/bin\/asm-erdma setup --wait --timeout 120$/m,
+        'the standalone binary, once',
+      );
       assert.ok(!existsSync(join(node.sim.dir, 'reboot.log')), `${node.name} was not rebooted`);
     }
     assert.ok(!existsSync('/etc/systemd/system/asm-erdma.service'), "the nodes' units stayed in their own mounts");
@@ -69,7 +73,10 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
     // 3. One run, three outcomes: node1 fine ('none' install mode), node2 configured only on eth1 so the gate
     //    finds eth2 down, node3's metadata server answers 404 so its setup fails and changes nothing.
     const [node1, node2, node3] = fleet.nodes as [FleetNode, FleetNode, FleetNode];
-    for (const [node, args] of [[node2, '-i eth2'], [node3, '']] as const) {
+    for (const [node, args] of [
+      [node2, '-i eth2'],
+      [node3, ''],
+    ] as const) {
       const reset = await node.shell(`/usr/local/bin/asm-erdma reset ${args}`);
       assert.equal(reset.exitCode, 0, reset.stderr);
     }

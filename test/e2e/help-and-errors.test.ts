@@ -45,9 +45,9 @@ test('help, help CMD and help CMD SUB exit 0 and print what --help prints', asyn
   assert.match(
     upgrade.stdout.replace(/\s+/g, ' '),
     new RegExp(
-        String.raw`below --min, install the newest kernel the repositories offer \(nothing to do at or above it\); ` +
+      String.raw`below --min, install the newest kernel the repositories offer \(nothing to do at or above it\); ` +
         'with --to R, install exactly R',
-      ),
+    ),
   );
 });
 
@@ -96,7 +96,7 @@ test('every usage error is one line, error: <what> (<what to do>), exit 2', asyn
     [
       ['kernel', 'check', '--min', 'latest'],
       "error: --min 'latest' is not a kernel release like 5.10.134-16.3 (e.g. --min 5.10.134-17.3; asm-erdma " +
-        "kernel list shows them)",
+        'kernel list shows them)',
     ],
   ];
   for (const [args, line] of cases) {

@@ -34,7 +34,7 @@ test('kernel upgrade --to takes 16.3, 16.3.al8, 16.3.al8.x86_64 or the package n
     assert.equal(
       garbage.stderr,
       "error: --to 'latest' is not a kernel release like 5.10.134-17.3 (e.g. --to 5.10.134-17.3; asm-erdma " +
-        "kernel list shows them)",
+        'kernel list shows them)',
     );
     const low = await node.run(['kernel', 'upgrade', '--to', '5.10.134-16.1', '--dry-run']);
     assert.equal(low.exitCode, 2);

@@ -7,12 +7,18 @@ import { kernelState, ipv4Of, withSim } from '../helpers/sim.js';
 const refused: { name: string; faults: Fault[]; message: RegExp; args?: string[] }[] = [
   {
     name: 'an HTML error page',
-    faults: [{ match: '00:02/netmask', kind: 'body', body: '<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>' }],
+    faults: [
+      {
+        match: '00:02/netmask',
+        kind: 'body',
+        body: '<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>',
+      },
+    ],
     message: new RegExp(
-          String.raw`^error: eth2: metadata netmask is invalid: '<html> <head><title>502 Bad Gateway<\/ti…' \(not ` +
-          String.raw`a contiguous IPv4 netmask\); nothing was changed \(.+\)$`,
-          'm',
-        ),
+      String.raw`^error: eth2: metadata netmask is invalid: '<html> <head><title>502 Bad Gateway<\/ti…' \(not ` +
+        String.raw`a contiguous IPv4 netmask\); nothing was changed \(.+\)$`,
+      'm',
+    ),
   },
   {
     name: 'an empty body',
@@ -28,21 +34,21 @@ const refused: { name: string; faults: Fault[]; message: RegExp; args?: string[]
     name: 'a 404',
     faults: [{ match: '00:02/gateway', kind: 'status', status: 404 }],
     message: new RegExp(
-          String.raw`^error: eth2: metadata has no gateway \(HTTP 404 for ` +
-          String.raw`\/latest\/meta-data\/network\/interfaces\/macs\/00:16:3e:5a:00:02\/gateway\); nothing was ` +
-          'changed',
-          'm',
-        ),
+      String.raw`^error: eth2: metadata has no gateway \(HTTP 404 for ` +
+        String.raw`\/latest\/meta-data\/network\/interfaces\/macs\/00:16:3e:5a:00:02\/gateway\); nothing was ` +
+        'changed',
+      'm',
+    ),
   },
   {
     name: 'a persistent 500',
     faults: [{ match: '/netmask', kind: 'status', status: 500 }],
     // retried until the deadline, not a fixed 4 attempts
     message: new RegExp(
-          String.raw`^error: eth[12]: no answer for .*\/netmask within the 6 s deadline \((\d{2,}|[5-9]) ` +
-          String.raw`attempt\(s\), last: HTTP 500\); nothing was changed`,
-          'm',
-        ),
+      String.raw`^error: eth[12]: no answer for .*\/netmask within the 6 s deadline \((\d{2,}|[5-9]) ` +
+        String.raw`attempt\(s\), last: HTTP 500\); nothing was changed`,
+      'm',
+    ),
     args: ['--timeout', '6'],
   },
   {
@@ -69,11 +75,21 @@ for (const c of refused) {
 }
 
 test('a 5xx burst is retried and setup succeeds', async (t) => {
-  await withSim(t, { nics: 2, faults: [{ match: '/primary-ip-address', kind: 'burst', status: 503, count: 2 }, { match: '/api/token', kind: 'burst', status: 502, count: 1 }] }, async (node) => {
-    const r = await node.cli(['setup']);
-    assert.equal(r.exitCode, 0, r.stderr);
-    assert.deepEqual(ipv4Of(await kernelState(node), 'eth2'), ['192.168.0.12/24 metric 101 global']);
-  });
+  await withSim(
+    t,
+    {
+      nics: 2,
+      faults: [
+        { match: '/primary-ip-address', kind: 'burst', status: 503, count: 2 },
+        { match: '/api/token', kind: 'burst', status: 502, count: 1 },
+      ],
+    },
+    async (node) => {
+      const r = await node.cli(['setup']);
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.deepEqual(ipv4Of(await kernelState(node), 'eth2'), ['192.168.0.12/24 metric 101 global']);
+    },
+  );
 });
 
 test('no metadata server at all → exit 5 naming the failure; --json gives an error document', async (t) => {
@@ -92,6 +108,11 @@ test('a metadata server with no token endpoint (normal mode) works', async (t) =
   await withSim(t, { nics: 1, tokenMode: 'none' }, async (node) => {
     const r = await node.cli(['setup']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.ok(node.requests().filter((q) => q.method === 'GET').every((q) => !q.withToken));
+    assert.ok(
+      node
+        .requests()
+        .filter((q) => q.method === 'GET')
+        .every((q) => !q.withToken),
+    );
   });
 });

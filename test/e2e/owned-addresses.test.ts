@@ -76,7 +76,10 @@ test('a replacement that fails part-way puts the old address back, undoing newes
     const env = { PATH: `${faulty}:${node.cliEnv().PATH}`, SIM_IP_FAIL: '192.168.0.99/24' };
     const r = await node.cli(['setup', '--json'], env);
     assert.equal(r.exitCode, 6, r.stderr);
-    assert.deepEqual((JSON.parse(r.stdout) as { nics: NicJson[] }).nics.map((n) => n.result), ['rolled-back']);
+    assert.deepEqual(
+      (JSON.parse(r.stdout) as { nics: NicJson[] }).nics.map((n) => n.result),
+      ['rolled-back'],
+    );
     // Undone newest first: del .120, then add .102. In the other order the kernel would drop .102 with .120.
     const left = ipv4Of(await kernelState(node), 'eth1');
     assert.ok(left.includes('192.168.0.102/24 metric 101 global'), left.join(', '));
@@ -137,8 +140,7 @@ test('conflicting addresses are refused before any change, exit 5, naming both s
       },
       {
         set: [[a, { 'primary-ip-address': '192.168.0.0' }]],
-        message:
-          /eth1: metadata primary-ip-address is invalid: '192\.168\.0\.0' \(is the network or broadcast address/,
+        message: /eth1: metadata primary-ip-address is invalid: '192\.168\.0\.0' \(is the network or broadcast address/,
       },
     ];
     const original = structuredClone(node.config.nics);

@@ -6,7 +6,17 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +26,16 @@ import { release, releaseRepo, VERSION } from '../../scripts/fixtures/release-re
 import { kernelState, prerequisite, withSim } from '../helpers/sim.js';
 
 const TOOLS = [
-  'dnf', 'rpm', 'rpmbuild', 'createrepo_c', 'objdump', 'strip', 'aarch64-linux-gnu-strip', 'qemu-aarch64', 'systemd-analyze', 'unshare',
+  'dnf',
+  'rpm',
+  'rpmbuild',
+  'createrepo_c',
+  'objdump',
+  'strip',
+  'aarch64-linux-gnu-strip',
+  'qemu-aarch64',
+  'systemd-analyze',
+  'unshare',
 ];
 const UNIT = 'etc/systemd/system/asm-erdma.service';
 const WANTS = 'etc/systemd/system/multi-user.target.wants/asm-erdma.service';
@@ -43,8 +62,15 @@ function linkPresent(path: string): boolean {
 /** dnf confined to the scratch root: its own config, repositories and cache. */
 function dnfArgs(root: string): string[] {
   return [
-    '-y', '-q', '-c', `${root}/etc/dnf/dnf.conf`, `--installroot=${root}`, '--releasever=3',
-    `--setopt=reposdir=${root}/etc/yum.repos.d`, `--setopt=cachedir=${root}/var/cache/dnf`, '--disableplugin=*',
+    '-y',
+    '-q',
+    '-c',
+    `${root}/etc/dnf/dnf.conf`,
+    `--installroot=${root}`,
+    '--releasever=3',
+    `--setopt=reposdir=${root}/etc/yum.repos.d`,
+    `--setopt=cachedir=${root}/var/cache/dnf`,
+    '--disableplugin=*',
   ];
 }
 
@@ -84,13 +110,17 @@ test('the RPM installs with dnf from a createrepo_c repository, verifies clean a
     assert.equal(v.exitCode, 0, String(v.stdout));
     assert.equal(String(v.stdout), '');
     const files = String((await execa('rpm', ['--root', root, '-ql', 'asm-erdma'])).stdout).split('\n');
-    assert.deepEqual(files.sort(), [
-      '/usr/bin/asm-erdma',
-      '/usr/share/bash-completion/completions/asm-erdma',
-      '/usr/share/licenses/asm-erdma/LICENSE',
-      '/usr/share/licenses/asm-erdma/THIRD_PARTY_LICENSES',
-      '/usr/share/man/man8/asm-erdma.8.gz',
-    ], 'no unit file: install-service is its only writer');
+    assert.deepEqual(
+      files.sort(),
+      [
+        '/usr/bin/asm-erdma',
+        '/usr/share/bash-completion/completions/asm-erdma',
+        '/usr/share/licenses/asm-erdma/LICENSE',
+        '/usr/share/licenses/asm-erdma/THIRD_PARTY_LICENSES',
+        '/usr/share/man/man8/asm-erdma.8.gz',
+      ],
+      'no unit file: install-service is its only writer',
+    );
     const licences = readFileSync(join(root, 'usr/share/licenses/asm-erdma/THIRD_PARTY_LICENSES'), 'utf8');
     for (const p of ['commander@', 'chalk@', 'Node.js 20.20.2']) assert.ok(licences.includes(p), p);
     assert.ok(!licences.includes('execa@'), 'execa is a test tool only, not bundled');
@@ -122,7 +152,9 @@ test('the man page and the bash completion cover every command the CLI has', asy
       const script =
         `source ${completion}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; ` +
         `_asm_erdma; echo "\${COMPREPLY[*]}"`;
-      return String((await execa('bash', ['-c', script])).stdout).trim().split(' ');
+      return String((await execa('bash', ['-c', script])).stdout)
+        .trim()
+        .split(' ');
     };
     assert.deepEqual((await complete('asm-erdma ')).filter((w) => !w.startsWith('-')).sort(), [...names].sort());
     assert.deepEqual(await complete('asm-erdma install-service --ro'), ['--root']);
@@ -130,7 +162,7 @@ test('the man page and the bash completion cover every command the CLI has', asy
   });
 });
 
-test('the installed binary: --version, setup and reset reach the dev build\'s kernel state', async (t) => {
+test("the installed binary: --version, setup and reset reach the dev build's kernel state", async (t) => {
   await withInstalled(t, async (root) => {
     const bin = join(root, 'usr/bin/asm-erdma');
     const version = await execa(bin, ['--version'], { reject: false });
@@ -174,9 +206,24 @@ test('binary: install-service names it once in ExecStart, --root needs it in the
 
     // Erase the way an image build does: /dev and /proc bound into the root, systemd not running there
     // (SYSTEMD_OFFLINE=1: systemctl ignores stop/daemon-reload, as in any chroot). %preun removes the unit.
-    const erase = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
-      'mount --bind /dev "$1/dev" && mount -t proc proc "$1/proc" && shift && exec "$@"', 'sh', root,
-      'dnf', ...dnfArgs(root), 'remove', 'asm-erdma'], { reject: false, env: { SYSTEMD_OFFLINE: '1' } });
+    const erase = await execa(
+      'unshare',
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount --bind /dev "$1/dev" && mount -t proc proc "$1/proc" && shift && exec "$@"',
+        'sh',
+        root,
+        'dnf',
+        ...dnfArgs(root),
+        'remove',
+        'asm-erdma',
+      ],
+      { reject: false, env: { SYSTEMD_OFFLINE: '1' } },
+    );
     assert.equal(erase.exitCode, 0, String(erase.stderr));
     assert.equal((await execa('rpm', ['--root', root, '-q', 'asm-erdma'], { reject: false })).exitCode, 1);
     assert.ok(!existsSync(join(root, UNIT)), 'no unit left behind');
@@ -192,7 +239,7 @@ test('the arm64 binary prints its version under qemu-aarch64', async (t) => {
   assert.equal(String(r.stdout), VERSION);
 });
 
-test('the x64 binary needs no glibc newer than EL8\'s 2.28', async (t) => {
+test("the x64 binary needs no glibc newer than EL8's 2.28", async (t) => {
   if (!(await packagingTools(t))) return;
   const bin = join(release(), 'asm-erdma-linux-x64');
   const dump = String((await execa('objdump', ['-T', bin], { stderr: 'ignore', maxBuffer: 256 << 20 })).stdout);
@@ -207,18 +254,37 @@ test('npm pack builds the bundle (prepack); npm install -g of the tarball runs w
   const work = mkdtempSync(join(tmpdir(), 'asm-erdma-npm-'));
   try {
     const src = join(work, 'src-copy');
-    const sources = ['package.json', 'package-lock.json', 'tsconfig.json', 'LICENSE', 'README.md', 'bin', 'src', 'scripts'];
+    const sources = [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'LICENSE',
+      'README.md',
+      'bin',
+      'src',
+      'scripts',
+    ];
     for (const f of sources) {
-      cpSync(join(REPO_ROOT, f), join(src, f), { recursive: true, filter: (p) => !p.includes('/runtimes/node_modules') });
+      cpSync(join(REPO_ROOT, f), join(src, f), {
+        recursive: true,
+        filter: (p) => !p.includes('/runtimes/node_modules'),
+      });
     }
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(src, 'node_modules'));
     const pack = await execa('npm', ['pack', '--silent', '--pack-destination', work], { cwd: src, reject: false });
     assert.equal(pack.exitCode, 0, String(pack.stderr));
     const tgz = join(work, `asm-erdma-${VERSION}.tgz`);
-    const listing = String((await execa('tar', ['tzf', tgz])).stdout).split('\n').sort();
+    const listing = String((await execa('tar', ['tzf', tgz])).stdout)
+      .split('\n')
+      .sort();
     assert.deepEqual(listing, [
-      'package/LICENSE', 'package/README.md', 'package/bin/asm-erdma.js', 'package/bin/package.json',
-      'package/dist/asm-erdma.cjs', 'package/dist/asm-erdma.cjs.cache', 'package/dist/asm-erdma.cjs.map',
+      'package/LICENSE',
+      'package/README.md',
+      'package/bin/asm-erdma.js',
+      'package/bin/package.json',
+      'package/dist/asm-erdma.cjs',
+      'package/dist/asm-erdma.cjs.cache',
+      'package/dist/asm-erdma.cjs.map',
       'package/package.json',
     ]);
     const manifestText = String((await execa('tar', ['xzOf', tgz, 'package/package.json'])).stdout);
@@ -229,7 +295,11 @@ test('npm pack builds the bundle (prepack); npm install -g of the tarball runs w
     const install = await execa('npm', npmArgs, { reject: false });
     assert.equal(install.exitCode, 0, String(install.stderr));
     const installed = readdirSync(join(prefix, 'lib/node_modules/asm-erdma')).sort();
-    assert.deepEqual(installed, ['LICENSE', 'README.md', 'bin', 'dist', 'package.json'], 'no node_modules: nothing to fetch');
+    assert.deepEqual(
+      installed,
+      ['LICENSE', 'README.md', 'bin', 'dist', 'package.json'],
+      'no node_modules: nothing to fetch',
+    );
     const r = await execa(join(prefix, 'bin/asm-erdma'), ['--version'], { reject: false });
     assert.equal(r.exitCode, 0, String(r.stderr));
     assert.equal(String(r.stdout), VERSION);
@@ -248,7 +318,8 @@ test('the launcher on a Node older than engines.node: one line naming the standa
     'error: asm-erdma needs Node.js >= 20.0.0, this is v18.19.1 ' +
       '(install the asm-erdma RPM or use the standalone binary asm-erdma-linux-x64, which need no Node.js)',
   ]);
-  const engines = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines;
+  const engines = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } })
+    .engines;
   const min = /MIN_NODE = \[(\d+), (\d+), (\d+)\]/.exec(readFileSync(launcher, 'utf8'))?.slice(1).join('.');
   assert.equal(`>=${min?.replace(/\.0\.0$/, '')}`, engines.node, 'the launcher checks what engines.node says');
   const ok = await execa(process.execPath, [launcher, '--version']);

@@ -23,7 +23,9 @@ async function timed(node: SimNode, args: string[], env: Record<string, string> 
 
 /** Processes left in the node's namespace besides the metadata server: a killed tool must leave none. */
 async function strays(node: SimNode): Promise<string[]> {
-  const pids = String((await execa('ip', ['netns', 'pids', node.ns], { reject: false })).stdout).split('\n').filter(Boolean);
+  const pids = String((await execa('ip', ['netns', 'pids', node.ns], { reject: false })).stdout)
+    .split('\n')
+    .filter(Boolean);
   const cmds = pids.map((p) => {
     try {
       return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
@@ -65,10 +67,13 @@ test('hanging rdma: setup, reset, status exit 9 by --timeout + 1 s; the tool is 
       assert.equal(r.exitCode, 9, `${command}: ${r.stderr}`);
       assert.match(r.stderr, /^error: rdma did not answer within 2 s/m, command);
       if (command !== 'status') {
-        assert.match(r.stderr, new RegExp(
-              String.raw`^error: rdma did not answer within 2 s \('rdma -j link show'\); it was killed \(run 'rdma ` +
+        assert.match(
+          r.stderr,
+          new RegExp(
+            String.raw`^error: rdma did not answer within 2 s \('rdma -j link show'\); it was killed \(run 'rdma ` +
               "-j link show' by hand",
-            ));
+          ),
+        );
         oneLine(r.stderr);
       }
       assert.ok(r.ms < 3000 + SLACK, `${command} took ${r.ms} ms`);
@@ -83,7 +88,10 @@ test('hanging rdma: setup, reset, status exit 9 by --timeout + 1 s; the tool is 
 test('a hanging ip: exit 9 naming ip, nothing changed', async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
     const before = await kernelState(node);
-    const r = await timed(node, ['setup', '--timeout', '2'], { PATH: `${FAULTY}:${node.cliEnv().PATH}`, SIM_IP_HANG: 'addr' });
+    const r = await timed(node, ['setup', '--timeout', '2'], {
+      PATH: `${FAULTY}:${node.cliEnv().PATH}`,
+      SIM_IP_HANG: 'addr',
+    });
     assert.equal(r.exitCode, 9, r.stderr);
     assert.match(r.stderr, /^error: ip did not answer within 2 s \('ip -j addr show'\); it was killed/);
     oneLine(r.stderr);
@@ -93,12 +101,19 @@ test('a hanging ip: exit 9 naming ip, nothing changed', async (t) => {
   });
 });
 
-test('an ip -batch that hangs part-way is killed at the deadline; what it changed on the unfinished NIC is put back', async (t) => {
+test('an ip -batch hanging part-way is killed at the deadline; the unfinished NIC is put back', async (t) => {
   await withSim(t, { nics: 2 }, async (node) => {
     const env = { PATH: `${FAULTY}:${node.cliEnv().PATH}`, SIM_IP_HANG_LINE: 'dev eth2 metric' };
     const r = await timed(node, ['setup', '--timeout', '2'], env);
     assert.equal(r.exitCode, 6, r.stderr);
-    assert.match(r.stderr, /^error: eth2: ip -batch stopped before 'ip addr add 192\.168\.0\.12\/24 dev eth2 metric 101' ran: ip did not answer within 2 s .*\(put back as it was; /m);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        String.raw`^error: eth2: ip -batch stopped before 'ip addr add 192\.168\.0\.12/24 dev eth2 metric 101' ran: ` +
+          String.raw`ip did not answer within 2 s .*\(put back as it was; `,
+        'm',
+      ),
+    );
     oneLine(r.stderr);
     assert.ok(r.ms < 3000 + SLACK, `took ${r.ms} ms`);
     assert.deepEqual(await strays(node), []);
@@ -147,8 +162,14 @@ test('Retry-After: 429 with Retry-After: 2 three times, then OK → setup waits 
     const r = await timed(node, ['setup', '--timeout', '30']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.deepEqual(ipv4Of(await kernelState(node), 'eth1'), ['192.168.0.11/24 metric 101 global']);
-    const gets = node.requests().filter((q) => q.path.endsWith('/netmask')).sort((a, b) => a.arrivedAt - b.arrivedAt);
-    assert.deepEqual(gets.map((q) => q.status), [429, 429, 429, 200]);
+    const gets = node
+      .requests()
+      .filter((q) => q.path.endsWith('/netmask'))
+      .sort((a, b) => a.arrivedAt - b.arrivedAt);
+    assert.deepEqual(
+      gets.map((q) => q.status),
+      [429, 429, 429, 200],
+    );
     for (let i = 1; i < gets.length; i++) {
       const gap = (gets[i]?.arrivedAt ?? 0) - (gets[i - 1]?.answeredAt ?? 0);
       assert.ok(gap >= 1900, `asked again ${Math.round(gap)} ms after a Retry-After: 2`);
@@ -162,10 +183,13 @@ test('a Retry-After past the deadline: exit 5 at once, saying so; nothing change
   await withSim(t, { nics: 1, faults }, async (node) => {
     const r = await timed(node, ['setup', '--timeout', '20']);
     assert.equal(r.exitCode, 5, r.stderr);
-    assert.match(r.stderr, new RegExp(
-          '^error: eth1: .*gateway answered HTTP 503 and asked to retry after 120 s, past the deadline ' +
+    assert.match(
+      r.stderr,
+      new RegExp(
+        '^error: eth1: .*gateway answered HTTP 503 and asked to retry after 120 s, past the deadline ' +
           String.raw`\(\d+\.\d s left, 1 attempt\(s\)\); nothing was changed`,
-        ));
+      ),
+    );
     oneLine(r.stderr);
     assert.ok(r.ms < 1000 + SLACK, `gave up at once, not at the deadline: ${r.ms} ms`);
     assert.deepEqual(ipv4Of(await kernelState(node), 'eth1'), []);
@@ -175,10 +199,19 @@ test('a Retry-After past the deadline: exit 5 at once, saying so; nothing change
 test('a lock wait that used most of the deadline is exit 7, not blamed on the metadata server', async (t) => {
   await withSim(t, { nics: 1, faults: [{ match: '', kind: 'hang' }] }, async (node) => {
     // Another run holds the lock (the abstract socket of this namespace) until the test lets go.
-    const holder = spawn('ip', ['netns', 'exec', node.ns, process.execPath, '-e',
-      "require('net').createServer().listen({ path: '\\0asm-erdma.lock' }, () => console.log('held')); " +
-          "process.stdin.on('data', () => process.exit(0))"],
-    { stdio: ['pipe', 'pipe', 'inherit'] });
+    const holder = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        node.ns,
+        process.execPath,
+        '-e',
+        "require('net').createServer().listen({ path: '\\0asm-erdma.lock' }, () => console.log('held')); " +
+          "process.stdin.on('data', () => process.exit(0))",
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise((resolve) => holder.stdout.once('data', resolve));
       const run = startCli(node, ['setup', '--timeout', '4']);
@@ -188,7 +221,10 @@ test('a lock wait that used most of the deadline is exit 7, not blamed on the me
       const r = await run.done;
       await released;
       assert.equal(r.exitCode, 7, r.stderr);
-      assert.match(r.stderr, /^error: another asm-erdma run held the lock for \d\.\d s of the 4\.0 s deadline, then: .*no answer/m);
+      assert.match(
+        r.stderr,
+        /^error: another asm-erdma run held the lock for \d\.\d s of the 4\.0 s deadline, then: .*no answer/m,
+      );
       assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr);
       assert.ok(r.ms < 5000 + SLACK, `took ${r.ms} ms`);
     } finally {
@@ -210,7 +246,16 @@ test('hot-plug: the udev-started unit configures a NIC attached later and leaves
       writeFileSync(wrapper, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`, { mode: 0o755 });
       mkdirSync(join(root, root), { recursive: true });
       copyFileSync(wrapper, join(root, wrapper));
-      const installed = await runCli(['install-service', '--root', root, '--exec', wrapper, '--timeout', '20', '--json']);
+      const installed = await runCli([
+        'install-service',
+        '--root',
+        root,
+        '--exec',
+        wrapper,
+        '--timeout',
+        '20',
+        '--json',
+      ]);
       if (installed.exitCode !== 0) {
         assert.match(installed.stderr, /systemctl/, installed.stderr); // no systemctl: covered by service tests
         return;

@@ -10,7 +10,12 @@ test('reset keeps an address someone else added (and the link up); --all removes
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stderr, /eth1 keeps 192.168.0.99\/24 \(not ours\) and stays up/);
     const report = JSON.parse(r.stdout) as { nics: { removed: string[]; kept: string[]; source: string }[] };
-    assert.deepEqual(report.nics[0], { ...report.nics[0], removed: ['192.168.0.11/24'], kept: ['192.168.0.99/24'], source: 'record' });
+    assert.deepEqual(report.nics[0], {
+      ...report.nics[0],
+      removed: ['192.168.0.11/24'],
+      kept: ['192.168.0.99/24'],
+      source: 'record',
+    });
     let state = await kernelState(node);
     assert.deepEqual(ipv4Of(state, 'eth1'), ['192.168.0.99/24 metric 0 global']);
     assert.equal((state.links.eth1 as { up: boolean }).up, true);
@@ -21,7 +26,7 @@ test('reset keeps an address someone else added (and the link up); --all removes
   });
 });
 
-test('reset works with the metadata server unreachable, using setup\'s record', async (t) => {
+test("reset works with the metadata server unreachable, using setup's record", async (t) => {
   await withSim(t, { nics: 2 }, async (node) => {
     const pristine = await kernelState(node);
     assert.equal((await node.cli(['setup'])).exitCode, 0);
@@ -59,7 +64,10 @@ test('reset --dry-run prints the commands and never touches the primary', async 
     const before = await kernelState(node);
     const r = await node.cli(['reset', '--dry-run', '-i', 'eth2']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split('\n').slice(1), ['ip addr del 192.168.0.12/24 dev eth2', 'ip link set dev eth2 down']);
+    assert.deepEqual(r.stdout.trim().split('\n').slice(1), [
+      'ip addr del 192.168.0.12/24 dev eth2',
+      'ip link set dev eth2 down',
+    ]);
     assert.deepEqual(await kernelState(node), before);
     assert.equal((await node.cli(['reset', '--all'])).exitCode, 0);
     const after = await kernelState(node);

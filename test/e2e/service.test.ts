@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -16,7 +27,9 @@ const RULE = 'etc/udev/rules.d/90-asm-erdma.rules';
 const STANDIN = join(REPO_ROOT, 'scripts/standins/systemd');
 
 async function systemdTools(t: import('node:test').TestContext): Promise<boolean> {
-  const ok = (await execa('systemd-analyze', ['--version'], { reject: false })).exitCode === 0 && (await execa('systemctl', ['--version'], { reject: false })).exitCode === 0;
+  const ok =
+    (await execa('systemd-analyze', ['--version'], { reject: false })).exitCode === 0 &&
+    (await execa('systemctl', ['--version'], { reject: false })).exitCode === 0;
   return prerequisite(t, ok ? undefined : 'systemd (systemctl, systemd-analyze) is not installed');
 }
 
@@ -49,7 +62,10 @@ async function withRoot(body: (root: string) => Promise<void>): Promise<void> {
 async function verify(path: string): Promise<{ exitCode: number; stderr: string }> {
   const r = await execa('systemd-analyze', ['verify', path], { reject: false });
   // Outside a booted system verify notes that multi-user.target does not exist; that is not about our unit.
-  const stderr = String(r.stderr).split('\n').filter((l) => l && !/non-existent unit multi-user.target/.test(l)).join('\n');
+  const stderr = String(r.stderr)
+    .split('\n')
+    .filter((l) => l && !/non-existent unit multi-user.target/.test(l))
+    .join('\n');
   return { exitCode: r.exitCode ?? 1, stderr };
 }
 
@@ -88,7 +104,10 @@ test('install-service --root: ExecStart must exist inside the image; --exec says
     const refused = await runCli(['install-service', '--root', root]);
     assert.equal(refused.exitCode, 2);
     assert.equal(refused.stderr.split('\n').filter(Boolean).length, 1, refused.stderr);
-    assert.match(refused.stderr, /^error: --root .*: .* does not exist inside the image, so the unit could not start \(.*--exec PATH\)$/m);
+    assert.match(
+      refused.stderr,
+      /^error: --root .*: .* does not exist inside the image, so the unit could not start \(.*--exec PATH\)$/m,
+    );
     assert.ok(!existsSync(join(root, UNIT)), 'nothing written');
     const wrongExec = await runCli(['install-service', '--root', root, '--exec', '/usr/bin/asm-erdma']);
     assert.equal(wrongExec.exitCode, 2);
@@ -133,7 +152,10 @@ test('re-running with the same content changes nothing; new options rewrite it',
     const changed = await runCli(['install-service', '--root', root, '--timeout', '60', '-i', 'eth1', '--json']);
     assert.equal(changed.exitCode, 0, changed.stderr);
     assert.equal((JSON.parse(changed.stdout) as { unitFile: string }).unitFile, 'updated');
-    assert.match(readFileSync(join(root, UNIT), 'utf8'), /setup --wait --timeout 60 --interface eth1\nTimeoutStartSec=90\n/);
+    assert.match(
+      readFileSync(join(root, UNIT), 'utf8'),
+      /setup --wait --timeout 60 --interface eth1\nTimeoutStartSec=90\n/,
+    );
   });
 });
 
@@ -143,12 +165,18 @@ test('the old asm_erdma_eth_config.service is disabled (file kept), unless --kee
     const root = imageRoot();
     try {
       mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
-      writeFileSync(join(root, LEGACY), '[Unit]\nAfter=network-online.target\n[Service]\nType=oneshot\nExecStart=/bin/sh ' +
-          '/root/asm_erdma_eth_config.sh -s\nRemainAfterExit=yes\n[Install]\nWantedBy=multi-user.target\n');
+      writeFileSync(
+        join(root, LEGACY),
+        '[Unit]\nAfter=network-online.target\n[Service]\nType=oneshot\nExecStart=/bin/sh ' +
+          '/root/asm_erdma_eth_config.sh -s\nRemainAfterExit=yes\n[Install]\nWantedBy=multi-user.target\n',
+      );
       await execa('systemctl', [`--root=${root}`, 'enable', 'asm_erdma_eth_config.service']);
       const r = await runCli(['install-service', '--root', root, ...(keep ? ['--keep-legacy'] : [])]);
       assert.equal(r.exitCode, 0, r.stderr);
-      const legacyEnabled = String((await execa('systemctl', [`--root=${root}`, 'is-enabled', 'asm_erdma_eth_config.service'], { reject: false })).stdout).trim();
+      const legacyEnabled = String(
+        (await execa('systemctl', [`--root=${root}`, 'is-enabled', 'asm_erdma_eth_config.service'], { reject: false }))
+          .stdout,
+      ).trim();
       assert.equal(legacyEnabled, keep ? 'enabled' : 'disabled');
       assert.ok(existsSync(join(root, LEGACY)), 'legacy file kept');
       if (!keep) assert.match(r.stderr, /disabled the old asm_erdma_eth_config.service/);
@@ -168,7 +196,11 @@ test('uninstall-service --root removes it and is idempotent', async (t) => {
     assert.ok(!existsSync(join(root, WANTS)));
     const again = await runCli(['uninstall-service', '--root', root, '--json']);
     assert.equal(again.exitCode, 0);
-    assert.deepEqual((JSON.parse(again.stdout) as { changes: string[]; unitFile: string }), { ...(JSON.parse(again.stdout) as object), changes: [], unitFile: 'absent' });
+    assert.deepEqual(JSON.parse(again.stdout) as { changes: string[]; unitFile: string }, {
+      ...(JSON.parse(again.stdout) as object),
+      changes: [],
+      unitFile: 'absent',
+    });
   });
 });
 
@@ -240,9 +272,16 @@ test('live node: daemon-reload then enable; --now starts; legacy disabled; unins
     assert.equal(report.unitPath, '/etc/systemd/system/asm-erdma.service');
 
     writeFileSync(log, '');
-    const un = await runCli(['uninstall-service', '--now'], { env, privateMounts: `${PRIVATE_UNIT_DIR} && printf x > /etc/systemd/system/asm-erdma.service` });
+    const un = await runCli(['uninstall-service', '--now'], {
+      env,
+      privateMounts: `${PRIVATE_UNIT_DIR} && printf x > /etc/systemd/system/asm-erdma.service`,
+    });
     assert.equal(un.exitCode, 0, un.stderr);
-    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['is-enabled asm-erdma.service', 'stop asm-erdma.service', 'daemon-reload']);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
+      'is-enabled asm-erdma.service',
+      'stop asm-erdma.service',
+      'daemon-reload',
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -258,7 +297,11 @@ test('live node: a failing enable puts the old unit file back', async (t) => {
   });
   assert.equal(r.exitCode, 6, r.stderr);
   assert.match(r.stderr, /^error: 'systemctl enable asm-erdma.service' failed: Failed to enable unit: Access denied/m);
-  assert.deepEqual(r.stdout.trim().split('\n'), ['after: old', 'asm-erdma.service'], 'old content back, no temp file left');
+  assert.deepEqual(
+    r.stdout.trim().split('\n'),
+    ['after: old', 'asm-erdma.service'],
+    'old content back, no temp file left',
+  );
 });
 
 test('--root needs no privileges when the image root is writable by the user', async (t) => {
@@ -337,7 +380,10 @@ test('install-service: daemon-reload fails → the old unit file is back and sys
   const r = await failingStep('daemon-reload');
   assert.equal(r.code, 6, r.stderr);
   assert.match(r.stderr, /^error: 'systemctl daemon-reload' failed: Failed to daemon-reload unit: Access denied; /m);
-  assert.match(r.stderr, /; put back as it was: (remove [^,]+, )*restore the previous \/etc\/systemd\/system\/asm-erdma.service, /);
+  assert.match(
+    r.stderr,
+    /; put back as it was: (remove [^,]+, )*restore the previous \/etc\/systemd\/system\/asm-erdma.service, /,
+  );
   assert.match(r.stderr, /asm-erdma.service, systemctl daemon-reload \(/m);
   const reads = ['is-enabled asm-erdma.service', 'is-enabled asm_erdma_eth_config.service'];
   assert.deepEqual(r.calls, [...reads, 'daemon-reload', 'daemon-reload']);
@@ -349,7 +395,10 @@ test('install-service: enable fails → the old unit re-enabled, the old file ba
   const r = await failingStep('enable');
   assert.equal(r.code, 6, r.stderr);
   assert.match(r.stderr, /^error: 'systemctl enable asm-erdma.service' failed: Failed to enable unit: Access denied;/m);
-  assert.match(r.stderr, /; put back as it was: systemctl enable asm_erdma_eth_config.service, (remove [^,]+, )*restore the previous /);
+  assert.match(
+    r.stderr,
+    /; put back as it was: systemctl enable asm_erdma_eth_config.service, (remove [^,]+, )*restore the previous /,
+  );
   assert.deepEqual(r.calls, [
     'is-enabled asm-erdma.service',
     'is-enabled asm_erdma_eth_config.service',
@@ -401,8 +450,9 @@ test('uninstall-service: daemon-reload fails → the unit file is back and enabl
       `printf '${OLD_UNIT}' > /etc/systemd/system/asm-erdma.service`,
       '/usr/bin/systemctl --root=/ enable asm-erdma.service 2>/dev/null',
     ].join(' && ');
-    const after = 'echo "unit: $(head -n 1 /etc/systemd/system/asm-erdma.service)"; '
-      + 'echo "enabled: $(/usr/bin/systemctl --root=/ is-enabled asm-erdma.service)"';
+    const after =
+      'echo "unit: $(head -n 1 /etc/systemd/system/asm-erdma.service)"; ' +
+      'echo "enabled: $(/usr/bin/systemctl --root=/ is-enabled asm-erdma.service)"';
     const r = await runCli(['uninstall-service'], { env, privateMounts: before, afterwards: after });
     assert.equal(r.exitCode, 6, r.stderr);
     assert.match(r.stderr, /^error: 'systemctl daemon-reload' failed: .*; put back as it was: restore /m);
@@ -427,15 +477,23 @@ test('hot-plug: install-service --root writes the udev rule and template unit; v
     assert.equal((JSON.parse(r.stdout) as { hotplug: string }).hotplug, 'created');
     for (const f of [HOTPLUG, RULE]) assert.equal(statSync(join(root, f)).mode & 0o777, 0o644, f);
     const rule = readFileSync(join(root, RULE), 'utf8');
-    assert.match(rule, new RegExp(
-          String.raw`^ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_\*", TAG\+="systemd", ` +
+    assert.match(
+      rule,
+      new RegExp(
+        String.raw`^ACTION=="add", SUBSYSTEM=="infiniband", KERNEL=="erdma_\*", TAG\+="systemd", ` +
           String.raw`ENV\{SYSTEMD_WANTS\}\+="asm-erdma-hotplug@%k.service"$`,
-          'm',
-        ));
+        'm',
+      ),
+    );
     const template = readFileSync(join(root, HOTPLUG), 'utf8');
-    assert.match(template, new RegExp(`^ExecStart=${process.execPath} ${REPO_ROOT}/bin/asm-erdma.js setup --wait --timeout 90$`, 'm'));
+    assert.match(
+      template,
+      new RegExp(`^ExecStart=${process.execPath} ${REPO_ROOT}/bin/asm-erdma.js setup --wait --timeout 90$`, 'm'),
+    );
     // udev pulls it in: nothing to enable, so systemctl calls it static, and the boot unit stays the enabled one
-    const state = await execa('systemctl', [`--root=${root}`, 'is-enabled', 'asm-erdma-hotplug@erdma_0.service'], { reject: false });
+    const state = await execa('systemctl', [`--root=${root}`, 'is-enabled', 'asm-erdma-hotplug@erdma_0.service'], {
+      reject: false,
+    });
     assert.equal(String(state.stdout).trim(), 'static');
     // what udev starts: an instance of the template (systemd-analyze verify needs an instance name)
     const dir = join(root, 'verify');
@@ -443,7 +501,13 @@ test('hot-plug: install-service --root writes the udev rule and template unit; v
     writeFileSync(join(dir, 'asm-erdma-hotplug@erdma_0.service'), template);
     const v = await verify(join(dir, 'asm-erdma-hotplug@erdma_0.service'));
     assert.equal(v.exitCode, 0, v.stderr);
-    assert.equal(v.stderr.split('\n').filter((l) => l && !/asm-erdma.service/.test(l)).join('\n'), '');
+    assert.equal(
+      v.stderr
+        .split('\n')
+        .filter((l) => l && !/asm-erdma.service/.test(l))
+        .join('\n'),
+      '',
+    );
 
     const again = await runCli(['install-service', '--root', root, '--timeout', '90', '--json']);
     assert.deepEqual((JSON.parse(again.stdout) as { hotplug: string; changes: string[] }).changes, []);
@@ -451,7 +515,10 @@ test('hot-plug: install-service --root writes the udev rule and template unit; v
     assert.equal(un.exitCode, 0, un.stderr);
     const report = JSON.parse(un.stdout) as { hotplug: string; changes: string[] };
     assert.equal(report.hotplug, 'removed');
-    assert.ok(report.changes.includes(`remove ${root}/${RULE}`) && report.changes.includes(`remove ${root}/${HOTPLUG}`), report.changes.join('\n'));
+    assert.ok(
+      report.changes.includes(`remove ${root}/${RULE}`) && report.changes.includes(`remove ${root}/${HOTPLUG}`),
+      report.changes.join('\n'),
+    );
     for (const f of [UNIT, HOTPLUG, RULE, WANTS]) assert.ok(!existsSync(join(root, f)), `${f} removed`);
   });
 });
@@ -462,12 +529,26 @@ test('hot-plug live: the rule lands in /etc/udev/rules.d, one daemon-reload; a f
   const log = join(dir, 'systemctl.log');
   try {
     const listing = 'ls /etc/udev/rules.d /etc/systemd/system';
-    const ok = await runCli(['install-service'], { env: { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_LOG: log }, privateMounts: PRIVATE_UNIT_DIR, afterwards: listing });
+    const ok = await runCli(['install-service'], {
+      env: { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_LOG: log },
+      privateMounts: PRIVATE_UNIT_DIR,
+      afterwards: listing,
+    });
     assert.equal(ok.exitCode, 0, ok.stderr);
     assert.match(ok.stdout, /90-asm-erdma.rules/);
     assert.match(ok.stdout, /asm-erdma-hotplug@.service/);
-    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n').filter((l) => l === 'daemon-reload'), ['daemon-reload']);
-    const failing = await runCli(['install-service'], { env: { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_FAIL: 'enable' }, privateMounts: PRIVATE_UNIT_DIR, afterwards: listing });
+    assert.deepEqual(
+      readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l === 'daemon-reload'),
+      ['daemon-reload'],
+    );
+    const failing = await runCli(['install-service'], {
+      env: { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_FAIL: 'enable' },
+      privateMounts: PRIVATE_UNIT_DIR,
+      afterwards: listing,
+    });
     assert.equal(failing.exitCode, 6, failing.stderr);
     assert.doesNotMatch(failing.stdout, /90-asm-erdma.rules|hotplug|asm-erdma.service/, 'nothing of ours left behind');
   } finally {

@@ -13,7 +13,11 @@ test('setup leaves the kernel state the legacy script leaves; reset --all matche
     const legacy = await node.exec('bash', [LEGACY, '-s'], node.cliEnv());
     assert.equal(legacy.exitCode, 0, legacy.stderr);
     const legacyState = await kernelState(node);
-    assert.deepEqual(ipv4Of(legacyState, 'eth1'), ['192.168.0.11/24 metric 101 global'], 'the legacy script really configured eth1');
+    assert.deepEqual(
+      ipv4Of(legacyState, 'eth1'),
+      ['192.168.0.11/24 metric 101 global'],
+      'the legacy script really configured eth1',
+    );
     assert.equal((await node.exec('bash', [LEGACY, '-r'], node.cliEnv())).exitCode, 0);
     const legacyReset = await kernelState(node);
     assert.deepEqual(legacyReset, pristine);
@@ -34,7 +38,13 @@ test('a second setup changes nothing and says so', async (t) => {
     const again = await node.cli(['setup', '--json']);
     assert.equal(again.exitCode, 0);
     const report = JSON.parse(again.stdout) as { nics: { result: string; actions: string[] }[] };
-    assert.deepEqual(report.nics.map((n) => [n.result, n.actions.length]), [['unchanged', 0], ['unchanged', 0]]);
+    assert.deepEqual(
+      report.nics.map((n) => [n.result, n.actions.length]),
+      [
+        ['unchanged', 0],
+        ['unchanged', 0],
+      ],
+    );
     assert.deepEqual(await kernelState(node), after);
     const human = await node.cli(['setup']);
     assert.match(human.stdout, /nothing to do: 2 eRDMA NIC\(s\) already configured/);
@@ -65,11 +75,20 @@ test('--json: stdout is exactly one JSON document with every NIC field', async (
       command: 'setup',
       dryRun: false,
       primary: 'eth0',
-      nics: [{
-        name: 'eth1', mac: '00:16:3e:5a:00:01', address: '192.168.0.11', prefix: 24, gateway: '192.168.0.253', metric: 101,
-        stale: [], actions: ['ip link set dev eth1 up', 'ip addr add 192.168.0.11/24 dev eth1 metric 101'],
-        result: 'changed', warnings: [],
-      }],
+      nics: [
+        {
+          name: 'eth1',
+          mac: '00:16:3e:5a:00:01',
+          address: '192.168.0.11',
+          prefix: 24,
+          gateway: '192.168.0.253',
+          metric: 101,
+          stale: [],
+          actions: ['ip link set dev eth1 up', 'ip addr add 192.168.0.11/24 dev eth1 metric 101'],
+          result: 'changed',
+          warnings: [],
+        },
+      ],
     });
   });
 });
@@ -151,7 +170,19 @@ test('normal metadata mode: 8 NICs in one round trip', async (t) => {
 test('a non-root run is refused before touching anything', async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
     const before = await kernelState(node);
-    const r = await node.exec('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, join(REPO_ROOT, 'bin/asm-erdma.js'), 'setup'], node.cliEnv());
+    const r = await node.exec(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        '--',
+        process.execPath,
+        join(REPO_ROOT, 'bin/asm-erdma.js'),
+        'setup',
+      ],
+      node.cliEnv(),
+    );
     assert.equal(r.exitCode, 3, r.stderr);
     assert.match(r.stderr, /setup needs root \(CAP_NET_ADMIN\); nothing was changed/);
     assert.deepEqual(await kernelState(node), before);
@@ -162,8 +193,14 @@ test('a non-root run is refused before touching anything', async (t) => {
 test('five concurrent runs end in the state of one, all exit 0', async (t) => {
   await withSim(t, { nics: 2, latencyMs: 30 }, async (node) => {
     const runs = await Promise.all(Array.from({ length: 5 }, () => node.cli(['setup', '--json'])));
-    assert.deepEqual(runs.map((r) => r.exitCode), [0, 0, 0, 0, 0], runs.map((r) => r.stderr).join('\n'));
-    const results = runs.flatMap((r) => (JSON.parse(r.stdout) as { nics: { result: string }[] }).nics.map((n) => n.result));
+    assert.deepEqual(
+      runs.map((r) => r.exitCode),
+      [0, 0, 0, 0, 0],
+      runs.map((r) => r.stderr).join('\n'),
+    );
+    const results = runs.flatMap((r) =>
+      (JSON.parse(r.stdout) as { nics: { result: string }[] }).nics.map((n) => n.result),
+    );
     assert.equal(results.filter((x) => x === 'changed').length, 2, 'each NIC changed by exactly one run');
     const state = await kernelState(node);
     assert.deepEqual(ipv4Of(state, 'eth1'), ['192.168.0.11/24 metric 101 global']);
@@ -175,15 +212,24 @@ test('a NIC that fails half-way is put back as it was', async (t) => {
   await withSim(t, { nics: 2 }, async (node) => {
     const before = await kernelState(node);
     const faulty = join(REPO_ROOT, 'scripts/sim/faulty-bin');
-    const r = await node.cli(['setup', '--json'], { PATH: `${faulty}:${node.cliEnv().PATH}`, SIM_IP_FAIL: '192.168.0.12/24' });
+    const r = await node.cli(['setup', '--json'], {
+      PATH: `${faulty}:${node.cliEnv().PATH}`,
+      SIM_IP_FAIL: '192.168.0.12/24',
+    });
     assert.equal(r.exitCode, 6, r.stderr);
-    assert.match(r.stderr, new RegExp(
-          String.raw`eth2: 'ip addr add 192.168.0.12\/24 dev eth2 metric 101' failed: RTNETLINK answers: Operation ` +
+    assert.match(
+      r.stderr,
+      new RegExp(
+        String.raw`eth2: 'ip addr add 192.168.0.12\/24 dev eth2 metric 101' failed: RTNETLINK answers: Operation ` +
           String.raw`not permitted \(put back as it was; check it with ip addr show dev eth2, then run again\)$`,
-          'm',
-        ));
+        'm',
+      ),
+    );
     const report = JSON.parse(r.stdout) as { nics: { name: string; result: string }[] };
-    assert.deepEqual(report.nics.map((n) => `${n.name}:${n.result}`), ['eth1:changed', 'eth2:rolled-back']);
+    assert.deepEqual(
+      report.nics.map((n) => `${n.name}:${n.result}`),
+      ['eth1:changed', 'eth2:rolled-back'],
+    );
     const after = await kernelState(node);
     assert.deepEqual(after.links.eth2, before.links.eth2, 'eth2 is down and bare again');
     assert.deepEqual(ipv4Of(after, 'eth1'), ['192.168.0.11/24 metric 101 global']);

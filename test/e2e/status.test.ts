@@ -70,11 +70,21 @@ async function status(node: SimNode, o: StatusOptions = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'asm-erdma-status-'));
   mkdirSync(join(scratch, 'upper'));
   mkdirSync(join(scratch, 'work'));
-  if (!o.realProc) sysroot(join(scratch, 'root'), node.nics.map((n) => n.name), Boolean(o.smc), o.edit);
-  const steps = [`mount -t overlay overlay -o lowerdir=/etc,upperdir=${scratch}/upper,workdir=${scratch}/work /etc`, 'mkdir -p /etc/systemd/system'];
+  if (!o.realProc)
+    sysroot(
+      join(scratch, 'root'),
+      node.nics.map((n) => n.name),
+      Boolean(o.smc),
+      o.edit,
+    );
+  const steps = [
+    `mount -t overlay overlay -o lowerdir=/etc,upperdir=${scratch}/upper,workdir=${scratch}/work /etc`,
+    'mkdir -p /etc/systemd/system',
+  ];
   if (o.terway) steps.push('mkdir -p /etc/cni/net.d', 'echo {} > /etc/cni/net.d/10-terway.conflist');
   if (o.installUnit) steps.push(`"${process.execPath}" "${CLI}" install-service >/dev/null 2>&1`);
-  for (const unit of o.active ?? []) steps.push(`printf '[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/${unit}`);
+  for (const unit of o.active ?? [])
+    steps.push(`printf '[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/${unit}`);
   const env = {
     ...node.cliEnv(),
     PATH: `${PKG}:${SYSTEMD}:${o.smc ? `${SMC_TOOLS}:` : ''}${node.cliEnv().PATH}`,
@@ -86,7 +96,23 @@ async function status(node: SimNode, o: StatusOptions = {}) {
   };
   try {
     const started = performance.now();
-    const r = await node.exec('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `${steps.join(' && ')} && exec "$@"`, 'sh', process.execPath, CLI, 'status', ...(o.args ?? ['--json'])], env);
+    const r = await node.exec(
+      'unshare',
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        `${steps.join(' && ')} && exec "$@"`,
+        'sh',
+        process.execPath,
+        CLI,
+        'status',
+        ...(o.args ?? ['--json']),
+      ],
+      env,
+    );
     const ms = performance.now() - started;
     return { ...r, ms, report: r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as Report) : undefined };
   } finally {
@@ -101,8 +127,12 @@ test('before setup: NICs down, not ready, each with the command that fixes it', 
     const r = await status(node, { smc: true });
     assert.equal(r.exitCode, 14, r.stderr);
     assert.equal(r.report?.ready, false);
-    assert.deepEqual(stateOf(r.report, 'nic:eth1'),
-      { id: 'nic:eth1', state: 'fail', detail: 'eth1 is down', fix: 'asm-erdma setup' });
+    assert.deepEqual(stateOf(r.report, 'nic:eth1'), {
+      id: 'nic:eth1',
+      state: 'fail',
+      detail: 'eth1 is down',
+      fix: 'asm-erdma setup',
+    });
     assert.equal(stateOf(r.report, 'erdma-devices')?.state, 'ok');
     assert.equal(stateOf(r.report, 'boot-unit')?.state, 'warn');
   });
@@ -114,12 +144,33 @@ test('after setup, with SMC loaded and the boot unit installed: ready, every che
     node.clearRequests();
     const r = await status(node, { smc: true, installUnit: true });
     assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
-    assert.deepEqual(r.report?.checks.filter((c) => c.state !== 'ok'), []);
-    assert.deepEqual(r.report?.checks.map((c) => c.id), [
-      'kernel', 'hotfix', 'erdma-devices', 'erdma-driver', 'primary-nic', 'metadata', 'nic:eth1', 'nic:eth2', 'mtu',
-      'rp-filter',
-      'boot-unit', 'smc-module', 'smc-diag', 'smc-sysctl', 'smc-tcp2smc', 'smc-tools', 'smc-ports', 'network-manager',
-    ]);
+    assert.deepEqual(
+      r.report?.checks.filter((c) => c.state !== 'ok'),
+      [],
+    );
+    assert.deepEqual(
+      r.report?.checks.map((c) => c.id),
+      [
+        'kernel',
+        'hotfix',
+        'erdma-devices',
+        'erdma-driver',
+        'primary-nic',
+        'metadata',
+        'nic:eth1',
+        'nic:eth2',
+        'mtu',
+        'rp-filter',
+        'boot-unit',
+        'smc-module',
+        'smc-diag',
+        'smc-sysctl',
+        'smc-tcp2smc',
+        'smc-tools',
+        'smc-ports',
+        'network-manager',
+      ],
+    );
     assert.equal(stateOf(r.report, 'erdma-driver')?.detail, 'erdma is loaded (compat_mode=N)');
     assert.match(stateOf(r.report, 'smc-tools')?.detail ?? '', /smcss is at .*scripts\/standins\/smc\/smcss$/);
     assert.match(stateOf(r.report, 'nic:eth2')?.detail ?? '', /eth2 up, 192.168.0.12\/24 metric 101/);
@@ -160,7 +211,11 @@ test('a missing rdma tool and a dead metadata server are marked; the report is s
         const where = String((await execa('sh', ['-c', `command -v ${tool}`])).stdout).trim();
         symlinkSync(where, join(bin, tool));
       }
-      const r = await status(node, { smc: true, env: { PATH: `${PKG}:${SYSTEMD}:${bin}` }, args: ['--json', '--metadata-url', 'http://100.100.100.200:81', '--timeout', '3'] });
+      const r = await status(node, {
+        smc: true,
+        env: { PATH: `${PKG}:${SYSTEMD}:${bin}` },
+        args: ['--json', '--metadata-url', 'http://100.100.100.200:81', '--timeout', '3'],
+      });
       assert.equal(r.exitCode, 14, r.stderr);
       assert.match(stateOf(r.report, 'erdma-devices')?.detail ?? '', /'rdma' was not found on PATH/);
       assert.equal(stateOf(r.report, 'erdma-devices')?.state, 'fail');
@@ -168,7 +223,10 @@ test('a missing rdma tool and a dead metadata server are marked; the report is s
       rmSync(bin, { recursive: true, force: true });
     }
     assert.equal((await node.cli(['setup'])).exitCode, 0);
-    const down = await status(node, { smc: true, args: ['--json', '--metadata-url', 'http://100.100.100.200:81', '--timeout', '3'] });
+    const down = await status(node, {
+      smc: true,
+      args: ['--json', '--metadata-url', 'http://100.100.100.200:81', '--timeout', '3'],
+    });
     assert.equal(down.exitCode, 14);
     assert.equal(stateOf(down.report, 'metadata')?.state, 'fail');
     assert.match(stateOf(down.report, 'metadata')?.detail ?? '', /ECONNREFUSED/);
@@ -179,7 +237,16 @@ test('a missing rdma tool and a dead metadata server are marked; the report is s
 
 test('as non-root, status still reports (read-only)', async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
-    const r = await node.exec('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, CLI, 'status', '--json'], { ...node.cliEnv(), PATH: `${PKG}:${SYSTEMD}:${node.cliEnv().PATH}`, SIM_UNAME_R: '5.10.134-17.3.al8.x86_64', SIM_PKG_ROOT: '/nonexistent' });
+    const r = await node.exec(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, CLI, 'status', '--json'],
+      {
+        ...node.cliEnv(),
+        PATH: `${PKG}:${SYSTEMD}:${node.cliEnv().PATH}`,
+        SIM_UNAME_R: '5.10.134-17.3.al8.x86_64',
+        SIM_PKG_ROOT: '/nonexistent',
+      },
+    );
     assert.ok(r.exitCode === 0 || r.exitCode === 14, r.stderr);
     const report = JSON.parse(r.stdout) as Report;
     assert.equal(stateOf(report, 'kernel')?.state, 'ok');
@@ -197,7 +264,12 @@ test('NetworkManager managing an eRDMA NIC is a warning with the unmanaged-devic
     assert.equal(nm?.state, 'warn');
     assert.equal(nm?.detail, 'NetworkManager manages eth1 and may undo setup');
     assert.match(nm?.fix ?? '', /unmanaged-devices=interface-name:eth1\\n/);
-    const quiet = await status(node, { smc: true, installUnit: true, active, env: { SIM_NMCLI_DEVICES: 'eth0:connected eth1:unmanaged eth2:unmanaged' } });
+    const quiet = await status(node, {
+      smc: true,
+      installUnit: true,
+      active,
+      env: { SIM_NMCLI_DEVICES: 'eth0:connected eth1:unmanaged eth2:unmanaged' },
+    });
     assert.equal(stateOf(quiet.report, 'network-manager')?.state, 'ok');
   });
 });
@@ -218,7 +290,7 @@ test('no eRDMA NIC: status never contacts the metadata server and ends at once',
   });
 });
 
-test('a NIC that is up without carrier fails (NO-CARRIER); an MTU unlike the primary\'s warns', async (t) => {
+test("a NIC that is up without carrier fails (NO-CARRIER); an MTU unlike the primary's warns", async (t) => {
   await withSim(t, { nics: 2 }, async (node) => {
     assert.equal((await node.cli(['setup'])).exitCode, 0);
     await node.exec('ip', ['link', 'set', 'peer1', 'down']);
@@ -230,8 +302,10 @@ test('a NIC that is up without carrier fails (NO-CARRIER); an MTU unlike the pri
     assert.match(eth1?.detail ?? '', /^eth1 is up but has no carrier \(operstate LOWERLAYERDOWN, NO-CARRIER\)$/);
     assert.equal(stateOf(r.report, 'nic:eth2')?.state, 'ok');
     const mtu = stateOf(r.report, 'mtu');
-    assert.deepEqual([mtu?.state, mtu?.detail, mtu?.fix],
-      ['warn', 'eth2 MTU 1400, but the primary eth0 has 1500', 'ip link set dev eth2 mtu 1500']);
+    assert.deepEqual(
+      [mtu?.state, mtu?.detail, mtu?.fix],
+      ['warn', 'eth2 MTU 1400, but the primary eth0 has 1500', 'ip link set dev eth2 mtu 1500'],
+    );
   });
 });
 
@@ -244,7 +318,7 @@ test('several NICs to set up: one `asm-erdma setup` fix line, not one per NIC', 
   });
 });
 
-test('SMC pieces missing: smc_diag, tcp2smc, smc-tools, and eRDMA\'s ports taken, each with its fix', async (t) => {
+test("SMC pieces missing: smc_diag, tcp2smc, smc-tools, and eRDMA's ports taken, each with its fix", async (t) => {
   await withSim(t, { nics: 1 }, async (node) => {
     assert.equal((await node.cli(['setup'])).exitCode, 0);
     const r = await status(node, {
@@ -253,7 +327,8 @@ test('SMC pieces missing: smc_diag, tcp2smc, smc-tools, and eRDMA\'s ports taken
       env: { PATH: `${PKG}:${SYSTEMD}:${node.cliEnv().PATH}` },
       edit: (put, root) => {
         // 0.0.0.0:65500 (FFDC), state 0A: listening
-        const row = '   0: 00000000:FFDC 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5150 1 ' +
+        const row =
+          '   0: 00000000:FFDC 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5150 1 ' +
           '0 100 0 0 10 0';
         put('proc/net/tcp', `${TCP_HEADER}${row}\n`);
         put('proc/sys/net/ipv4/conf/all/rp_filter', '1\n');
@@ -262,9 +337,12 @@ test('SMC pieces missing: smc_diag, tcp2smc, smc-tools, and eRDMA\'s ports taken
       },
     });
     assert.equal(r.exitCode, 14, r.stderr);
-    const got = (id: string) => { const c = stateOf(r.report, id); return [c?.state, c?.fix]; };
+    const got = (id: string) => {
+      const c = stateOf(r.report, id);
+      return [c?.state, c?.fix];
+    };
     assert.deepEqual(got('smc-diag'), ['warn', 'modprobe smc_diag']);
-    assert.deepEqual(got('smc-tcp2smc'), ['fail', 'asm-erdma kernel upgrade (this kernel\'s SMC is too old)']);
+    assert.deepEqual(got('smc-tcp2smc'), ['fail', "asm-erdma kernel upgrade (this kernel's SMC is too old)"]);
     assert.deepEqual(got('smc-tools'), ['warn', 'yum install -y smc-tools']);
     assert.equal(stateOf(r.report, 'smc-ports')?.state, 'fail');
     assert.match(stateOf(r.report, 'smc-ports')?.detail ?? '', /0\.0\.0\.0:65500$/);
@@ -280,9 +358,18 @@ test('the real /proc of the node: a listener on 65501 and strict rp_filter on th
     const rp = ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth1.rp_filter=1'];
     const sysctl = await node.exec('sysctl', ['-qw', ...rp]);
     assert.equal(sysctl.exitCode, 0);
-    const listener = spawn('ip', ['netns', 'exec', node.ns, process.execPath, '-e',
-      "require('net').createServer().listen(65501, '127.0.0.1', () => console.log('listening'))"],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const listener = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        node.ns,
+        process.execPath,
+        '-e',
+        "require('net').createServer().listen(65501, '127.0.0.1', () => console.log('listening'))",
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         listener.stdout.once('data', () => resolve());

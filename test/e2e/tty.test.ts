@@ -6,11 +6,24 @@ import { withSim } from '../helpers/sim.js';
 const ESC = '\u001b[';
 
 /** Runs the CLI in the node with a pseudo-terminal (util-linux `script`), as an operator at a shell would. */
-async function onTty(node: import('../../scripts/sim/sim-node.js').SimNode, args: string, env: Record<string, string> = {}, zeroColumns = false) {
+async function onTty(
+  node: import('../../scripts/sim/sim-node.js').SimNode,
+  args: string,
+  env: Record<string, string> = {},
+  zeroColumns = false,
+) {
   // ora stays quiet when CI is set, whatever the terminal: an operator's shell has no CI variable.
-  const vars = Object.entries({ ...node.cliEnv(), ...env }).map(([k, v]) => `${k}=${v}`).join(' ');
+  const vars = Object.entries({ ...node.cliEnv(), ...env })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   const size = zeroColumns ? '' : 'stty cols 100 rows 30; ';
-  return node.exec('timeout', ['60', 'script', '-qec', `${size}env -u CI -u NO_COLOR ${vars} ${process.execPath} ${CLI} ${args}`, '/dev/null']);
+  return node.exec('timeout', [
+    '60',
+    'script',
+    '-qec',
+    `${size}env -u CI -u NO_COLOR ${vars} ${process.execPath} ${CLI} ${args}`,
+    '/dev/null',
+  ]);
 }
 
 test('on a TTY: a spinner while the metadata server answers, and colours', async (t) => {

@@ -14,10 +14,21 @@ export interface RunOptions {
 
 export async function runCli(args: string[], o: RunOptions = {}): Promise<RunResult> {
   let argv = [process.execPath, CLI, ...args];
-  if (o.asUser !== undefined) argv = ['setpriv', `--reuid=${o.asUser}`, `--regid=${o.asUser}`, '--clear-groups', '--', ...argv];
+  if (o.asUser !== undefined)
+    argv = ['setpriv', `--reuid=${o.asUser}`, `--regid=${o.asUser}`, '--clear-groups', '--', ...argv];
   if (o.privateMounts !== undefined) {
     const after = o.afterwards ? `; rc=$?; ${o.afterwards}; exit $rc` : '';
-    argv = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${o.privateMounts} && "$@"${after}`, 'sh', ...argv];
+    argv = [
+      'unshare',
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      `${o.privateMounts} && "$@"${after}`,
+      'sh',
+      ...argv,
+    ];
   }
   const [file = '', ...rest] = argv;
   const r = await execa(file, rest, { reject: false, stdin: 'ignore', env: { NO_COLOR: '1', ...o.env } });

@@ -57,7 +57,10 @@ export function link(name: string, mac: string | undefined, ipv4: Ipv4Address[] 
 export const macOf = (i: number): string => `00:16:3e:00:00:0${i}`;
 
 /** A node: eth0 primary (172.16.0.10/24, default via 172.16.0.253) and `n` eRDMA NICs eth1..ethN, down, no address. */
-export function node(n: number, metadataFor: (i: number) => [string, string, string] = (i) => [`192.168.0.1${i}`, '255.255.255.0', '192.168.0.253']): FakeState {
+export function node(
+  n: number,
+  metadataFor: (i: number) => [string, string, string] = (i) => [`192.168.0.1${i}`, '255.255.255.0', '192.168.0.253'],
+): FakeState {
   const links = [link('eth0', '00:16:3e:00:00:00', [addr('172.16.0.10')], true)];
   const rdma: RdmaPort[] = [];
   const metadata = new Map<string, string>();
@@ -70,11 +73,21 @@ export function node(n: number, metadataFor: (i: number) => [string, string, str
     metadata.set(nicPath(macOf(i), 'gateway'), gw);
   }
   const route = (dst: string, dev: string, gateway: string | undefined, scope: string, metric: number): RouteInfo => ({
-    dst, dev, gateway, nexthops: [], protocol: gateway ? 'dhcp' : 'kernel', scope, metric, table: 'main',
+    dst,
+    dev,
+    gateway,
+    nexthops: [],
+    protocol: gateway ? 'dhcp' : 'kernel',
+    scope,
+    metric,
+    table: 'main',
   });
   return {
     links,
-    routes: [route('default', 'eth0', '172.16.0.253', 'global', 100), route('172.16.0.0/24', 'eth0', undefined, 'link', 100)],
+    routes: [
+      route('default', 'eth0', '172.16.0.253', 'global', 100),
+      route('172.16.0.0/24', 'eth0', undefined, 'link', 100),
+    ],
     rdma,
     metadata,
     record: {},
@@ -107,7 +120,9 @@ class FakeBackend implements Backend {
     if (injected) return injected;
     const l = this.h.state.links.find((x) => x.name === a.dev);
     if (!l) return `Cannot find device "${a.dev}"`;
-    const at = l.ipv4.findIndex((x) => a.kind !== 'link-up' && a.kind !== 'link-down' && x.local === a.address && x.prefixlen === a.prefix);
+    const at = l.ipv4.findIndex(
+      (x) => a.kind !== 'link-up' && a.kind !== 'link-down' && x.local === a.address && x.prefixlen === a.prefix,
+    );
     switch (a.kind) {
       case 'link-up':
       case 'link-down':
@@ -158,7 +173,8 @@ class FakeBackend implements Backend {
 
   async confirm(question: string, yes: boolean): Promise<void> {
     this.h.log.push(`ask: ${question}`);
-    if (!yes && !this.h.answerYes) throw new ExitError('confirmationNeeded', `${question}: declined; nothing was changed`);
+    if (!yes && !this.h.answerYes)
+      throw new ExitError('confirmationNeeded', `${question}: declined; nothing was changed`);
   }
 
   async perform(e: Effect): Promise<void> {
@@ -246,21 +262,33 @@ export class FakeHost implements Host {
 
   runningKernel = async () => kernel(this.state.running);
   installedKernels = async () => this.state.installed.map(kernel);
-  kernelsAndHotfix = async (hotfix: string) => ({ kernels: this.state.installed.map(kernel), hotfix: this.state.packages.has(hotfix) });
+  kernelsAndHotfix = async (hotfix: string) => ({
+    kernels: this.state.installed.map(kernel),
+    hotfix: this.state.packages.has(hotfix),
+  });
   isInstalled = async (name: string) => this.state.packages.has(name);
   availableKernels = async () => this.state.available.map(kernel);
-  repoPackages = async (name: string) => (name === 'kernel' ? this.state.available.map((k) => `kernel-${k}`) : [`${name}-1.0-1.al8.x86_64`]);
+  repoPackages = async (name: string) =>
+    name === 'kernel' ? this.state.available.map((k) => `kernel-${k}`) : [`${name}-1.0-1.al8.x86_64`];
   defaultBootKernel = async () => kernel([...this.state.installed].sort().at(-1) as string);
   packageTool = () => 'yum' as const;
 
-  smcFacts = () => ({ smcLoaded: true, smcDiagLoaded: true, sysctls: [], tcp2smc: undefined, smcss: '/usr/sbin/smcss' });
+  smcFacts = () => ({
+    smcLoaded: true,
+    smcDiagLoaded: true,
+    sysctls: [],
+    tcp2smc: undefined,
+    smcss: '/usr/sbin/smcss',
+  });
   smcPresent = () => this.state.smcLoaded;
   erdmaDriverFacts = (devicesListed: boolean) => ({ loaded: true, compatMode: undefined, devicesListed });
   rpFilterFacts = (nics: string[]) => ({ all: 0, nics: new Map(nics.map((n) => [n, 0])) });
   tcpListeners = () => [];
   findOnPath = (name: string) => (this.state.tools.has(name) ? `/usr/bin/${name}` : undefined);
   smcSockets = async (): Promise<SmcSocket[]> =>
-    structuredClone((this.state.smcSamples.length > 1 ? this.state.smcSamples.shift() : this.state.smcSamples[0]) ?? []);
+    structuredClone(
+      (this.state.smcSamples.length > 1 ? this.state.smcSamples.shift() : this.state.smcSamples[0]) ?? [],
+    );
   installedPaths = () => ({ exec: ['/usr/bin/asm-erdma'] });
 }
 

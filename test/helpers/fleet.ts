@@ -8,8 +8,15 @@ import { kernelState, prerequisite, requireSim } from './sim.js';
 export { nodeBinary } from '../../scripts/sim/fleet.js';
 
 async function missingFleetTools(): Promise<string | undefined> {
-  const tools = [['ansible-playbook', 'ansible-core'], ['/usr/sbin/sshd', 'openssh-server'], ['ssh', 'openssh-client'],
-    ['nsenter', 'util-linux'], ['rpmbuild', 'rpm'], ['dnf', 'dnf'], ['createrepo_c', 'createrepo-c']];
+  const tools = [
+    ['ansible-playbook', 'ansible-core'],
+    ['/usr/sbin/sshd', 'openssh-server'],
+    ['ssh', 'openssh-client'],
+    ['nsenter', 'util-linux'],
+    ['rpmbuild', 'rpm'],
+    ['dnf', 'dnf'],
+    ['createrepo_c', 'createrepo-c'],
+  ];
   for (const [tool, pkg] of tools) {
     const found = await execa('sh', ['-c', `command -v ${tool}`], { reject: false });
     if (found.exitCode !== 0) return `${tool} is not installed (scripts/dev-setup.sh installs ${pkg})`;

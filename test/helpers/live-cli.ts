@@ -15,7 +15,9 @@ export interface LiveCli {
 export function startCli(node: SimNode, args: string[], env: Record<string, string> = {}): LiveCli {
   const vars = Object.entries(node.cliEnv(env)).map(([k, v]) => `${k}=${v}`);
   const started = Date.now();
-  const child = spawn('ip', ['netns', 'exec', node.ns, 'env', ...vars, process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('ip', ['netns', 'exec', node.ns, 'env', ...vars, process.execPath, CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let exited = false;
@@ -34,7 +36,10 @@ export function startCli(node: SimNode, args: string[], env: Record<string, stri
   });
   const waitFor = (re: RegExp, withinMs = 60_000): Promise<void> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`no ${re} on stderr within ${withinMs} ms; stderr:\n${stderr}`)), withinMs);
+      const timer = setTimeout(
+        () => finish(new Error(`no ${re} on stderr within ${withinMs} ms; stderr:\n${stderr}`)),
+        withinMs,
+      );
       const check = (): void => {
         if (re.test(stderr)) finish();
         else if (exited) finish(new Error(`the CLI exited before printing ${re}; stderr:\n${stderr}`));

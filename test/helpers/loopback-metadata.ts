@@ -20,13 +20,25 @@ export class LoopbackMetadata {
       tokenMode: 'optional',
       latencyMs: 0,
       primaryMac: macOf(0),
-      nics: { [macOf(1)]: { 'primary-ip-address': '192.168.0.11', netmask: '255.255.255.0', gateway: '192.168.0.253' } },
+      nics: {
+        [macOf(1)]: { 'primary-ip-address': '192.168.0.11', netmask: '255.255.255.0', gateway: '192.168.0.253' },
+      },
       faults: [],
       log: join(dir, 'requests.jsonl'),
       ...patch,
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/scripts/sim/metadata-server.js'), '--config', join(dir, 'config.json'), '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'dist/scripts/sim/metadata-server.js'),
+        '--config',
+        join(dir, 'config.json'),
+        '--listen',
+        '127.0.0.1:0',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const port = await new Promise<string>((resolve, reject) => {
       child.stdout?.once('data', (d: Buffer) => resolve(/:(\d+)/.exec(d.toString())?.[1] ?? ''));
       child.once('exit', (code) => reject(new Error(`metadata server exited ${code}`)));
@@ -36,7 +48,12 @@ export class LoopbackMetadata {
 
   requests(): RequestLogLine[] {
     const f = this.config.log ?? '';
-    return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RequestLogLine) : [];
+    return existsSync(f)
+      ? readFileSync(f, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as RequestLogLine)
+      : [];
   }
 
   stop(): void {

@@ -12,7 +12,8 @@ export const STANDINS = join(REPO_ROOT, 'scripts/standins/packages');
 
 async function missingPackageTools(): Promise<string | undefined> {
   for (const tool of ['dnf', 'rpm', 'rpmbuild', 'createrepo_c']) {
-    if ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode !== 0) return `${tool} is not installed (scripts/dev-setup.sh installs it)`;
+    if ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode !== 0)
+      return `${tool} is not installed (scripts/dev-setup.sh installs it)`;
   }
   return undefined;
 }
@@ -40,7 +41,15 @@ export async function withPackageNode(
   body: (node: PackageNode) => Promise<void>,
 ): Promise<void> {
   if (!prerequisite(t, await missingPackageTools())) return;
-  if (!prerequisite(t, (o.installed ?? []).length > 0 && process.getuid?.() !== 0 ? 'installing the starting kernels with dnf needs root' : undefined)) return;
+  if (
+    !prerequisite(
+      t,
+      (o.installed ?? []).length > 0 && process.getuid?.() !== 0
+        ? 'installing the starting kernels with dnf needs root'
+        : undefined,
+    )
+  )
+    return;
   const root = packageNode({ installed: o.installed ?? [], ...(o.withoutHotfix ? { withoutHotfix: true } : {}) });
   const rebootLog = join(root, 'reboot.log');
   let bins = 0;
@@ -49,24 +58,56 @@ export async function withPackageNode(
     // A PATH without some tools: links to the stand-ins we keep, and none of the system's dirs.
     const bin = join(root, `partial-bin-${bins++}`);
     mkdirSync(bin, { recursive: true });
-    for (const f of readdirSync(STANDINS)) if (!(ro.withoutTools ?? []).includes(f)) symlinkSync(join(STANDINS, f), join(bin, f));
+    for (const f of readdirSync(STANDINS))
+      if (!(ro.withoutTools ?? []).includes(f)) symlinkSync(join(STANDINS, f), join(bin, f));
     for (const [name, target] of Object.entries(ro.aliases ?? {})) symlinkSync(join(STANDINS, target), join(bin, name));
     return `${bin}:/usr/local/bin`;
   };
   const node: PackageNode = {
     root,
     async run(args, ro = {}) {
-      return runCli(args, { env: { PATH: pathFor(ro), SIM_PKG_ROOT: root, SIM_UNAME_R: kernelReleaseOf(o.running), SIM_REBOOT_LOG: rebootLog, ...ro.env }, ...(ro.asUser !== undefined ? { asUser: ro.asUser } : {}) });
+      return runCli(args, {
+        env: {
+          PATH: pathFor(ro),
+          SIM_PKG_ROOT: root,
+          SIM_UNAME_R: kernelReleaseOf(o.running),
+          SIM_REBOOT_LOG: rebootLog,
+          ...ro.env,
+        },
+        ...(ro.asUser !== undefined ? { asUser: ro.asUser } : {}),
+      });
     },
     async runOnTty(args, input, ro = {}) {
-      const env = { PATH: pathFor(ro), SIM_PKG_ROOT: root, SIM_UNAME_R: kernelReleaseOf(o.running), SIM_REBOOT_LOG: rebootLog, NO_COLOR: '1' };
-      const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
-      const r = await execa('timeout', ['60', 'script', '-qec', `stty cols 100 rows 30; env -u CI ${vars} ${process.execPath} ${CLI} ${args.join(' ')}`, '/dev/null'], { input, reject: false });
+      const env = {
+        PATH: pathFor(ro),
+        SIM_PKG_ROOT: root,
+        SIM_UNAME_R: kernelReleaseOf(o.running),
+        SIM_REBOOT_LOG: rebootLog,
+        NO_COLOR: '1',
+      };
+      const vars = Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      const r = await execa(
+        'timeout',
+        [
+          '60',
+          'script',
+          '-qec',
+          `stty cols 100 rows 30; env -u CI ${vars} ${process.execPath} ${CLI} ${args.join(' ')}`,
+          '/dev/null',
+        ],
+        { input, reject: false },
+      );
       return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
     },
     async installedKernels() {
       const r = await execa('rpm', ['--root', root, '-q', 'kernel', '--qf', '%{RELEASE}\\n'], { reject: false });
-      return String(r.stdout).split('\n').filter((l) => l.endsWith('.al8')).map((l) => l.replace(/\.al8$/, '')).sort();
+      return String(r.stdout)
+        .split('\n')
+        .filter((l) => l.endsWith('.al8'))
+        .map((l) => l.replace(/\.al8$/, ''))
+        .sort();
     },
     async rpmQuery(name) {
       return (await execa('rpm', ['--root', root, '-q', name], { reject: false })).exitCode === 0;

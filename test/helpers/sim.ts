@@ -21,7 +21,11 @@ export async function requireSim(t: TestContext): Promise<boolean> {
   return prerequisite(t, await reason);
 }
 
-export async function withSim(t: TestContext, options: SimOptions, body: (node: SimNode) => Promise<void>): Promise<void> {
+export async function withSim(
+  t: TestContext,
+  options: SimOptions,
+  body: (node: SimNode) => Promise<void>,
+): Promise<void> {
   if (!(await requireSim(t))) return;
   const node = await SimNode.create(options);
   try {
@@ -43,7 +47,9 @@ export async function kernelState(node: SimNode): Promise<{ links: Record<string
   for (const l of (await node.addrJson()) as AddrEntry[]) {
     links[l.ifname] = {
       up: (l.flags ?? []).includes('UP'),
-      ipv4: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen} metric ${a.metric ?? 0} ${a.scope ?? ''}`),
+      ipv4: (l.addr_info ?? [])
+        .filter((a) => a.family === 'inet')
+        .map((a) => `${a.local}/${a.prefixlen} metric ${a.metric ?? 0} ${a.scope ?? ''}`),
     };
   }
   return { links, routes: await node.routeJson() };

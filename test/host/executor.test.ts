@@ -7,7 +7,11 @@ import { FakeHost, node } from '../helpers/fake-host.js';
 
 const enable = (unit: string): Effect => ({ kind: 'systemctl', verb: 'enable', unit });
 const write = (path: string, content: string, previous?: string, reloadOnUndo = false): Effect => ({
-  kind: 'write-file', path, content, previous, reloadOnUndo,
+  kind: 'write-file',
+  path,
+  content,
+  previous,
+  reloadOnUndo,
 });
 
 test('apply: effects run in order and their descriptions are returned', async () => {
@@ -57,8 +61,12 @@ test('apply: a first-step failure changed nothing; a failing undo is reported an
 
   const host = new FakeHost(node(0));
   host.failEffect = (e) =>
-    (e.kind === 'restore-file' && e.path === '/b') || (e.kind === 'systemctl' && e.verb === 'start') ? 'stuck' : undefined;
-  const e = await host.changes.apply([write('/a', 'A'), write('/b', 'B'), { kind: 'systemctl', verb: 'start', unit: 'u' }]).catch((x: unknown) => x);
+    (e.kind === 'restore-file' && e.path === '/b') || (e.kind === 'systemctl' && e.verb === 'start')
+      ? 'stuck'
+      : undefined;
+  const e = await host.changes
+    .apply([write('/a', 'A'), write('/b', 'B'), { kind: 'systemctl', verb: 'start', unit: 'u' }])
+    .catch((x: unknown) => x);
   assert.ok(e instanceof EffectsFailed);
   assert.deepEqual(e.undone, ['remove /a']);
   assert.match(e.message, /putting back also failed: 'remove \/b' failed: stuck$/);
@@ -67,22 +75,33 @@ test('apply: a first-step failure changed nothing; a failing undo is reported an
 
 /** The outcomes of plans given as bare action lists. */
 async function changeLinks(host: FakeHost, plans: Action[][]) {
-  return (await host.changes.changeLinks(plans.map((actions) => ({ actions })), (p) => p.actions)).map((p) => p.outcome);
+  return (
+    await host.changes.changeLinks(
+      plans.map((actions) => ({ actions })),
+      (p) => p.actions,
+    )
+  ).map((p) => p.outcome);
 }
 
 const up = (dev: string): Action => ({ kind: 'link-up', dev });
 const add = (dev: string, address: string): Action => ({ kind: 'addr-add', dev, address, prefix: 24, metric: 101 });
 
-test('changeLinks: one batch for all NICs; a failing NIC is rolled back newest first, the others keep theirs', async () => {
+test('changeLinks: one batch; a failing NIC is rolled back newest first, the others keep theirs', async () => {
   const host = new FakeHost(node(2));
-  host.failIp = (a) => (a.kind === 'addr-add' && a.dev === 'eth2' && a.address === '192.168.0.99' ? 'RTNETLINK answers: Operation not permitted' : undefined);
+  host.failIp = (a) =>
+    a.kind === 'addr-add' && a.dev === 'eth2' && a.address === '192.168.0.99'
+      ? 'RTNETLINK answers: Operation not permitted'
+      : undefined;
   const out = await changeLinks(host, [
     [up('eth1'), add('eth1', '192.168.0.11')],
     [up('eth2'), add('eth2', '192.168.0.12'), add('eth2', '192.168.0.99')],
   ]);
   assert.deepEqual(out[0], { result: 'changed' });
   assert.equal(out[1]?.result, 'rolled-back');
-  assert.match(out[1]?.error ?? '', /'ip addr add 192.168.0.99\/24 dev eth2 metric 101' failed: RTNETLINK answers: Operation not permitted/);
+  assert.match(
+    out[1]?.error ?? '',
+    /'ip addr add 192.168.0.99\/24 dev eth2 metric 101' failed: RTNETLINK answers: Operation not permitted/,
+  );
   // Newest first: the address added last goes first, the link goes down last.
   assert.deepEqual(host.log.slice(host.log.indexOf('ip addr add 192.168.0.99/24 dev eth2 metric 101') + 1), [
     'ip addr del 192.168.0.12/24 dev eth2',
@@ -114,7 +133,7 @@ test('mayChange needs root, except under dry-run', () => {
   assert.doesNotThrow(() => dry.changes.mayChange('setup'));
 });
 
-test('changeLinks: an ip -batch killed at the deadline is settled from the links: what it changed is put back', async () => {
+test('changeLinks: a batch killed at the deadline is settled from the links; what it changed is put back', async () => {
   const host = new FakeHost(node(2));
   host.hangBatchAfter = 3;
   const out = await changeLinks(host, [
@@ -124,6 +143,9 @@ test('changeLinks: an ip -batch killed at the deadline is settled from the links
   // eth1 finished before the hang; eth2 was up but its address never came.
   assert.deepEqual(out[0], { result: 'changed' });
   assert.equal(out[1]?.result, 'rolled-back');
-  assert.match(out[1]?.error ?? '', /^ip -batch stopped before 'ip addr add 192.168.0.12\/24 dev eth2 metric 101' ran: ip did not answer within 2 s/);
+  assert.match(
+    out[1]?.error ?? '',
+    /^ip -batch stopped before 'ip addr add 192.168.0.12\/24 dev eth2 metric 101' ran: ip did not answer within 2 s/,
+  );
   assert.equal(host.state.links.find((l) => l.name === 'eth2')?.adminUp, false);
 });

@@ -19,12 +19,19 @@ test('a second holder waits until the first releases', async () => {
 
 test('the lock times out with the locked exit code', async () => {
   const first = await acquireLock(new Deadline(1000), () => {}, name);
-  await assert.rejects(acquireLock(new Deadline(300), () => {}, name), (e: unknown) => e instanceof ExitError && e.code === 7);
+  await assert.rejects(
+    acquireLock(new Deadline(300), () => {}, name),
+    (e: unknown) => e instanceof ExitError && e.code === 7,
+  );
   await first.release();
 });
 
 test('a killed holder frees the lock (no stale lock)', async () => {
-  const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen({path: ${JSON.stringify(name)}}, () => console.log('held'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(
+    process.execPath,
+    ['-e', `require('net').createServer().listen({path: ${JSON.stringify(name)}}, () => console.log('held'))`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise((resolve) => holder.stdout?.once('data', resolve));
   await assert.rejects(acquireLock(new Deadline(100), () => {}, name));
   holder.kill('SIGKILL');

@@ -46,30 +46,47 @@ function put(root: string, dir: string, name: string): string {
   return join(root, dir, name);
 }
 
-test('is-enabled of a unit with no file in any unit directory: not-found, systemctl not run', withRoot(async (root) => {
-  const runner = new Recording('enabled\n');
-  assert.equal(await hostOn(runner).unitEnabled('asm_erdma_eth_config.service', root), 'not-found');
-  assert.deepEqual(runner.calls, []);
-}));
+test(
+  'is-enabled of a unit with no file in any unit directory: not-found, systemctl not run',
+  withRoot(async (root) => {
+    const runner = new Recording('enabled\n');
+    assert.equal(await hostOn(runner).unitEnabled('asm_erdma_eth_config.service', root), 'not-found');
+    assert.deepEqual(runner.calls, []);
+  }),
+);
 
-test('is-enabled without systemctl on PATH runs it anyway, so the missing tool is reported', withRoot(async (root) => {
-  const runner = new Recording('disabled\n');
-  assert.equal(await hostOn(runner).unitEnabled('asm-erdma.service', root), 'disabled');
-  assert.deepEqual(runner.calls, [`systemctl --root=${root} is-enabled asm-erdma.service`]);
-}, { systemctl: false }));
+test(
+  'is-enabled without systemctl on PATH runs it anyway, so the missing tool is reported',
+  withRoot(
+    async (root) => {
+      const runner = new Recording('disabled\n');
+      assert.equal(await hostOn(runner).unitEnabled('asm-erdma.service', root), 'disabled');
+      assert.deepEqual(runner.calls, [`systemctl --root=${root} is-enabled asm-erdma.service`]);
+    },
+    { systemctl: false },
+  ),
+);
 
-test('is-enabled asks systemctl when the unit, its template or a link to it is there', withRoot(async (root) => {
-  writeFileSync(put(root, 'usr/lib/systemd/system', 'a.service'), '[Service]\n');
-  writeFileSync(put(root, 'etc/systemd/system', 'b@.service'), '[Service]\n');
-  symlinkSync('/dev/null', put(root, 'etc/systemd/system', 'masked.service'));
-  symlinkSync('/nonexistent/c.service', put(root, 'run/systemd/system', 'c.service'));
-  const runner = new Recording('enabled\n');
-  const host = hostOn(runner);
-  for (const unit of ['a.service', 'b@eth1.service', 'masked.service', 'c.service']) {
-    assert.equal(await host.unitEnabled(unit, root), 'enabled', unit);
-  }
-  assert.deepEqual(runner.calls, ['a.service', 'b@eth1.service', 'masked.service', 'c.service'].map((u) => `systemctl --root=${root} is-enabled ${u}`));
-}));
+test(
+  'is-enabled asks systemctl when the unit, its template or a link to it is there',
+  withRoot(async (root) => {
+    writeFileSync(put(root, 'usr/lib/systemd/system', 'a.service'), '[Service]\n');
+    writeFileSync(put(root, 'etc/systemd/system', 'b@.service'), '[Service]\n');
+    symlinkSync('/dev/null', put(root, 'etc/systemd/system', 'masked.service'));
+    symlinkSync('/nonexistent/c.service', put(root, 'run/systemd/system', 'c.service'));
+    const runner = new Recording('enabled\n');
+    const host = hostOn(runner);
+    for (const unit of ['a.service', 'b@eth1.service', 'masked.service', 'c.service']) {
+      assert.equal(await host.unitEnabled(unit, root), 'enabled', unit);
+    }
+    assert.deepEqual(
+      runner.calls,
+      ['a.service', 'b@eth1.service', 'masked.service', 'c.service'].map(
+        (u) => `systemctl --root=${root} is-enabled ${u}`,
+      ),
+    );
+  }),
+);
 
 test('is-active: a service without a unit file is inactive unasked; other unit types are always asked', async () => {
   const runner = new Recording('active\n');

@@ -6,7 +6,11 @@ import { runDiag } from '../../src/workflows/diag.js';
 import { FakeHost, node } from '../helpers/fake-host.js';
 
 const socket = (mode: SmcSocket['mode'], reason?: number): SmcSocket => ({
-  state: 'ACTIVE', peer: '192.168.0.12:8080', mode, reason, peerReason: undefined,
+  state: 'ACTIVE',
+  peer: '192.168.0.12:8080',
+  mode,
+  reason,
+  peerReason: undefined,
 });
 
 test('diag: one sample counts SMC-R connections and fallbacks, with the reason', async () => {
@@ -24,7 +28,10 @@ test('diag --watch --count 3 takes three samples; no fallback in any is not fell
   const state = node(0);
   state.smcSamples = [[socket('SMCR')], [], [socket('SMCR'), socket('SMCR')]];
   const r = await runDiag(new FakeHost(state), { watchSeconds: 0.001, count: 3 }, () => undefined);
-  assert.deepEqual(r.samples.map((s) => s.smcr), [1, 0, 2]);
+  assert.deepEqual(
+    r.samples.map((s) => s.smcr),
+    [1, 0, 2],
+  );
   assert.equal(r.fellBack, false);
 });
 
@@ -32,7 +39,9 @@ test('diag without the smc module or smcss stops at once naming both and the fix
   const state = node(0);
   state.smcLoaded = false;
   state.tools.clear();
-  const e = await runDiag(new FakeHost(state), { watchSeconds: undefined, count: undefined }, () => undefined).catch((x: unknown) => x);
+  const e = await runDiag(new FakeHost(state), { watchSeconds: undefined, count: undefined }, () => undefined).catch(
+    (x: unknown) => x,
+  );
   assert.ok(e instanceof ExitError);
   assert.equal(e.code, 8);
   assert.match(e.message, /the smc kernel module is not loaded .* and smcss is not installed/);

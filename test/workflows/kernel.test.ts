@@ -35,18 +35,25 @@ test('kernel upgrade --yes --reboot: installs, sees the new default entry, reboo
     'yum install -y kernel-5.10.134-17.3.al8.x86_64',
     'reboot',
   ]);
-  assert.deepEqual([r.installed, r.defaultBoot, r.defaultBootIsTarget, r.rebooting], [true, '5.10.134-17.3.al8.x86_64', true, true]);
+  assert.deepEqual(
+    [r.installed, r.defaultBoot, r.defaultBootIsTarget, r.rebooting],
+    [true, '5.10.134-17.3.al8.x86_64', true, true],
+  );
   assert.equal(host.state.rebooted, true);
 });
 
 test('kernel upgrade without --yes and no answer changes nothing (exit 13); without root, exit 3', async () => {
   const host = new FakeHost(oldNode());
-  const e = await runKernelUpgrade(host, { min, to: undefined, yes: false, reboot: false }, captureLog().log).catch((x: unknown) => x);
+  const e = await runKernelUpgrade(host, { min, to: undefined, yes: false, reboot: false }, captureLog().log).catch(
+    (x: unknown) => x,
+  );
   assert.equal((e as ExitError).code, 13);
   assert.deepEqual(host.state.installed, ['5.10.134-16.3.al8.x86_64']);
   const user = new FakeHost(oldNode());
   user.root = false;
-  const denied = await runKernelUpgrade(user, { min, to: undefined, yes: true, reboot: false }, captureLog().log).catch((x: unknown) => x);
+  const denied = await runKernelUpgrade(user, { min, to: undefined, yes: true, reboot: false }, captureLog().log).catch(
+    (x: unknown) => x,
+  );
   assert.equal((denied as ExitError).code, 3);
 });
 

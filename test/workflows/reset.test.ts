@@ -19,19 +19,26 @@ const ipv4 = (host: FakeHost, name: string) => host.state.links.find((l) => l.na
 
 async function afterSetup(n: number): Promise<FakeHost> {
   const host = new FakeHost(node(n));
-  await runSetup(host, { interfaces: [], metadataUrl: 'http://metadata.test', deadline: deadline(), wait: false }, captureLog().log);
+  await runSetup(
+    host,
+    { interfaces: [], metadataUrl: 'http://metadata.test', deadline: deadline(), wait: false },
+    captureLog().log,
+  );
   host.log.length = 0;
   host.asked.length = 0;
   return host;
 }
 
-test("reset after setup: removes setup's address by the record (no metadata asked), links down, record emptied", async () => {
+test('reset after setup: the recorded address goes (no metadata asked), links down, record emptied', async () => {
   const host = await afterSetup(2);
   const r = await reset(host);
-  assert.deepEqual(r.nics.map((n) => [n.name, n.source, n.removed, n.result]), [
-    ['eth1', 'record', ['192.168.0.11/24'], 'changed'],
-    ['eth2', 'record', ['192.168.0.12/24'], 'changed'],
-  ]);
+  assert.deepEqual(
+    r.nics.map((n) => [n.name, n.source, n.removed, n.result]),
+    [
+      ['eth1', 'record', ['192.168.0.11/24'], 'changed'],
+      ['eth2', 'record', ['192.168.0.12/24'], 'changed'],
+    ],
+  );
   assert.deepEqual(host.asked, []);
   assert.deepEqual(ipv4(host, 'eth1'), []);
   assert.equal(host.state.links.find((l) => l.name === 'eth2')?.adminUp, false);
@@ -60,7 +67,7 @@ test("reset without a record entry of this NIC's MAC asks the metadata server wh
   assert.ok(host.asked.length > 0);
 });
 
-test('reset: with no record and no metadata answer it refuses (exit 5) and changes nothing; --all needs neither', async () => {
+test('reset: no record and no metadata answer is exit 5 with nothing changed; --all needs neither', async () => {
   const state = node(1);
   (state.links[1] as { ipv4: unknown[] }).ipv4 = [addr('192.168.0.11', 24), addr('10.9.9.9', 24)];
   state.metadata.clear();
@@ -90,9 +97,13 @@ test('reset --dry-run lists the commands and leaves links and record alone', asy
 
 test('reset: a NIC whose reset fails is put back and stays in the record', async () => {
   const host = await afterSetup(2);
-  host.failIp = (a) => (a.kind === 'link-down' && a.dev === 'eth2' ? 'RTNETLINK answers: Device or resource busy' : undefined);
+  host.failIp = (a) =>
+    a.kind === 'link-down' && a.dev === 'eth2' ? 'RTNETLINK answers: Device or resource busy' : undefined;
   const r = await reset(host);
-  assert.deepEqual(r.nics.map((n) => n.result), ['changed', 'rolled-back']);
+  assert.deepEqual(
+    r.nics.map((n) => n.result),
+    ['changed', 'rolled-back'],
+  );
   assert.deepEqual(ipv4(host, 'eth2'), ['192.168.0.12']);
   assert.deepEqual(Object.keys(host.state.record), ['eth2']);
   assert.equal(host.state.record.eth2?.mac, macOf(2));

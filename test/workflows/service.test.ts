@@ -10,7 +10,11 @@ import { captureLog, FakeHost, node } from '../helpers/fake-host.js';
 const unit: UnitOptions = { exec: ['/usr/bin/asm-erdma'], interfaces: [] };
 const live = servicePaths(undefined);
 const install = (host: FakeHost, o: { root?: string; now?: boolean; keepLegacy?: boolean } = {}) =>
-  installService(host, { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), unit }, captureLog().log);
+  installService(
+    host,
+    { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), unit },
+    captureLog().log,
+  );
 const uninstall = (host: FakeHost, o: { root?: string; now?: boolean } = {}) =>
   uninstallService(host, { root: o.root, now: Boolean(o.now) }, captureLog().log);
 
@@ -54,12 +58,13 @@ test('install-service disables the old script unit unless --keep-legacy', async 
   assert.equal(host.state.enabled.get(LEGACY_UNIT_NAME), 'disabled');
 });
 
-test('install-service is all or nothing: a failing enable puts every file and the old unit back, newest first', async () => {
+test('install-service is all or nothing: a failing enable puts files and the old unit back, newest first', async () => {
   const state = node(0);
   state.enabled.set(LEGACY_UNIT_NAME, 'enabled');
   state.files.set(live.rule, 'an older rule\n');
   const host = new FakeHost(state);
-  host.failEffect = (e) => (e.kind === 'systemctl' && e.verb === 'enable' && e.unit === UNIT_NAME ? 'Access denied' : undefined);
+  host.failEffect = (e) =>
+    e.kind === 'systemctl' && e.verb === 'enable' && e.unit === UNIT_NAME ? 'Access denied' : undefined;
   const e = await install(host).catch((x: unknown) => x);
   assert.ok(e instanceof EffectsFailed);
   assert.deepEqual(e.undone, [
@@ -114,7 +119,8 @@ test('uninstall-service: stop, disable, remove the files, one reload; a failing 
   await install(host);
   const before = structuredClone(host.state.files);
   host.log.length = 0;
-  host.failEffect = (e) => (e.kind === 'systemctl' && e.verb === 'daemon-reload' ? 'Transport endpoint is not connected' : undefined);
+  host.failEffect = (e) =>
+    e.kind === 'systemctl' && e.verb === 'daemon-reload' ? 'Transport endpoint is not connected' : undefined;
   const e = await uninstall(host, { now: true }).catch((x: unknown) => x);
   assert.ok(e instanceof EffectsFailed);
   assert.deepEqual(host.state.files, before);

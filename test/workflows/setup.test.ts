@@ -16,15 +16,19 @@ const options = (o: Partial<SetupOptions> = {}): SetupOptions => ({
 
 const setup = (host: FakeHost, o: Partial<SetupOptions> = {}) => runSetup(host, options(o), captureLog().log);
 const nic = (host: FakeHost, name: string) => host.state.links.find((l) => l.name === name);
-const addresses = (host: FakeHost, name: string) => nic(host, name)?.ipv4.map((a) => `${a.local}/${a.prefixlen} metric ${a.metric}`);
+const addresses = (host: FakeHost, name: string) =>
+  nic(host, name)?.ipv4.map((a) => `${a.local}/${a.prefixlen} metric ${a.metric}`);
 
 test('setup: every eRDMA NIC up with its metadata address, in one ip batch, and recorded with its MAC', async () => {
   const host = new FakeHost(node(2));
   const r = await setup(host);
-  assert.deepEqual(r.nics.map((n) => [n.name, n.result, n.address, n.metric]), [
-    ['eth1', 'changed', '192.168.0.11', 101],
-    ['eth2', 'changed', '192.168.0.12', 101],
-  ]);
+  assert.deepEqual(
+    r.nics.map((n) => [n.name, n.result, n.address, n.metric]),
+    [
+      ['eth1', 'changed', '192.168.0.11', 101],
+      ['eth2', 'changed', '192.168.0.12', 101],
+    ],
+  );
   assert.equal(nic(host, 'eth1')?.adminUp, true);
   assert.deepEqual(addresses(host, 'eth2'), ['192.168.0.12/24 metric 101']);
   assert.deepEqual(host.state.record, {
@@ -41,7 +45,13 @@ test('setup twice: the second run changes nothing on the links', async () => {
   await setup(host);
   host.log.length = 0;
   const r = await setup(host);
-  assert.deepEqual(r.nics.map((n) => [n.result, n.actions]), [['unchanged', []], ['unchanged', []]]);
+  assert.deepEqual(
+    r.nics.map((n) => [n.result, n.actions]),
+    [
+      ['unchanged', []],
+      ['unchanged', []],
+    ],
+  );
   assert.deepEqual(host.log, [`write ${RECORD_PATH}`]);
 });
 
@@ -50,15 +60,16 @@ test('setup --dry-run: plans, changes nothing, writes no record', async () => {
   state.record = { eth9: { mac: macOf(9), address: '10.0.0.9', prefix: 24 } };
   const host = new FakeHost(state, { dryRun: true });
   const r = await setup(host);
-  assert.deepEqual(r.nics.map((n) => [n.result, n.actions]), [
-    ['planned', ['ip link set dev eth1 up', 'ip addr add 192.168.0.11/24 dev eth1 metric 101']],
-  ]);
+  assert.deepEqual(
+    r.nics.map((n) => [n.result, n.actions]),
+    [['planned', ['ip link set dev eth1 up', 'ip addr add 192.168.0.11/24 dev eth1 metric 101']]],
+  );
   assert.deepEqual(host.log, []);
   assert.deepEqual(nic(host, 'eth1')?.ipv4, []);
   assert.deepEqual(Object.keys(host.state.record), ['eth9']);
 });
 
-test("setup: an address its own record gave this NIC (same MAC) is stale and replaced; another MAC's is foreign", async () => {
+test("setup: its own record's address (same MAC) is stale and replaced; another MAC's is foreign", async () => {
   const state = node(2);
   (state.links[1] as { ipv4: unknown[] }).ipv4 = [addr('192.168.0.50', 24, { metric: 101 })];
   (state.links[2] as { ipv4: unknown[] }).ipv4 = [addr('192.168.0.60', 24, { metric: 102 })];
@@ -74,12 +85,15 @@ test("setup: an address its own record gave this NIC (same MAC) is stale and rep
   assert.deepEqual(addresses(host, 'eth1'), ['192.168.0.11/24 metric 101']);
   assert.deepEqual(r.nics[1]?.stale, []);
   assert.deepEqual(addresses(host, 'eth2'), ['192.168.0.60/24 metric 102', '192.168.0.12/24 metric 101']);
-  assert.match(r.nics[1]?.warnings[0] ?? '', /eth2 also carries 192.168.0.60\/24, which the metadata server did not give/);
+  assert.match(
+    r.nics[1]?.warnings[0] ?? '',
+    /eth2 also carries 192.168.0.60\/24, which the metadata server did not give/,
+  );
   assert.deepEqual(lines, [], "warnings are the command layer's to print");
   assert.deepEqual(host.state.record.eth2, { mac: macOf(2), address: '192.168.0.12', prefix: 24 });
 });
 
-test('setup: an invalid or missing metadata answer refuses the run before any change (exit 5, naming the NIC)', async () => {
+test('setup: an invalid or missing metadata answer refuses the run before any change (exit 5, the NIC)', async () => {
   const bad = node(2);
   bad.metadata.set(nicPath(macOf(2), 'netmask'), '<html>oops</html>');
   const host = new FakeHost(bad);
@@ -106,9 +120,13 @@ test("setup: metadata giving a NIC the primary's address is refused before any c
 
 test('setup: a NIC whose change fails is rolled back and left out of the record; the others are done', async () => {
   const host = new FakeHost(node(2));
-  host.failIp = (a) => (a.kind === 'addr-add' && a.dev === 'eth2' ? 'RTNETLINK answers: Operation not permitted' : undefined);
+  host.failIp = (a) =>
+    a.kind === 'addr-add' && a.dev === 'eth2' ? 'RTNETLINK answers: Operation not permitted' : undefined;
   const r = await setup(host);
-  assert.deepEqual(r.nics.map((n) => n.result), ['changed', 'rolled-back']);
+  assert.deepEqual(
+    r.nics.map((n) => n.result),
+    ['changed', 'rolled-back'],
+  );
   assert.equal(nic(host, 'eth2')?.adminUp, false);
   assert.deepEqual(Object.keys(host.state.record), ['eth1']);
 });
@@ -134,7 +152,10 @@ test('setup -i: the primary is refused (exit 2), an unknown name is exit 4, and 
 test('setup -i eth2 touches only eth2 and asks the metadata server only about it', async () => {
   const host = new FakeHost(node(2));
   const r = await setup(host, { interfaces: ['eth2'] });
-  assert.deepEqual(r.nics.map((n) => n.name), ['eth2']);
+  assert.deepEqual(
+    r.nics.map((n) => n.name),
+    ['eth2'],
+  );
   assert.deepEqual(nic(host, 'eth1')?.ipv4, []);
   assert.ok(host.asked.every((p) => p.includes(macOf(2))));
 });

@@ -25,11 +25,22 @@ test('status before setup: each NIC fails, and one `asm-erdma setup` fix covers 
 
 test('status after setup: the NICs and the metadata answers check out; the boot unit is missing', async () => {
   const host = new FakeHost(node(2));
-  await runSetup(host, { interfaces: [], metadataUrl: 'http://m.test', deadline: new Deadline(10_000), wait: false }, captureLog().log);
+  await runSetup(
+    host,
+    { interfaces: [], metadataUrl: 'http://m.test', deadline: new Deadline(10_000), wait: false },
+    captureLog().log,
+  );
   const c = byId((await status(host)).checks);
   assert.deepEqual(
     ['nic:eth1', 'nic:eth2', 'metadata', 'primary-nic', 'erdma-devices', 'kernel'].map((id) => [id, c[id]?.state]),
-    [['nic:eth1', 'ok'], ['nic:eth2', 'ok'], ['metadata', 'ok'], ['primary-nic', 'ok'], ['erdma-devices', 'ok'], ['kernel', 'ok']],
+    [
+      ['nic:eth1', 'ok'],
+      ['nic:eth2', 'ok'],
+      ['metadata', 'ok'],
+      ['primary-nic', 'ok'],
+      ['erdma-devices', 'ok'],
+      ['kernel', 'ok'],
+    ],
   );
   assert.deepEqual([c['boot-unit']?.state, c['boot-unit']?.fix], ['warn', 'asm-erdma install-service']);
 });
