@@ -72,11 +72,9 @@ class NodeBackend implements Backend {
       case 'systemctl':
         return this.systemctl(systemctlArgv(e));
       case 'write-record':
-        return writeOwned(e.record);
-      case 'install-package': {
-        const [tool, ...args] = installArgv(e);
-        return packages.install(this.runner, tool as string, args, this.o.streamInstall);
-      }
+        return writeOwned(e.record, e.path);
+      case 'install-package':
+        return packages.install(this.runner, e.tool, installArgv(e).slice(1), this.o.streamInstall);
       case 'reboot':
         return packages.reboot(this.runner);
     }

@@ -10,10 +10,8 @@
 import { closeSync, lstatSync, mkdirSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ExitError } from '../exit-codes.js';
-import type { OwnedAddress } from '../core/nic-plan.js';
+import type { OwnedEntry, OwnedRecord } from '../core/owned-record.js';
 import { createExclusive, readNoFollow, tempPathFor, writeFileAtomic } from './atomic-file.js';
-
-export type OwnedRecord = Record<string, OwnedAddress & { mac: string }>;
 
 function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.ASM_ERDMA_RUN_DIR ?? '/run/asm-erdma';
@@ -53,7 +51,7 @@ function checkRunDir(dir: string, st: Stats): void {
   }
 }
 
-function isEntry(v: unknown): v is OwnedAddress & { mac: string } {
+function isEntry(v: unknown): v is OwnedEntry {
   if (typeof v !== 'object' || v === null) return false;
   const e = v as Record<string, unknown>;
   return typeof e.mac === 'string' && typeof e.address === 'string' && typeof e.prefix === 'number';
@@ -118,6 +116,6 @@ export function openRecord(options: { readOnly: boolean }): OwnedRecord {
   return record;
 }
 
-export function writeOwned(record: OwnedRecord): void {
-  writeFileAtomic(recordPath(), `${JSON.stringify(record, null, 2)}\n`, 0o644);
+export function writeOwned(record: OwnedRecord, path = recordPath()): void {
+  writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, 0o644);
 }
