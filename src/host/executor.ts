@@ -100,17 +100,10 @@ export class Executor {
         await this.backend.perform(effect);
         done.push(effect);
       } catch (e) {
-        const undone: string[] = [];
-        const undoErrors: string[] = [];
-        for (const inverse of [...done].reverse().map(inverseEffect)) {
-          if (!inverse) continue;
-          try {
-            await this.backend.perform(inverse);
-            undone.push(describeEffect(inverse));
-          } catch (u) {
-            undoErrors.push(u instanceof Error ? u.message : String(u));
-          }
-        }
+        const { undone, undoErrors } = await undoNewestFirst(done, inverseEffect, async (inverse) => {
+          await this.backend.perform(inverse);
+          return describeEffect(inverse);
+        });
         throw new EffectsFailed(effect, e, undone, undoErrors);
       }
     }
@@ -119,25 +112,29 @@ export class Executor {
 
   /** Each NIC's record with the outcome of its actions added, in the same order. */
   async changeLinks<T>(nics: readonly T[], actionsOf: (nic: T) => Action[]): Promise<(T & { outcome: LinkOutcome })[]> {
-    const outcomes = await this.changeAll(nics.map(actionsOf));
-    return nics.map((nic, i) => ({ ...nic, outcome: outcomes[i] ?? { result: 'failed', error: 'no outcome' } }));
-  }
-
-  /** One outcome per plan (a NIC's ordered actions), in the same order. */
-  private async changeAll(plans: Action[][]): Promise<LinkOutcome[]> {
-    if (this.dryRun) return plans.map((a) => ({ result: a.length > 0 ? 'planned' : 'unchanged' }));
-    const batchable = plans.map((actions) => actions.every((a) => batchLine(actionArgv(a)) !== undefined));
-    const lines = plans.flatMap((actions, nic) => (batchable[nic] ? actions.map((action) => ({ nic, action })) : []));
+    const plans = nics.map((nic) => ({ nic, actions: actionsOf(nic) }));
+    if (this.dryRun) {
+      return plans.map(({ nic, actions }) => ({
+        ...nic,
+        outcome: { result: actions.length > 0 ? 'planned' : 'unchanged' },
+      }));
+    }
+    const batchable = plans.map(({ actions }) => actions.every((a) => batchLine(actionArgv(a)) !== undefined));
+    const lines = plans.flatMap(({ actions }, nic) =>
+      batchable[nic] ? actions.map((action) => ({ nic, action })) : [],
+    );
     const batch: BatchResult = lines.length > 0 ? await this.batch(lines.map((l) => l.action)) : { failed: new Map() };
     const after = batch.stopped ? await this.backend.links() : [];
-    const outcomes: LinkOutcome[] = [];
+    const changed: (T & { outcome: LinkOutcome })[] = [];
     // One NIC after another: a rollback's `ip` commands never interleave with another NIC's.
-    for (const [nic, actions] of plans.entries()) {
-      if (actions.length === 0) outcomes.push({ result: 'unchanged' });
-      else if (!batchable[nic]) outcomes.push(await this.oneByOne(actions));
-      else outcomes.push(await this.settleBatched(lines, nic, batch, after));
+    for (const [i, { nic, actions }] of plans.entries()) {
+      let outcome: LinkOutcome;
+      if (actions.length === 0) outcome = { result: 'unchanged' };
+      else if (!batchable[i]) outcome = await this.oneByOne(actions);
+      else outcome = await this.settleBatched(lines, i, batch, after);
+      changed.push({ ...nic, outcome });
     }
-    return outcomes;
+    return changed;
   }
 
   /**
@@ -194,17 +191,35 @@ export class Executor {
 
   /** The inverses of what ran, newest first. */
   private async rollBack(done: Action[], error: string): Promise<LinkOutcome> {
-    const rollbackErrors: string[] = [];
-    for (const undo of [...done].reverse().map(inverseOf)) {
-      try {
-        await this.backend.ip(undo);
-      } catch (u) {
-        rollbackErrors.push(u instanceof ActionFailed ? u.message : String(u));
-      }
-    }
-    if (rollbackErrors.length > 0) {
-      return { result: 'failed', error: `${error}; rolling back also failed: ${rollbackErrors.join('; ')}` };
+    const { undoErrors } = await undoNewestFirst(done, inverseOf, async (undo) => {
+      await this.backend.ip(undo);
+      return describeAction(undo);
+    });
+    if (undoErrors.length > 0) {
+      return { result: 'failed', error: `${error}; rolling back also failed: ${undoErrors.join('; ')}` };
     }
     return { result: done.length > 0 ? 'rolled-back' : 'failed', error };
   }
+}
+
+/**
+ * The one rollback loop: the inverses of what ran, newest first (a change without one is skipped); a failing
+ * undo is noted and the rest still run. Returns what was undone (as `run` describes it) and what failed.
+ */
+async function undoNewestFirst<T>(
+  done: T[],
+  inverse: (change: T) => T | undefined,
+  run: (undo: T) => Promise<string>,
+): Promise<{ undone: string[]; undoErrors: string[] }> {
+  const undone: string[] = [];
+  const undoErrors: string[] = [];
+  for (const undo of [...done].reverse().map(inverse)) {
+    if (undo === undefined) continue;
+    try {
+      undone.push(await run(undo));
+    } catch (u) {
+      undoErrors.push(u instanceof Error ? u.message : String(u));
+    }
+  }
+  return { undone, undoErrors };
 }
