@@ -1,13 +1,14 @@
 /** Writing setup's record after the NICs changed (setup, reset). */
+import type { LinkInfo } from '../core/iproute-json.js';
 import type { OwnedRecord } from '../core/owned-record.js';
-import { EffectsFailed } from '../host/executor.js';
+import { EffectsFailed, type LinkOutcome } from '../host/executor.js';
 import type { Host } from '../host/host.js';
 
 /**
  * A failure here must not hide the report of what changed: it is returned, and the command exits 6 after
  * printing the report. Under dry-run the executor writes nothing.
  */
-export async function saveRecord(host: Host, path: string, record: OwnedRecord): Promise<string | undefined> {
+async function saveRecord(host: Host, path: string, record: OwnedRecord): Promise<string | undefined> {
   try {
     await host.changes.apply([{ kind: 'write-record', path, record }]);
     return undefined;
@@ -16,4 +17,18 @@ export async function saveRecord(host: Host, path: string, record: OwnedRecord):
     const code = cause instanceof Error && 'code' in cause ? String(cause.code) : String(cause);
     return `could not write ${path}: ${code}`;
   }
+}
+
+/**
+ * The record as this run left the NICs (`next`, core/owned-record). After a failed rollback the links are looked
+ * at once more, so the record follows what the NICs really carry.
+ */
+export async function recordOutcome(
+  host: Host,
+  owned: { path: string },
+  applied: { outcome: LinkOutcome }[],
+  next: (after: LinkInfo[] | undefined) => OwnedRecord,
+): Promise<string | undefined> {
+  const after = applied.some((n) => n.outcome.result === 'failed') ? (await host.observe()).links : undefined;
+  return saveRecord(host, owned.path, next(after));
 }

@@ -11,7 +11,7 @@ import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 import { discover, type Nic } from './discover.js';
 import { fetchNicConfigs, withMetadata } from './nic-metadata.js';
-import { saveRecord } from './record.js';
+import { recordOutcome } from './record.js';
 
 export interface ResetOptions {
   interfaces: string[];
@@ -110,8 +110,6 @@ export async function runReset(host: Host, options: ResetOptions, log: Logger): 
     return { nic, source, plan: planReset(nic, addresses, host.promotesSecondaries(nic.name)) };
   });
   const applied = await host.changes.changeLinks(plans, (p) => p.plan.actions);
-  // After a failed rollback the record follows what the NIC really carries.
-  const after = applied.some((n) => n.outcome.result === 'failed') ? (await host.observe()).links : undefined;
   for (const { nic, plan } of plans) {
     if (plan.kept.length > 0) {
       const kept = plan.kept.map((a) => `${a.local}/${a.prefixlen}`).join(', ');
@@ -119,7 +117,7 @@ export async function runReset(host: Host, options: ResetOptions, log: Logger): 
     }
   }
   const done = applied.map(({ nic, outcome }) => ({ name: nic.name, result: outcome.result }));
-  const recordError = await saveRecord(host, owned.path, recordAfterReset(owned.record, done, after));
+  const recordError = await recordOutcome(host, owned, applied, (after) => recordAfterReset(owned.record, done, after));
   return {
     command: 'reset',
     primary: primary.name,

@@ -15,7 +15,7 @@ import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 import { discover, type Nic } from './discover.js';
 import { fetchNicConfigs, withMetadata } from './nic-metadata.js';
-import { saveRecord } from './record.js';
+import { recordOutcome } from './record.js';
 
 export interface SetupOptions {
   interfaces: string[];
@@ -107,14 +107,12 @@ export async function runSetup(host: Host, options: SetupOptions, log: Logger): 
   });
 
   const applied = await host.changes.changeLinks(nics, (n) => n.plan.actions);
-  // After a failed rollback the record follows what the NIC really carries.
-  const after = applied.some((n) => n.outcome.result === 'failed') ? (await host.observe()).links : undefined;
   const done = applied.map(({ nic, config, outcome }) => ({
     name: nic.name,
     entry: { mac: nic.mac, address: config.address, prefix: config.prefix },
     result: outcome.result,
   }));
-  const recordError = await saveRecord(host, owned.path, recordAfterSetup(owned.record, done, after));
+  const recordError = await recordOutcome(host, owned, applied, (after) => recordAfterSetup(owned.record, done, after));
   return {
     command: 'setup',
     primary: primary.name,
