@@ -14,7 +14,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { CLI, REPO_ROOT, SimNode, STANDIN_BIN, type RunResult } from './sim-node.js';
+import { CLI, inPrivateMounts, REPO_ROOT, SimNode, STANDIN_BIN, type RunResult } from './sim-node.js';
 import { packageNode, packageRepo } from '../fixtures/package-repo.js';
 import { release } from '../fixtures/release-repo.js';
 
@@ -186,7 +186,7 @@ export class FleetNode {
       'mount -t tmpfs -o mode=1777 tmpfs /var/tmp',
       `exec /usr/sbin/sshd -D -e -f '${cfg}'`,
     ].join('\n');
-    const argv = ['netns', 'exec', this.sim.ns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', mounts];
+    const argv = ['netns', 'exec', this.sim.ns, ...inPrivateMounts(mounts)];
     const child = spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.sshd = child;
     return new Promise((resolve, reject) => {

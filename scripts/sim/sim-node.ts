@@ -48,6 +48,21 @@ export interface SimNic {
 
 let counter = 0;
 
+/**
+ * `unshare` argv running `script` in a private mount namespace (mounts made there vanish with it); `args` become
+ * the script's "$@" (with "sh" as $0).
+ */
+export const inPrivateMounts = (script: string, args: string[] = []): string[] => [
+  'unshare',
+  '--mount',
+  '--propagation',
+  'private',
+  'sh',
+  '-c',
+  script,
+  ...(args.length > 0 ? ['sh', ...args] : []),
+];
+
 export const macOf = (k: number): string => `00:16:3e:5a:00:${k.toString(16).padStart(2, '0')}`;
 
 async function ip(...args: string[]): Promise<void> {

@@ -6,27 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { CLI, REPO_ROOT } from '../../scripts/sim/sim-node.js';
+import type { DiagSample } from '../../src/core/smcss.js';
 import { runCli } from '../helpers/cli.js';
 
 // diag reads only smcss and /sys: it needs no network namespace and touches no NIC.
 const SMCSS = join(REPO_ROOT, 'scripts/standins/smc');
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/smc');
 
-interface Sample {
-  connections: number;
-  smcr: number;
-  fellBack: number;
-  listening: number;
-  reasons: {
-    code: string;
-    name: string;
-    peerName: string | null;
-    meaning: string;
-    fix: string;
-    count: number;
-    peers: { address: string; count: number }[];
-  }[];
-}
+/** One sample as --json prints it: the core type the command serialises. */
+type Sample = DiagSample;
 
 /** A /sys with (or without) the smc module, and a PATH with (or without) the stand-in smcss. */
 interface DiagRun {

@@ -21,7 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { CLI, REPO_ROOT } from '../../scripts/sim/sim-node.js';
+import { CLI, inPrivateMounts, REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import { release, releaseRepo, VERSION } from '../../scripts/fixtures/release-repo.js';
 import { kernelState, prerequisite, withSim } from '../helpers/sim.js';
 
@@ -206,24 +206,9 @@ test('binary: install-service names it once in ExecStart, --root needs it in the
 
     // Erase the way an image build does: /dev and /proc bound into the root, systemd not running there
     // (SYSTEMD_OFFLINE=1: systemctl ignores stop/daemon-reload, as in any chroot). %preun removes the unit.
-    const erase = await execa(
-      'unshare',
-      [
-        '--mount',
-        '--propagation',
-        'private',
-        'sh',
-        '-c',
-        'mount --bind /dev "$1/dev" && mount -t proc proc "$1/proc" && shift && exec "$@"',
-        'sh',
-        root,
-        'dnf',
-        ...dnfArgs(root),
-        'remove',
-        'asm-erdma',
-      ],
-      { reject: false, env: { SYSTEMD_OFFLINE: '1' } },
-    );
+    const mounts = 'mount --bind /dev "$1/dev" && mount -t proc proc "$1/proc" && shift && exec "$@"';
+    const [unshare = '', ...args] = inPrivateMounts(mounts, [root, 'dnf', ...dnfArgs(root), 'remove', 'asm-erdma']);
+    const erase = await execa(unshare, args, { reject: false, env: { SYSTEMD_OFFLINE: '1' } });
     assert.equal(erase.exitCode, 0, String(erase.stderr));
     assert.equal((await execa('rpm', ['--root', root, '-q', 'asm-erdma'], { reject: false })).exitCode, 1);
     assert.ok(!existsSync(join(root, UNIT)), 'no unit left behind');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
-import { CLI, REPO_ROOT, type SimNode } from '../../scripts/sim/sim-node.js';
+import { CLI, inPrivateMounts, REPO_ROOT, type SimNode } from '../../scripts/sim/sim-node.js';
 import { roundTripDepth } from '../../scripts/sim/metadata-model.js';
 import { withSim } from '../helpers/sim.js';
 
@@ -96,23 +96,9 @@ async function status(node: SimNode, o: StatusOptions = {}) {
   };
   try {
     const started = performance.now();
-    const r = await node.exec(
-      'unshare',
-      [
-        '--mount',
-        '--propagation',
-        'private',
-        'sh',
-        '-c',
-        `${steps.join(' && ')} && exec "$@"`,
-        'sh',
-        process.execPath,
-        CLI,
-        'status',
-        ...(o.args ?? ['--json']),
-      ],
-      env,
-    );
+    const cli = [process.execPath, CLI, 'status', ...(o.args ?? ['--json'])];
+    const [unshare = '', ...args] = inPrivateMounts(`${steps.join(' && ')} && exec "$@"`, cli);
+    const r = await node.exec(unshare, args, env);
     const ms = performance.now() - started;
     return { ...r, ms, report: r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as Report) : undefined };
   } finally {

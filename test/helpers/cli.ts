@@ -1,6 +1,6 @@
 /** Runs the built CLI as a user would (outside any namespace): for commands that touch no NIC. */
 import { execa } from 'execa';
-import { CLI, type RunResult } from '../../scripts/sim/sim-node.js';
+import { CLI, inPrivateMounts, type RunResult } from '../../scripts/sim/sim-node.js';
 
 export interface RunOptions {
   env?: Record<string, string>;
@@ -18,17 +18,7 @@ export async function runCli(args: string[], o: RunOptions = {}): Promise<RunRes
     argv = ['setpriv', `--reuid=${o.asUser}`, `--regid=${o.asUser}`, '--clear-groups', '--', ...argv];
   if (o.privateMounts !== undefined) {
     const after = o.afterwards ? `; rc=$?; ${o.afterwards}; exit $rc` : '';
-    argv = [
-      'unshare',
-      '--mount',
-      '--propagation',
-      'private',
-      'sh',
-      '-c',
-      `${o.privateMounts} && "$@"${after}`,
-      'sh',
-      ...argv,
-    ];
+    argv = inPrivateMounts(`${o.privateMounts} && "$@"${after}`, argv);
   }
   const [file = '', ...rest] = argv;
   const r = await execa(file, rest, { reject: false, stdin: 'ignore', env: { NO_COLOR: '1', ...o.env } });
