@@ -13,7 +13,8 @@ export function installedPaths(): { exec: string[] } {
   return { exec: isSea() ? [self] : [self, realpathSync(process.argv[1] ?? '')] };
 }
 
-function isDirectory(path: string): boolean {
+/** A directory (following links); false for anything else or nothing. */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {

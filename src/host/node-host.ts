@@ -1,5 +1,5 @@
 /** The Host of a real node: tools through the one runner, files through node:fs, changes through the executor. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { installArgv, systemctlArgv, UNIT_FILE_MODE, type Effect } from '../core/effects.js';
 import type { Action } from '../core/nic-plan.js';
@@ -7,7 +7,7 @@ import { ExitError } from '../exit-codes.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { Executor, type Backend } from './executor.js';
 import type { Host, MetadataSource } from './host.js';
-import { installedPaths } from './install-paths.js';
+import { installedPaths, isDirectory } from './install-paths.js';
 import { applyAction, applyBatch, observe, promotesSecondaries } from './iproute.js';
 import { MetadataClient } from './metadata.js';
 import * as facts from './node-facts.js';
@@ -108,13 +108,7 @@ export class NodeHost implements Host {
 
   exists = (path: string) => existsSync(path);
 
-  isDirectory(path: string): boolean {
-    try {
-      return statSync(path).isDirectory();
-    } catch {
-      return false;
-    }
-  }
+  isDirectory = (path: string) => isDirectory(path);
 
   /**
    * A unit with no file is not-found without asking, unless systemctl is missing: then it is run, so the missing
