@@ -14,6 +14,7 @@ import type { LinkInfo } from '../core/iproute-json.js';
 import { actionArgv, describeAction, inverseOf, tookEffect, type Action } from '../core/nic-plan.js';
 import type { LinkResult } from '../core/owned-record.js';
 import { ExitCode, ExitError } from '../exit-codes.js';
+import { EffectsFailed } from './host-errors.js';
 
 export interface BatchResult {
   /** Lines that ran and failed (index → iproute2's message); every line not here and before `stopped` ran. */
@@ -46,25 +47,6 @@ export interface Backend {
 export interface LinkOutcome {
   result: LinkResult;
   error?: string;
-}
-
-export class EffectsFailed extends ExitError {
-  constructor(
-    readonly failed: Effect,
-    readonly reason: unknown,
-    /** Inverses that ran, newest first. */
-    readonly undone: string[],
-    readonly undoErrors: string[],
-  ) {
-    const why = reason instanceof Error ? reason.message : String(reason);
-    const back =
-      undoErrors.length > 0
-        ? `; putting back also failed: ${undoErrors.join('; ')}`
-        : undone.length > 0
-          ? `; put back as it was: ${undone.join(', ')}`
-          : '; nothing was changed';
-    super('apply', `${why}${back}`, reason instanceof ExitError ? reason.hint : undefined);
-  }
 }
 
 export interface Applied {

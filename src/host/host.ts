@@ -10,10 +10,10 @@ import type { RdmaPort } from '../core/rdma-links.js';
 import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
 import type { SmcSocket } from '../core/smcss.js';
 import type { Deadline } from '../core/deadline.js';
-import type { Executor } from './executor.js';
+import type { Executor, LinkOutcome } from './executor.js';
 import type { Observation } from './iproute.js';
 
-export type { Observation };
+export type { LinkOutcome, Observation };
 
 /** The metadata server, for one run: the token round trip starts early, every request ends by close(). */
 export interface MetadataSource {

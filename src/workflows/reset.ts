@@ -6,7 +6,7 @@ import { ExitError } from '../exit-codes.js';
 import type { Deadline } from '../core/deadline.js';
 import { describeAction, planReset, type OwnedAddress, type ResetPlan } from '../core/nic-plan.js';
 import { recordAfterReset, recordedFor, type LinkResult } from '../core/owned-record.js';
-import type { LinkOutcome } from '../host/executor.js';
+import type { LinkOutcome } from '../host/host.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 import { discover, type Nic } from './discover.js';

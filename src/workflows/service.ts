@@ -7,7 +7,7 @@ import { ExitError } from '../exit-codes.js';
 import { renderHotplugUnit, renderUdevRule } from '../core/hotplug.js';
 import { planInstall, planUninstall, servicePaths, type FileResult, type LegacyResult } from '../core/service-plan.js';
 import { LEGACY_UNIT_NAME, renderUnit, UNIT_NAME, type UnitOptions } from '../core/unit.js';
-import { EffectsFailed } from '../host/executor.js';
+import { EffectsFailed } from '../host/host-errors.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 

@@ -10,7 +10,7 @@ import type { NicConfig } from '../core/nic-config.js';
 import { describeAction, planSetup, type SetupPlan } from '../core/nic-plan.js';
 import { recordAfterSetup, recordedFor, type LinkResult } from '../core/owned-record.js';
 import { erdmaMetric } from '../core/topology.js';
-import type { LinkOutcome } from '../host/executor.js';
+import type { LinkOutcome } from '../host/host.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 import { discover, type Nic } from './discover.js';

@@ -15,8 +15,8 @@ import type { SmcSocket } from '../../src/core/smcss.js';
 import { ExitError } from '../../src/exit-codes.js';
 import { ActionFailed, Executor, type Backend, type BatchResult } from '../../src/host/executor.js';
 import type { Host, MetadataSource, Observation } from '../../src/host/host.js';
-import { MetadataError, nicPath } from '../../src/host/metadata.js';
-import { RdmaUnavailable } from '../../src/host/rdma.js';
+import { nicPath } from '../../src/core/metadata-layout.js';
+import { MetadataError, RdmaUnavailable } from '../../src/host/host-errors.js';
 import { toolTimeout } from '../../src/host/runner.js';
 import { Logger } from '../../src/ui/logger.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Effect } from '../../src/core/effects.js';
 import type { Action } from '../../src/core/nic-plan.js';
-import { EffectsFailed } from '../../src/host/executor.js';
+import { EffectsFailed } from '../../src/host/host-errors.js';
 import { FakeHost, node } from '../helpers/fake-host.js';
 
 const enable = (unit: string): Effect => ({ kind: 'systemctl', verb: 'enable', unit });

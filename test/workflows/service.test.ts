@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { servicePaths } from '../../src/core/service-plan.js';
 import { LEGACY_UNIT_NAME, UNIT_NAME, type UnitOptions } from '../../src/core/unit.js';
-import { EffectsFailed } from '../../src/host/executor.js';
+import { EffectsFailed } from '../../src/host/host-errors.js';
 import { ExitError } from '../../src/exit-codes.js';
 import { installService, uninstallService } from '../../src/workflows/service.js';
 import { captureLog, FakeHost, node } from '../helpers/fake-host.js';
