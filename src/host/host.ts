@@ -4,16 +4,15 @@
  * runner); tests pass an in-memory one (test/helpers/fake-host.ts) with the same executor.
  */
 import type { KernelRelease } from '../core/kernel-release.js';
-import type { OwnedRecord } from '../core/owned-record.js';
 import type { Listener } from '../core/proc-net-tcp.js';
 import type { RdmaPort } from '../core/rdma-links.js';
 import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
 import type { SmcSocket } from '../core/smcss.js';
 import type { Deadline } from '../core/deadline.js';
-import type { Executor, LinkOutcome } from './executor.js';
+import type { Executor, LinkOutcome, Privilege } from './executor.js';
 import type { Observation } from './iproute.js';
 
-export type { LinkOutcome, Observation };
+export type { LinkOutcome, Observation, Privilege };
 
 /** The metadata server, for one run: the token round trip starts early, every request ends by close(). */
 export interface MetadataSource {
@@ -24,7 +23,7 @@ export interface MetadataSource {
 }
 
 export interface Host {
-  /** The only way to change the node. */
+  /** The only way to change the node, and the one place that knows whether this run may (dry-run, privileges). */
   readonly changes: Executor;
 
   /** `ip -j addr` and the main IPv4 routing table. */
@@ -33,8 +32,6 @@ export interface Host {
   rdmaPorts(): Promise<RdmaPort[]>;
   promotesSecondaries(dev: string): boolean;
   metadata(o: { baseUrl: string; deadline: Deadline; trace?: (line: string) => void }): MetadataSource;
-  /** setup's record after checking it can be read and, when changes will be made, written. */
-  ownedRecord(): { path: string; record: OwnedRecord };
 
   /** A file's text; undefined when there is none (other errors are thrown). */
   readFile(path: string): string | undefined;

@@ -37,7 +37,7 @@ export interface ServiceReport {
 /** Live needs root; an image root needs only a directory we may write. */
 function checkTarget(host: Host, o: ServiceOptions, what: string): void {
   if (o.root === undefined) {
-    host.changes.mayChange(what);
+    host.changes.requirePrivilege('root', what);
     return;
   }
   if (o.now) {

@@ -13,7 +13,7 @@ import type { OwnedRecord } from '../../src/core/owned-record.js';
 import type { RdmaPort } from '../../src/core/rdma-links.js';
 import type { SmcSocket } from '../../src/core/smcss.js';
 import { ExitError } from '../../src/exit-codes.js';
-import { ActionFailed, Executor, type Backend, type BatchResult } from '../../src/host/executor.js';
+import { ActionFailed, Executor, type Backend, type BatchResult, type Privilege } from '../../src/host/executor.js';
 import type { Host, MetadataSource, Observation } from '../../src/host/host.js';
 import { nicPath } from '../../src/core/metadata-layout.js';
 import { MetadataError, RdmaUnavailable } from '../../src/host/host-errors.js';
@@ -167,8 +167,16 @@ class FakeBackend implements Backend {
 
   links = async () => structuredClone(this.h.state.links);
 
-  mustBeRoot(what: string): void {
-    if (!this.h.root) throw new ExitError('needsRoot', `${what} changes the node and needs root`, 'run it with sudo');
+  hasPrivilege = (privilege: Privilege) => (privilege === 'net-admin' ? (this.h.netAdmin ?? this.h.root) : this.h.root);
+
+  ownedRecord(o: { writable: boolean }): { path: string; record: OwnedRecord } {
+    this.h.recordOpened.push(o.writable ? 'writable' : 'read-only');
+    return { path: RECORD_PATH, record: structuredClone(this.h.state.record) };
+  }
+
+  async lock(): Promise<{ release(): Promise<void> }> {
+    this.h.lockEvents.push('lock');
+    return { release: async () => void this.h.lockEvents.push('unlock') };
   }
 
   async confirm(question: string, yes: boolean): Promise<void> {
@@ -220,6 +228,12 @@ export class FakeHost implements Host {
   failEffect?: (e: Effect) => string | undefined;
   hangBatchAfter?: number;
   root = true;
+  /** CAP_NET_ADMIN; undefined: as `root`. */
+  netAdmin?: boolean;
+  /** The run lock taken and released, in order (kept apart from `log`: it changes nothing). */
+  readonly lockEvents: string[] = [];
+  /** How setup's record was opened, per run. */
+  readonly recordOpened: ('writable' | 'read-only')[] = [];
   answerYes = false;
 
   constructor(
@@ -251,7 +265,6 @@ export class FakeHost implements Host {
     };
   }
 
-  ownedRecord = () => ({ path: RECORD_PATH, record: structuredClone(this.state.record) });
   readFile = (path: string) => this.state.files.get(path);
   exists = (path: string) => this.state.files.has(path);
   isDirectory = (path: string) => path === '/' || [...this.state.files.keys()].some((f) => f.startsWith(`${path}/`));
