@@ -24,8 +24,6 @@ export interface CommonOptions {
 export interface Context {
   /** Everything the workflow reads and changes. */
   host: Host;
-  /** The host's tool runner (status asks it which tools were killed at the deadline). */
-  runner: Runner;
   log: Logger;
   json: boolean;
 }
@@ -44,7 +42,7 @@ export function makeContext(o: CommonOptions, timeoutSeconds?: number): Context 
   const deadline = timeoutSeconds === undefined ? undefined : new Deadline(timeoutSeconds * 1000);
   const runner = new Runner({ trace: (line) => log.verbose(line), ...(deadline ? { deadline } : {}) });
   const host = new NodeHost(runner, { dryRun: Boolean(o.dryRun), streamInstall: log.isVerbose, confirm });
-  return { host, runner, log, json: Boolean(o.json), ...(deadline ? { deadline } : {}) };
+  return { host, log, json: Boolean(o.json), ...(deadline ? { deadline } : {}) };
 }
 
 /** Commander reports a bad flag value as `option '--x <v>' argument 'v' is invalid. <message>`: the message carries

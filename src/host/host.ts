@@ -60,6 +60,8 @@ export interface Host {
   tcpListeners(): Listener[];
   findOnPath(name: string): string | undefined;
   smcSockets(smcss: string): Promise<SmcSocket[]>;
+  /** Tools this run killed at its deadline, in order (status marks their checks, then exits 9). */
+  killedTools(): readonly string[];
   /** How this CLI is started, for the boot unit's ExecStart. */
   installedPaths(): { exec: string[] };
 }

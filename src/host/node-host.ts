@@ -173,5 +173,6 @@ export class NodeHost implements Host {
   tcpListeners = () => facts.tcpListeners();
   findOnPath = (name: string) => facts.findOnPath(name);
   smcSockets = (smcss: string) => listSmcSockets(this.runner, smcss);
+  killedTools = () => [...this.runner.killed];
   installedPaths = () => installedPaths();
 }

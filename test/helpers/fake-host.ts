@@ -302,6 +302,9 @@ export class FakeHost implements Host {
     structuredClone(
       (this.state.smcSamples.length > 1 ? this.state.smcSamples.shift() : this.state.smcSamples[0]) ?? [],
     );
+  /** Tools "killed at the deadline" in this run. */
+  killed: string[] = [];
+  killedTools = () => this.killed;
   installedPaths = () => ({ exec: ['/usr/bin/asm-erdma'] });
 }
 
