@@ -8,6 +8,7 @@ import type { Listener } from '../core/proc-net-tcp.js';
 import type { RdmaPort } from '../core/rdma-links.js';
 import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
 import type { SmcSocket } from '../core/smcss.js';
+import type { SysconfigEntry, SysconfigKey } from '../core/sysconfig.js';
 import type { Deadline } from '../core/deadline.js';
 import type { Executor, LinkOutcome, Privilege } from './executor.js';
 import type { Observation } from './iproute.js';
@@ -62,6 +63,13 @@ export interface Host {
   smcSockets(smcss: string): Promise<SmcSocket[]>;
   /** Tools this run killed at its deadline, in order (status marks their checks, then exits 9). */
   killedTools(): readonly string[];
-  /** How this CLI is started, for the boot unit's ExecStart. */
+  /** How this CLI is started (real paths), for the boot unit's ExecStart. */
   installedPaths(): { exec: string[] };
+  /** Something at `path` inside `root` ('/' for this node), a dangling link included. */
+  existsInRoot(root: string, path: string): boolean;
+  /** The real path (links resolved), or undefined when there is nothing there. */
+  realPath(path: string): string | undefined;
+  homeDirectory(): string | undefined;
+  /** /etc/sysconfig/asm-erdma's checked entries (the image's own under `root`); none when there is no file. */
+  sysconfig(root: string | undefined): Map<SysconfigKey, SysconfigEntry>;
 }

@@ -8,7 +8,7 @@ import { ExitError } from '../exit-codes.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { Executor, type Backend, type Privilege } from './executor.js';
 import type { Host, MetadataSource } from './host.js';
-import { installedPaths, isDirectory } from './install-paths.js';
+import { existsInRoot, homeDirectory, installedPaths, isDirectory, realPath } from './install-paths.js';
 import { applyAction, applyBatch, observe, promotesSecondaries } from './iproute.js';
 import { MetadataClient } from './metadata.js';
 import * as facts from './node-facts.js';
@@ -19,6 +19,7 @@ import { hasNetAdmin, isRoot } from './privileges.js';
 import { listRdmaPorts } from './rdma.js';
 import { firstLine, type Runner } from './runner.js';
 import { listSmcSockets } from './smcss.js';
+import { readSysconfig, sysconfigPath } from './sysconfig.js';
 import { unitFileMayExist } from './unit-files.js';
 
 const errno = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
@@ -175,4 +176,8 @@ export class NodeHost implements Host {
   smcSockets = (smcss: string) => listSmcSockets(this.runner, smcss);
   killedTools = () => [...this.runner.killed];
   installedPaths = () => installedPaths();
+  existsInRoot = (root: string, path: string) => existsInRoot(root, path);
+  realPath = (path: string) => realPath(path);
+  homeDirectory = () => homeDirectory();
+  sysconfig = (root: string | undefined) => readSysconfig(sysconfigPath(root)).entries;
 }

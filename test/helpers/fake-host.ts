@@ -4,6 +4,7 @@
  * executor is the real one (host/executor.ts): dry-run and rollback are what production runs. Every change the
  * backend makes is logged in order; `failIp` / `failEffect` make a chosen change fail.
  */
+import { join } from 'node:path';
 import { describeEffect, type Effect } from '../../src/core/effects.js';
 import type { Ipv4Address, LinkInfo, RouteInfo } from '../../src/core/iproute-json.js';
 import type { KernelRelease } from '../../src/core/kernel-release.js';
@@ -12,6 +13,7 @@ import { describeAction, type Action } from '../../src/core/nic-plan.js';
 import type { OwnedRecord } from '../../src/core/owned-record.js';
 import type { RdmaPort } from '../../src/core/rdma-links.js';
 import type { SmcSocket } from '../../src/core/smcss.js';
+import { parseSysconfig, SYSCONFIG_PATH, type SysconfigEntry, type SysconfigKey } from '../../src/core/sysconfig.js';
 import { ExitError } from '../../src/exit-codes.js';
 import { ActionFailed, Executor, type Backend, type BatchResult, type Privilege } from '../../src/host/executor.js';
 import type { Host, MetadataSource, Observation } from '../../src/host/host.js';
@@ -305,7 +307,23 @@ export class FakeHost implements Host {
   /** Tools "killed at the deadline" in this run. */
   killed: string[] = [];
   killedTools = () => this.killed;
-  installedPaths = () => ({ exec: ['/usr/bin/asm-erdma'] });
+  /** How this CLI runs (real paths) and whose home this is. */
+  ownExec = ['/usr/bin/asm-erdma'];
+  home: string | undefined = '/root';
+  installedPaths = () => ({ exec: [...this.ownExec] });
+  existsInRoot = (root: string, path: string) => this.isPresent(join(root, path));
+  realPath = (path: string) => (this.isPresent(path) ? path : undefined);
+  homeDirectory = () => this.home;
+  private isPresent = (path: string) => this.state.files.has(path) || this.isDirectory(path);
+
+  sysconfig(root: string | undefined): Map<SysconfigKey, SysconfigEntry> {
+    const path = join(root ?? '/', SYSCONFIG_PATH);
+    const text = this.state.files.get(path);
+    if (text === undefined) return new Map();
+    const parsed = parseSysconfig(text);
+    if (!parsed.ok) throw new ExitError('usage', `${path} line ${parsed.line}: ${parsed.message}`, parsed.hint);
+    return parsed.entries;
+  }
 }
 
 /** A Logger whose lines (warnings, info) are kept for assertions instead of going to stderr. */
