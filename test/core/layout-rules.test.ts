@@ -1,7 +1,8 @@
 /**
- * The layout rule, checked on the source: only the executor decides on dry-run, and privileges are decided in
- * one place (the executor asks the Host's backend what the process holds). A command or workflow that branches
- * on dry-run, or checks uid/capabilities itself, fails here.
+ * The layout rule, checked on the source: only the executor decides on dry-run, privileges are decided in one
+ * place (the executor asks the Host's backend what the process holds), and workflows see the Host only through
+ * its interface. A command or workflow that branches on dry-run, checks uid/capabilities itself or imports a
+ * host internal fails here.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,6 +74,22 @@ test('src/: no dry-run branch outside the executor, no privilege check outside t
     'the source tree was found',
   );
   assert.deepEqual(layoutViolations(sources), []);
+});
+
+/** What a workflow may import: pure core, the Host's interface and errors, and the shared error/log types. */
+const WORKFLOW_IMPORT =
+  /^(\.\.\/core\/[\w-]+|\.\.\/host\/host(-errors)?|\.\.\/exit-codes|\.\.\/ui\/logger|\.\/[\w-]+)\.js$/;
+
+test('src/workflows/ import only core, host/host.ts and host/host-errors.ts (never host internals)', () => {
+  const imports = sourcesUnder('src/workflows').flatMap(({ path, text }) =>
+    [...text.matchAll(/^import [^;]*? from '([^']+)';$/gms)].map((m) => `${path}: ${m[1]}`),
+  );
+  assert.ok(imports.length > 20, 'the imports were found');
+  assert.deepEqual(
+    imports.filter((i) => !WORKFLOW_IMPORT.test(i.split(': ')[1] as string)),
+    [],
+  );
+  assert.ok(!WORKFLOW_IMPORT.test('../host/executor.js') && !WORKFLOW_IMPORT.test('../host/rdma.js'));
 });
 
 test('the layout check finds what it forbids (so it can fail)', () => {
