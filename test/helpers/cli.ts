@@ -10,10 +10,12 @@ export interface RunOptions {
   privateMounts?: string;
   /** With privateMounts: a shell snippet run after the CLI, inside the same namespace (its stdout is kept). */
   afterwards?: string;
+  /** Run this launcher (a copy from scripts/sim/cli-copy.ts) instead of the checkout's bin/asm-erdma.js. */
+  cli?: string;
 }
 
 export async function runCli(args: string[], o: RunOptions = {}): Promise<RunResult> {
-  let argv = [process.execPath, CLI, ...args];
+  let argv = [process.execPath, o.cli ?? CLI, ...args];
   if (o.asUser !== undefined)
     argv = ['setpriv', `--reuid=${o.asUser}`, `--regid=${o.asUser}`, '--clear-groups', '--', ...argv];
   if (o.privateMounts !== undefined) {
