@@ -11,15 +11,29 @@ import { LEGACY_UNIT_NAME, UNIT_NAME } from './unit.js';
 export type FileResult = 'created' | 'updated' | 'unchanged' | 'removed' | 'absent';
 export type LegacyResult = 'disabled' | 'kept' | 'not-enabled';
 
-export const unitDir = (root: string | undefined): string => join(root ?? '/', 'etc/systemd/system');
+/** The directories install-service writes into, relative to the root; systemctl enable links in WANTS_DIR. */
+export const UNIT_DIR = 'etc/systemd/system';
+export const WANTS_DIR = `${UNIT_DIR}/multi-user.target.wants`;
+export const RULES_DIR = 'etc/udev/rules.d';
 
-export function servicePaths(root: string | undefined): { unit: string; template: string; rule: string } {
-  return {
-    unit: join(unitDir(root), UNIT_NAME),
-    template: join(unitDir(root), HOTPLUG_TEMPLATE_NAME),
-    rule: join(root ?? '/', 'etc/udev/rules.d', UDEV_RULE_NAME),
-  };
+export const unitDir = (root: string | undefined): string => join(root ?? '/', UNIT_DIR);
+
+export interface ServicePaths {
+  unit: string;
+  template: string;
+  rule: string;
 }
+
+/** The paths in `root` as written; under an image root the workflow resolves the directories inside it first. */
+export function servicePaths(root: string | undefined): ServicePaths {
+  return inDirs(unitDir(root), join(root ?? '/', RULES_DIR));
+}
+
+export const inDirs = (units: string, rules: string): ServicePaths => ({
+  unit: join(units, UNIT_NAME),
+  template: join(units, HOTPLUG_TEMPLATE_NAME),
+  rule: join(rules, UDEV_RULE_NAME),
+});
 
 export interface ObservedFile {
   path: string;
@@ -78,7 +92,7 @@ export function planInstall(o: InstallObserved): {
 
 export interface UninstallObserved {
   root: string | undefined;
-  /** Our unit file, the hot-plug template and the udev rule; `exists` also covers a file that cannot be read. */
+  /** Our unit file, the hot-plug template and the udev rule (an unreadable one is refused before planning). */
   unit: ObservedFile & { exists: boolean };
   hotplug: (ObservedFile & { exists: boolean })[];
   enabled: string;

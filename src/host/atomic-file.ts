@@ -24,13 +24,25 @@ export function createExclusive(path: string, mode: number): number {
   return openSync(path, CREATE_NEW, mode);
 }
 
+/** /dev/urandom could not be opened (a chroot without /dev): said as such, not as the file being written. */
+export class RandomSourceMissing extends Error {
+  constructor(readonly code: string) {
+    super(`/dev/urandom cannot be opened (${code}); it names the temporary file`);
+  }
+}
+
 /**
  * Random bytes from the kernel. Not node:crypto: loading it costs ~2 ms of every run's start-up (setup writes
  * its record each time) for six bytes.
  */
 function randomHex(bytes: number): string {
   const buf = Buffer.alloc(bytes);
-  const fd = openSync('/dev/urandom', constants.O_RDONLY);
+  let fd: number;
+  try {
+    fd = openSync('/dev/urandom', constants.O_RDONLY);
+  } catch (e) {
+    throw new RandomSourceMissing((e as NodeJS.ErrnoException).code ?? String(e));
+  }
   try {
     readSync(fd, buf);
   } finally {

@@ -10,8 +10,10 @@ import type { RdmaPort } from '../core/rdma-links.js';
 import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
 import type { SmcSocket } from '../core/smcss.js';
 import type { Deadline } from '../core/deadline.js';
+import type { FileState } from '../core/file-state.js';
 import type { Executor } from './executor.js';
 import type { Observation } from './iproute.js';
+import type { RootedPath } from './rooted-path.js';
 
 export type { Observation };
 
@@ -36,8 +38,12 @@ export interface Host {
   /** setup's record after checking it can be read and, when changes will be made, written. */
   ownedRecord(): { path: string; record: OwnedRecord };
 
-  /** A file's text; undefined when there is none (other errors are thrown). */
+  /** A file's text (a link followed); undefined when there is none; not a regular file or unreadable: thrown. */
   readFile(path: string): string | undefined;
+  /** What is at a path that may be written, replaced or removed (a symbolic link there is not followed). */
+  fileState(path: string): FileState;
+  /** `path` resolved inside an image root, as if the root were `/` (host/rooted-path.ts). */
+  inRoot(root: string, path: string): RootedPath;
   exists(path: string): boolean;
   isDirectory(path: string): boolean;
   /** `systemctl is-enabled` (under `root` for an image): enabled, disabled, static… or not-found. */

@@ -1,10 +1,10 @@
 /** The Host of a real node: tools through the one runner, files through node:fs, changes through the executor. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { installArgv, systemctlArgv, UNIT_FILE_MODE, type Effect } from '../core/effects.js';
 import type { Action } from '../core/nic-plan.js';
 import { ExitError } from '../exit-codes.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { RandomSourceMissing, writeFileAtomic } from './atomic-file.js';
 import { Executor, type Backend } from './executor.js';
 import type { Host, MetadataSource } from './host.js';
 import { installedPaths, isDirectory } from './install-paths.js';
@@ -15,6 +15,8 @@ import { openRecord, recordPath, writeOwned } from './owned-state.js';
 import * as packages from './packages.js';
 import { requireRoot } from './privileges.js';
 import { listRdmaPorts } from './rdma.js';
+import { inspectFile } from './regular-file.js';
+import { resolveInRoot } from './rooted-path.js';
 import { firstLine, type Runner } from './runner.js';
 import { listSmcSockets } from './smcss.js';
 import { unitFileMayExist } from './unit-files.js';
@@ -33,6 +35,11 @@ function writeUnitFile(path: string, content: string): void {
     mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
     writeFileAtomic(path, content, UNIT_FILE_MODE);
   } catch (e) {
+    if (e instanceof RandomSourceMissing) {
+      const hint =
+        'mount /dev where this runs (a chroot needs mount --bind /dev IMG/dev), or use --root IMG from outside';
+      throw new ExitError('apply', `cannot write ${path}: ${e.message}`, hint);
+    }
     const code = errno(e);
     // The executor adds what was put back ("nothing was changed" when this was the first step).
     const hint = code === 'EACCES' || code === 'EROFS' ? 'is the root writable by this user?' : undefined;
@@ -98,13 +105,22 @@ export class NodeHost implements Host {
   ownedRecord = () => ({ path: recordPath(), record: openRecord({ readOnly: this.o.dryRun }) });
 
   readFile(path: string): string | undefined {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (e) {
-      if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
-      throw e;
+    const state = inspectFile(path, { follow: true });
+    switch (state.kind) {
+      case 'absent':
+        return undefined;
+      case 'regular':
+        return state.content;
+      case 'not-regular':
+        throw new Error(`${path} is ${state.what}, not a regular file`);
+      case 'unreadable':
+        if (state.code === 'ENOTDIR') return undefined;
+        throw new Error(`cannot read ${path}: ${state.code}`);
     }
   }
+
+  fileState = (path: string) => inspectFile(path, { follow: false });
+  inRoot = (root: string, path: string) => resolveInRoot(root, path);
 
   exists = (path: string) => existsSync(path);
 
