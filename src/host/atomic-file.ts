@@ -8,6 +8,7 @@ import {
   constants,
   fchmodSync,
   fsyncSync,
+  mkdirSync,
   openSync,
   readFileSync,
   readSync,
@@ -55,8 +56,10 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(6)}.tmp`);
 }
 
-export function writeFileAtomic(path: string, content: string, mode: number): void {
+/** `createDirs`: make missing parent directories (mode 0755) — after everything that can fail without a change. */
+export function writeFileAtomic(path: string, content: string, mode: number, o: { createDirs?: boolean } = {}): void {
   const tmp = tempPathFor(path);
+  if (o.createDirs) mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   const fd = createExclusive(tmp, mode);
   try {
     fchmodSync(fd, mode); // the umask must not make a unit file unreadable

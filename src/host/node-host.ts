@@ -1,6 +1,5 @@
 /** The Host of a real node: tools through the one runner, files through node:fs, changes through the executor. */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { installArgv, systemctlArgv, UNIT_FILE_MODE, type Effect } from '../core/effects.js';
 import type { Action } from '../core/nic-plan.js';
 import { ExitError } from '../exit-codes.js';
@@ -32,8 +31,7 @@ export interface NodeHostOptions {
 
 function writeUnitFile(path: string, content: string): void {
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-    writeFileAtomic(path, content, UNIT_FILE_MODE);
+    writeFileAtomic(path, content, UNIT_FILE_MODE, { createDirs: true });
   } catch (e) {
     if (e instanceof RandomSourceMissing) {
       const hint =
