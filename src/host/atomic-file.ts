@@ -79,11 +79,14 @@ export function writeFileAtomic(path: string, content: string, mode: number, o: 
   }
 }
 
-/** Reads a file without following a symlink at its last component (ELOOP then); undefined when absent. */
+/**
+ * Reads a file without following a symlink at its last component (ELOOP then); undefined when absent. Non-blocking:
+ * a FIFO put there after the caller's lstat cannot hold the run.
+ */
 export function readNoFollow(path: string): string | undefined {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;

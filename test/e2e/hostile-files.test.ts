@@ -19,11 +19,13 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
+import { CLI } from '../../scripts/sim/sim-node.js';
 import { runCli } from '../helpers/cli.js';
 import { kernelState, prerequisite, requireRoot, withSim } from '../helpers/sim.js';
 
@@ -371,5 +373,47 @@ test('item 11: without /dev the error names /dev/urandom, not the unit file; not
       ),
     );
     assert.deepEqual(snapshot(img), before, 'not even a directory created');
+  });
+});
+
+test('item 4: SIGTERM ends install-service while systemctl hangs, and the hung systemctl goes with it', async (t) => {
+  if (!(await systemctlPresent(t))) return;
+  await withImage(async (img, _out, dir) => {
+    // A systemctl that gives its pid (through one FIFO), holds another FIFO open for writing, and never ends:
+    // that FIFO reaches end-of-file when the last process holding it has died, the event the test waits for.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const [started, held] = [join(dir, 'started'), join(dir, 'held')];
+    execFileSync('mkfifo', [started, held]);
+    const script = `#!/bin/sh\nexec 3>'${held}'\necho $$ > '${started}'\nexec sleep 600\n`;
+    writeFileSync(join(bin, 'systemctl'), script, { mode: 0o755 });
+    const heldUntilDeath = readFile(held, 'utf8').then(() => 'ended');
+    mkdirSync(join(img, UNIT_DIR));
+    writeFileSync(join(img, UNIT), '[Service]\nExecStart=/bin/true\n'); // so systemctl is asked is-enabled
+    const child = spawn(process.execPath, [CLI, 'install-service', '--root', img, ...EXEC], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    const systemctlPid = Number(await readFile(started, 'utf8'));
+    let bound: NodeJS.Timeout | undefined;
+    try {
+      const termAt = Date.now();
+      child.kill('SIGTERM');
+      assert.equal(await exited, 'SIGTERM');
+      const late = new Promise<string>((resolve) => {
+        bound = setTimeout(() => resolve('still running'), PROMPT_MS);
+      });
+      assert.equal(await Promise.race([heldUntilDeath, late]), 'ended', 'the hung systemctl was killed with the run');
+      assert.ok(Date.now() - termAt < PROMPT_MS, `${Date.now() - termAt} ms after SIGTERM`);
+    } finally {
+      clearTimeout(bound);
+      try {
+        process.kill(systemctlPid, 'SIGKILL'); // only when the assertion above failed: nothing may linger
+      } catch {}
+      await heldUntilDeath;
+    }
   });
 });
