@@ -198,8 +198,13 @@ test('item 2: links the image resolves inside itself are followed as if it were 
     const outside = snapshot(out);
     // `..` stops at the image root, as it does at `/`: this lands in img/out, not in the directory beside img.
     symlinkSync('../../../../../../../../../../out', join(img, RULES));
-    const r = await runCli(['install-service', '--root', img, ...EXEC]);
+    // --exec is looked for inside the image the same way: /usr/sbin there links to the image's /opt/asm-erdma-e2e.
+    mkdirSync(join(img, 'opt/asm-erdma-e2e'), { recursive: true });
+    writeFileSync(join(img, 'opt/asm-erdma-e2e/asm-erdma'), '', { mode: 0o755 });
+    symlinkSync('/opt/asm-erdma-e2e', join(img, 'usr/sbin'));
+    const r = await runCli(['install-service', '--root', img, '--exec', '/usr/sbin/asm-erdma']);
     assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(readFileSync(join(img, UNIT), 'utf8'), /^ExecStart=\/usr\/sbin\/asm-erdma setup --wait$/m);
     assert.ok(lstatSync(join(img, 'out/90-asm-erdma.rules')).isFile());
     assert.deepEqual(snapshot(out), outside);
     assert.ok(!readdirSync(dir).some((f) => f.endsWith('.rules')));
