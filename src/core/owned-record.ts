@@ -54,3 +54,26 @@ export function recordAfterReset(
   }
   return next;
 }
+
+/** How setup's last run on this node ended (kept next to the record; `metrics` exports it). */
+export interface LastSetup {
+  /** Unix time, seconds. */
+  at: number;
+  /** Every NIC it was asked to configure carries its address and the record was written. */
+  success: boolean;
+}
+
+export const LAST_SETUP_FILE = 'last-setup.json';
+
+/** The file's content; undefined when it is not what setup writes (never trusted further than its two fields). */
+export function parseLastSetup(text: string): LastSetup | undefined {
+  try {
+    const doc = JSON.parse(text) as Partial<LastSetup> | null;
+    if (typeof doc?.at === 'number' && Number.isFinite(doc.at) && typeof doc.success === 'boolean') {
+      return { at: doc.at, success: doc.success };
+    }
+  } catch {
+    // not JSON: the same as no file
+  }
+  return undefined;
+}

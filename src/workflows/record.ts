@@ -1,6 +1,7 @@
 /** Writing setup's record after the NICs changed (setup, reset). */
 import type { LinkInfo } from '../core/iproute-json.js';
-import type { OwnedRecord } from '../core/owned-record.js';
+import { dirname, join } from 'node:path';
+import { LAST_SETUP_FILE, type OwnedRecord } from '../core/owned-record.js';
 import { EffectsFailed, type LinkOutcome } from '../host/executor.js';
 import type { Host } from '../host/host.js';
 
@@ -31,4 +32,20 @@ export async function recordOutcome(
 ): Promise<string | undefined> {
   const after = applied.some((n) => n.outcome.result === 'failed') ? (await host.observe()).links : undefined;
   return saveRecord(host, owned.path, next(after));
+}
+
+/** Where setup notes how its last run ended: next to the record, in the run directory openRecord checked. */
+export const lastSetupPath = (owned: { path: string }): string => join(dirname(owned.path), LAST_SETUP_FILE);
+
+/**
+ * Notes how this setup ended, for `metrics` (asm_erdma_last_setup_*). Best effort: the run's own report and
+ * exit code say what happened; a note that cannot be written only leaves the older note in place.
+ */
+export async function noteLastSetup(host: Host, owned: { path: string }, success: boolean): Promise<void> {
+  const outcome = { at: Math.floor(Date.now() / 1000), success };
+  try {
+    await host.changes.apply([{ kind: 'write-last-setup', path: lastSetupPath(owned), outcome }]);
+  } catch {
+    // see above
+  }
 }
