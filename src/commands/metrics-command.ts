@@ -2,14 +2,13 @@
 import type { Command } from 'commander';
 import { ExitError } from '../exit-codes.js';
 import { DEFAULT_MIN_KERNEL } from '../core/kernel-policy.js';
+import { DEFAULT_TEXTFILE_DIR } from '../core/metrics-unit.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
 import { TEXTFILE_NAME, writeTextfile } from '../host/textfile.js';
 import { versionInfo } from '../version.js';
 import { parseMinimum } from '../workflows/kernel.js';
 import { runMetrics } from '../workflows/metrics.js';
 import { makeContext, parseMetadataUrl, parseTimeout } from './common.js';
-
-export const DEFAULT_TEXTFILE_DIR = '/var/lib/node_exporter/textfile_collector';
 
 interface MetricsFlags {
   min: string;

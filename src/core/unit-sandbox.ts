@@ -70,6 +70,11 @@ export const UNIT_DIRECTIVES: Readonly<Record<string, UnitDirective>> = {
   RuntimeDirectoryPreserve: { since: 235, news: 'new unit setting RuntimeDirectoryPreserve=' },
   LockPersonality: { since: 235, news: 'new unit file setting LockPersonality=' },
   PrivateMounts: { since: 239, news: 'new unit file setting PrivateMounts=' },
+  // The metrics timer (core/metrics-unit.ts).
+  OnBootSec: { since: 1, source: 'systemd.timer(5): monotonic timers since the first releases' },
+  OnUnitActiveSec: { since: 1, source: 'systemd.timer(5): monotonic timers since the first releases' },
+  AccuracySec: { since: 209, news: 'AccuracySec= setting. It defaults to 1min' },
+  RandomizedDelaySec: { since: 229, news: 'new setting RandomizedDelaySec=' },
   'SystemCallFilter=@system-service': {
     since: 239,
     news: 'default to a system call allow list',

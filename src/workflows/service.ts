@@ -3,10 +3,12 @@
  * present, current files and enablement), plan (core/service-plan), and run the plan through the executor —
  * all or nothing. Starting the unit (--now) runs after it: a failed start keeps the install and is reported.
  */
+import { join } from 'node:path';
 import { ExitError } from '../exit-codes.js';
 import { renderHotplugUnit, renderUdevRule } from '../core/hotplug.js';
 import { planInstall, planUninstall, servicePaths, type FileResult, type LegacyResult } from '../core/service-plan.js';
 import { LEGACY_UNIT_NAME, renderUnit, UNIT_NAME, type UnitOptions } from '../core/unit.js';
+import { METRICS_TIMER_NAME, renderMetricsService, renderMetricsTimer } from '../core/metrics-unit.js';
 import { EffectsFailed } from '../host/executor.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
@@ -27,6 +29,8 @@ export interface ServiceReport {
   legacy: LegacyResult;
   /** The hot-plug template unit and udev rule, together. */
   hotplug: FileResult;
+  /** The metrics service and timer, together (install: only with --metrics). */
+  metrics?: FileResult;
   /** Every change made (or, under --dry-run, that would be made), in order. */
   changes: string[];
   /** --now: the unit is installed and enabled, but starting it failed (why). */
@@ -61,7 +65,7 @@ const observed = (host: Host, path: string, desired: string) => ({ path, desired
 
 export async function installService(
   host: Host,
-  o: ServiceOptions & { keepLegacy: boolean; unit: UnitOptions },
+  o: ServiceOptions & { keepLegacy: boolean; unit: UnitOptions; metrics?: { textfileDir: string } },
   log: Logger,
 ): Promise<ServiceReport> {
   checkTarget(host, o, 'install-service');
@@ -70,12 +74,24 @@ export async function installService(
   // Read-only questions first: a missing systemctl fails here, before anything is written.
   const enabled = await host.unitEnabled(UNIT_NAME, o.root);
   const legacyEnabled = o.keepLegacy ? undefined : await host.unitEnabled(LEGACY_UNIT_NAME, o.root);
+  const metrics = o.metrics && {
+    files: [
+      observed(host, paths.metricsService, renderMetricsService({ exec: o.unit.exec, ...o.metrics })),
+      observed(host, paths.metricsTimer, renderMetricsTimer()),
+    ],
+    timerEnabled: await host.unitEnabled(METRICS_TIMER_NAME, o.root),
+  };
+  if (o.metrics && !host.isDirectory(join(o.root ?? '/', o.metrics.textfileDir))) {
+    // Not refused: node_exporter may come later. Until DIR exists the sandbox cannot mount it and each run fails.
+    log.warn(`${o.metrics.textfileDir} does not exist yet: create it (or install node_exporter) for the metrics`);
+  }
   const plan = planInstall({
     root: o.root,
     unit: observed(host, paths.unit, desired),
     hotplug: [observed(host, paths.template, renderHotplugUnit(o.unit)), observed(host, paths.rule, renderUdevRule())],
     enabled,
     legacyEnabled,
+    ...(metrics ? { metrics } : {}),
   });
   const { changes, applied } = await host.changes.apply(plan.effects);
   if (plan.legacy === 'disabled' && applied) {
@@ -87,7 +103,10 @@ export async function installService(
     // A changed unit must run again with its new options; an unchanged active one needs nothing.
     const verb = plan.unitFile === 'unchanged' ? 'start' : 'restart';
     try {
-      const start = await host.changes.apply([{ kind: 'systemctl', verb, unit: UNIT_NAME }]);
+      const start = await host.changes.apply([
+        { kind: 'systemctl', verb, unit: UNIT_NAME },
+        ...(metrics ? [{ kind: 'systemctl', verb: 'start', unit: METRICS_TIMER_NAME } as const] : []),
+      ]);
       changes.push(...start.changes);
       started = start.applied;
     } catch (e) {
@@ -105,6 +124,7 @@ export async function installService(
     stopped: false,
     legacy: plan.legacy,
     hotplug: plan.hotplug,
+    ...(plan.metrics ? { metrics: plan.metrics } : {}),
     changes,
     ...(startError ? { startError } : {}),
     unit: desired,
@@ -125,6 +145,10 @@ export async function uninstallService(host: Host, o: ServiceOptions, log: Logge
     hotplug: [file(paths.template), file(paths.rule)],
     enabled,
     stop: o.now,
+    metrics: {
+      files: [file(paths.metricsService), file(paths.metricsTimer)],
+      timerEnabled: await host.unitEnabled(METRICS_TIMER_NAME, o.root),
+    },
   });
   const { changes } = await host.changes.apply(plan.effects);
   if (changes.length === 0) log.verbose(`${UNIT_NAME} is not installed${o.root ? ` in ${o.root}` : ''}`);
@@ -138,6 +162,7 @@ export async function uninstallService(host: Host, o: ServiceOptions, log: Logge
     stopped: o.now && plan.unitFile === 'removed',
     legacy: 'kept',
     hotplug: plan.hotplug,
+    metrics: plan.metrics,
     changes,
   };
 }
