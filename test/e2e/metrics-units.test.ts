@@ -43,7 +43,7 @@ async function withImage(body: (root: string) => Promise<void>): Promise<void> {
   }
 }
 
-test('install-service --metrics: both units verify clean, the service scores <= 3.0, the timer is enabled', async (t) => {
+test('install-service --metrics: units verify clean, service exposure <= 3.0, timer enabled', async (t) => {
   if (!(await analyze(t))) return;
   await withImage(async (root) => {
     const r = await runCli(['install-service', '--root', root, '--metrics', '--json']);
