@@ -10,7 +10,8 @@
  *     (≤ 1.2×); peak RSS of setup (≤ 50 MB, /usr/bin/time's maximum resident set).
  *  4. metrics against status on 2 configured NICs, smcss (the stand-in) listing fallbacks (≤ 1.3×).
  * Builds the release it measures (scripts/package/release.js, about three minutes) unless BENCH_RELEASE=DIR names one.
- * BENCH_ONLY=startup,setup,status,metrics runs only those sections (startup includes the RPM sizes and the release build).
+ * BENCH_ONLY=startup,setup,status,metrics runs only those sections (startup includes the RPM sizes and the release
+ * build).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
