@@ -8,13 +8,14 @@ import { TEXTFILE_NAME, writeTextfile } from '../host/textfile.js';
 import { versionInfo } from '../version.js';
 import { parseMinimum } from '../workflows/kernel.js';
 import { runMetrics } from '../workflows/metrics.js';
-import { makeContext, parseMetadataUrl, parseTimeout } from './common.js';
+import { makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
 
 interface MetricsFlags {
   min: string;
   metadataUrl: string;
   timeout: number;
   textfile?: string;
+  json?: boolean;
   verbose?: boolean;
 }
 
@@ -26,6 +27,7 @@ export function registerMetricsCommand(program: Command): void {
     .option('--metadata-url <url>', 'ECS metadata server', parseMetadataUrl, DEFAULT_METADATA_URL)
     .option('--timeout <seconds>', 'deadline for the whole run (every tool and the metadata server)', parseTimeout, 10)
     .option('--textfile <dir>', `write DIR/${TEXTFILE_NAME} atomically for node_exporter's textfile collector`)
+    .option('--json', 'print the families as one JSON document instead of the exposition text')
     .option('-v, --verbose', 'log every command and metadata request')
     .addHelpText(
       'after',
@@ -52,8 +54,10 @@ Examples:
         },
         ctx.log,
       );
-      if (o.textfile !== undefined) ctx.log.verbose(`wrote ${writeTextfile(o.textfile, report.text)}`);
-      else process.stdout.write(report.text);
+      const textfile = o.textfile === undefined ? null : writeTextfile(o.textfile, report.text);
+      if (textfile) ctx.log.verbose(`wrote ${textfile}`);
+      if (o.json) printJson({ command: 'metrics', textfile, families: report.families });
+      else if (!textfile) process.stdout.write(report.text);
       const hung = ctx.runner.killed[0];
       if (hung) {
         const what = `${hung} did not answer within ${o.timeout} s; it was killed (its check is marked fail)`;

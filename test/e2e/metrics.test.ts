@@ -22,6 +22,7 @@ import {
   type MetricsRun,
 } from '../helpers/metrics-run.js';
 import type { SimNode } from '../../scripts/sim/sim-node.js';
+import { startCli } from '../helpers/live-cli.js';
 
 /** Runs metrics, checks it exited 0 and that promtool finds nothing to complain about; returns the text. */
 async function lintedMetrics(node: SimNode, o: MetricsRun = {}): Promise<string> {
@@ -150,5 +151,49 @@ test('--textfile: DIR/asm_erdma.prom written whole, no temp file left, nothing e
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
+  });
+});
+
+test('a hanging tool: killed at --timeout, its check marked fail, the textfile still written, exit 9', async (t) => {
+  if (!requirePromtool(t)) return;
+  await withSim(t, { nics: 1 }, async (node) => {
+    const scratch = mkdtempSync(join(tmpdir(), 'metrics-hang-'));
+    try {
+      const dir = join(scratch, 'collector');
+      mkdirSync(dir);
+      const env = metricsEnv(node, scratch, { env: { SIM_RDMA_FAIL: 'hang' } });
+      const started = Date.now();
+      const r = await node.cli(['metrics', '--timeout', '2', '--textfile', dir], env);
+      const ms = Date.now() - started;
+      assert.equal(r.exitCode, 9, r.stderr);
+      assert.match(r.stderr, /^error: rdma did not answer within 2 s/m);
+      assert.ok(ms < 15_000, `ends on time: ${ms} ms`);
+      const text = readFileSync(join(dir, 'asm_erdma.prom'), 'utf8');
+      assert.deepEqual(await promtoolCheckMetrics(text), { exitCode: 0, output: '' });
+      assert.equal(seriesValue(text, 'asm_erdma_check{id="erdma-devices",state="fail"}'), 1);
+      assert.equal(seriesValue(text, 'asm_erdma_ready'), 0);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+test("metrics does not wait for setup's lock: it answers while a setup holds it", async (t) => {
+  await withSim(t, { nics: 1 }, async (node) => {
+    // A setup stuck on a hanging rdma holds the lock until its deadline.
+    const setup = startCli(node, ['setup', '-v', '--timeout', '10'], { SIM_RDMA_FAIL: 'hang' });
+    await setup.waitFor(/rdma/);
+    const scratch = mkdtempSync(join(tmpdir(), 'metrics-lock-'));
+    try {
+      const r = await node.cli(['metrics', '--json'], metricsEnv(node, scratch));
+      assert.equal(r.exitCode, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as { command: string; textfile: null; families: { name: string }[] };
+      assert.equal(doc.command, 'metrics');
+      assert.ok(doc.families.some((f) => f.name === 'asm_erdma_ready'));
+      assert.doesNotMatch(r.stderr, /another asm-erdma run is in progress/);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    assert.equal((await setup.done).exitCode, 9, 'the stuck setup ends at its own deadline');
   });
 });
