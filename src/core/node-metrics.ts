@@ -8,7 +8,7 @@
  */
 import type { LastSetup } from './owned-record.js';
 import type { Check, CheckState } from './readiness.js';
-import type { DiagSample } from './smcss.js';
+import type { DiagSample, SmcScope } from './smcss.js';
 import type { Family, Sample } from './prometheus-exposition.js';
 
 export const CHECK_STATES: readonly CheckState[] = ['ok', 'warn', 'fail'];
@@ -17,12 +17,6 @@ export interface NicConfigured {
   ifname: string;
   mac: string;
   configured: boolean;
-}
-
-/** One smcss reading and the labels that say where it was taken. */
-export interface SmcScope {
-  labels: Record<string, string>;
-  sample: DiagSample;
 }
 
 /** smcss was read (scopes), or could not be (why, logged; the metrics then say only that). */
