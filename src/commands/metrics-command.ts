@@ -58,7 +58,7 @@ Examples:
       if (textfile) ctx.log.verbose(`wrote ${textfile}`);
       if (o.json) printJson({ command: 'metrics', textfile, families: report.families });
       else if (!textfile) process.stdout.write(report.text);
-      const hung = ctx.runner.killed[0];
+      const hung = ctx.host.killedTools()[0];
       if (hung) {
         const what = `${hung} did not answer within ${o.timeout} s; it was killed (its check is marked fail)`;
         throw new ExitError('toolTimeout', what, 'run it by hand to see why it hangs');

@@ -3,6 +3,7 @@
  * in the boot unit's sandbox with only DIR writable, and a timer that starts it every minute, each node at its
  * own random offset so a fleet does not ask its metadata server all in the same second.
  */
+import { join } from 'node:path/posix';
 import { SYSCONFIG_FILE, execWord } from './unit.js';
 import { sandboxDirectives } from './unit-sandbox.js';
 
@@ -25,6 +26,9 @@ export function textfileDirProblem(dir: string): string | undefined {
   if (/(^|\/)\.\.?(\/|$)/.test(dir)) return 'must not contain . or .. components';
   return undefined;
 }
+
+/** The textfile directory as this run sees it: inside the image root with --root. */
+export const textfileDirIn = (root: string | undefined, dir: string): string => join(root ?? '/', dir);
 
 export function renderMetricsService(o: { exec: string[]; textfileDir: string }): string {
   const exec = [...o.exec, 'metrics', '--textfile', o.textfileDir].map(execWord).join(' ');

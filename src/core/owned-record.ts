@@ -2,6 +2,7 @@
  * setup's record of the address it gave each NIC (kept by host/owned-state.ts under /run), and how a run's
  * outcomes change it. Only an entry with the NIC's own MAC counts: a name reused by another ENI is not ours.
  */
+import { dirname, join } from 'node:path/posix';
 import type { LinkInfo } from './iproute-json.js';
 import type { OwnedAddress } from './nic-plan.js';
 
@@ -66,7 +67,8 @@ export interface LastSetup {
   success: boolean;
 }
 
-export const LAST_SETUP_FILE = 'last-setup.json';
+/** Next to the record, in the run directory openRecord checked. */
+export const lastSetupPath = (recordPath: string): string => join(dirname(recordPath), 'last-setup.json');
 
 /** The file's content; undefined when it is not what setup writes (never trusted further than its two fields). */
 export function parseLastSetup(text: string): LastSetup | undefined {

@@ -5,14 +5,13 @@
  * runs under the run's deadline like status's.
  */
 import { nodeMetricFamilies, nicsConfigured, type NodeMetricsInput, type SmcReading } from '../core/node-metrics.js';
-import { parseLastSetup, recordedFor, type LastSetup, type OwnedRecord } from '../core/owned-record.js';
+import { lastSetupPath, parseLastSetup, recordedFor, type LastSetup, type OwnedRecord } from '../core/owned-record.js';
 import { formatKernel } from '../core/kernel-release.js';
 import { renderExposition, type Family } from '../core/prometheus-exposition.js';
 import { isUnknown, type NicFacts } from '../core/readiness.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 import { readSmc } from './diag.js';
-import { lastSetupPath } from './record.js';
 import { gatherStatus, type StatusOptions } from './status.js';
 
 export interface MetricsReport {
@@ -35,8 +34,9 @@ async function smcReading(host: Host, log: Logger): Promise<SmcReading> {
 /** The record and the last-setup note, read only; an unusable run directory means neither is known. */
 function setupState(host: Host, log: Logger): { record: OwnedRecord; last: LastSetup | undefined } {
   try {
-    const owned = host.ownedRecord();
-    const text = host.readFile(lastSetupPath(owned));
+    // Read-only on the dry-run host the command gives: the run directory is checked, never created or probed.
+    const owned = host.changes.ownedRecord();
+    const text = host.readFile(lastSetupPath(owned.path));
     return { record: owned.record, last: text === undefined ? undefined : parseLastSetup(text) };
   } catch (e) {
     log.verbose(`setup's record not read: ${message(e)}`);
@@ -67,6 +67,8 @@ export async function runMetrics(
   o: StatusOptions & { build: NodeMetricsInput['build'] },
   log: Logger,
 ): Promise<MetricsReport> {
+  // Read-only by construction: a host whose executor would apply changes is a bug in the caller.
+  if (host.changes.applies) throw new Error('metrics runs on a dry-run host only');
   const smc = smcReading(host, log);
   const { report, facts } = await gatherStatus(host, o, log);
   const { record, last } = setupState(host, log);

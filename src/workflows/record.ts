@@ -1,9 +1,8 @@
 /** Writing setup's record after the NICs changed (setup, reset). */
 import type { LinkInfo } from '../core/iproute-json.js';
-import { dirname, join } from 'node:path';
-import { LAST_SETUP_FILE, type OwnedRecord } from '../core/owned-record.js';
-import { EffectsFailed, type LinkOutcome } from '../host/executor.js';
-import type { Host } from '../host/host.js';
+import { lastSetupPath, type OwnedRecord } from '../core/owned-record.js';
+import { EffectsFailed } from '../host/host-errors.js';
+import type { Host, LinkOutcome } from '../host/host.js';
 
 /**
  * A failure here must not hide the report of what changed: it is returned, and the command exits 6 after
@@ -34,9 +33,6 @@ export async function recordOutcome(
   return saveRecord(host, owned.path, next(after));
 }
 
-/** Where setup notes how its last run ended: next to the record, in the run directory openRecord checked. */
-export const lastSetupPath = (owned: { path: string }): string => join(dirname(owned.path), LAST_SETUP_FILE);
-
 /**
  * Notes how this setup ended, for `metrics` (asm_erdma_last_setup_*). Best effort: the run's own report and
  * exit code say what happened; a note that cannot be written only leaves the older note in place.
@@ -44,7 +40,7 @@ export const lastSetupPath = (owned: { path: string }): string => join(dirname(o
 export async function noteLastSetup(host: Host, owned: { path: string }, success: boolean): Promise<void> {
   const outcome = { at: Math.floor(Date.now() / 1000), success };
   try {
-    await host.changes.apply([{ kind: 'write-last-setup', path: lastSetupPath(owned), outcome }]);
+    await host.changes.apply([{ kind: 'write-last-setup', path: lastSetupPath(owned.path), outcome }]);
   } catch {
     // see above
   }

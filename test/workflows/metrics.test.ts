@@ -10,10 +10,11 @@ import { captureLog, FakeHost, node, RECORD_PATH } from '../helpers/fake-host.js
 
 const min = parseKernelRelease(`${DEFAULT_MIN_KERNEL}.al8.x86_64`) as KernelRelease;
 const build = { version: '1.2.3', commit: null };
+/** metrics reads the node through a dry-run view of the same state, as the command does. */
 const metrics = async (host: FakeHost) =>
   (
     await runMetrics(
-      host,
+      new FakeHost(host.state, { dryRun: true }),
       { min, metadataUrl: 'http://metadata.test', deadline: new Deadline(10_000), build },
       captureLog().log,
     )
@@ -26,9 +27,11 @@ const setup = (host: FakeHost) =>
   );
 const LAST = '/run/asm-erdma/last-setup.json';
 
-test('metrics changes nothing on the node: no effect is applied, whatever it finds', async () => {
-  const host = new FakeHost(node(2));
-  await metrics(host);
+test('metrics changes nothing: it refuses a host that would apply changes, and applies none on its own', async () => {
+  const options = { min, metadataUrl: 'http://m.test', deadline: new Deadline(10_000), build };
+  await assert.rejects(runMetrics(new FakeHost(node(1)), options, captureLog().log), /dry-run host only/);
+  const host = new FakeHost(node(2), { dryRun: true });
+  await runMetrics(host, options, captureLog().log);
   assert.deepEqual(host.log, []);
 });
 
