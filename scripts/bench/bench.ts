@@ -8,11 +8,13 @@
  *  3. setup in the node simulator with 50 ms metadata latency against the legacy script's algorithm, at 1, 4 and
  *     8 NICs (targets: 4 NICs ≤ 0.22× legacy; 8 NICs ≤ 1.15× 1 NIC); status on 2 NICs against setup
  *     (≤ 1.2×); peak RSS of setup (≤ 50 MB, /usr/bin/time's maximum resident set).
+ *  4. metrics against status on 2 configured NICs, smcss (the stand-in) listing fallbacks (≤ 1.3×).
  * Builds the release it measures (scripts/package/release.js, about three minutes) unless BENCH_RELEASE=DIR names one.
- * BENCH_ONLY=startup,setup,status runs only those sections (startup includes the RPM sizes and the release build).
+ * BENCH_ONLY=startup,setup,status,metrics runs only those sections (startup includes the RPM sizes and the release
+ * build).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT, SimNode, simUnavailableReason } from '../sim/sim-node.js';
@@ -22,7 +24,7 @@ const LATENCY_MS = 50;
 const REPS = Number(process.env.BENCH_REPS ?? 7);
 const START_REPS = Number(process.env.BENCH_START_REPS ?? 21);
 const SIZES = [1, 4, 8];
-const SECTIONS = (process.env.BENCH_ONLY ?? 'startup,setup,status').split(',').map((x) => x.trim());
+const SECTIONS = (process.env.BENCH_ONLY ?? 'startup,setup,status,metrics').split(',').map((x) => x.trim());
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 const median = (xs: number[]): number => {
@@ -207,6 +209,39 @@ async function statusVsSetup(): Promise<void> {
   }
 }
 
+/**
+ * metrics is status's checks plus one smcss reading (run alongside them): on a configured node with the smc module
+ * "loaded" (a scratch /sys) and the stand-in smcss listing connections that fell back, both commands alternating.
+ */
+async function metricsVsStatus(): Promise<void> {
+  const node = await SimNode.create({ nics: 2, latencyMs: LATENCY_MS, tokenMode: 'optional' });
+  const sysroot = mkdtempSync(join(tmpdir(), 'bench-metrics-'));
+  try {
+    mkdirSync(join(sysroot, 'sys/module/smc'), { recursive: true });
+    const env = {
+      PATH: `${join(REPO_ROOT, 'scripts/standins/smc')}:${node.cliEnv().PATH}`,
+      ASM_ERDMA_SYSROOT: sysroot,
+      SIM_SMCSS_SOCKETS: join(REPO_ROOT, 'test/fixtures/smc/sockets-mixed.txt'),
+    };
+    if ((await node.cli(['setup'])).exitCode !== 0) throw new Error('setup failed');
+    const status: number[] = [];
+    const metrics: number[] = [];
+    for (let i = 0; i < REPS; i++) {
+      // 14: some check fails in the simulator (no real SMC kernel); status still ran every check.
+      status.push(await timed(() => node.cli(['status'], env), [0, 14]));
+      metrics.push(await timed(() => node.cli(['metrics'], env)));
+    }
+    out.push(
+      '',
+      `metrics vs status on 2 NICs, median of ${REPS}: metrics ${fmt(median(metrics))}, status ${fmt(median(status))}`,
+    );
+    targets.push({ name: 'metrics(2 NICs) / status(2 NICs)', value: ratio(metrics, status), limit: 1.3, unit: '×' });
+  } finally {
+    rmSync(sysroot, { recursive: true, force: true });
+    await node.destroy();
+  }
+}
+
 const why = await simUnavailableReason();
 if (why) {
   process.stderr.write(`bench: ${why}\n`);
@@ -232,6 +267,10 @@ try {
   if (SECTIONS.includes('status')) {
     log('status vs setup…');
     await statusVsSetup();
+  }
+  if (SECTIONS.includes('metrics')) {
+    log('metrics vs status…');
+    await metricsVsStatus();
   }
 } finally {
   rel?.cleanup();

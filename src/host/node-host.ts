@@ -78,6 +78,8 @@ class NodeBackend implements Backend {
         return this.systemctl(systemctlArgv(e));
       case 'write-record':
         return writeOwned(e.record, e.path);
+      case 'write-last-setup':
+        return writeFileAtomic(e.path, `${JSON.stringify(e.outcome)}\n`, 0o644);
       case 'install-package':
         return packages.install(this.runner, e.tool, installArgv(e).slice(1), this.o.streamInstall);
       case 'reboot':

@@ -210,6 +210,9 @@ class FakeBackend implements Backend {
       case 'write-record':
         s.record = structuredClone(e.record);
         return;
+      case 'write-last-setup':
+        s.files.set(e.path, `${JSON.stringify(e.outcome)}\n`);
+        return;
       case 'install-package':
         s.packages.add(e.spec);
         if (/^kernel-\d/.test(e.spec)) s.installed.push(e.spec.slice('kernel-'.length));
