@@ -5,6 +5,9 @@
 import type { LinkInfo } from './iproute-json.js';
 import type { OwnedAddress } from './nic-plan.js';
 
+/** Where the record lives on a node (tmpfs: gone at reboot with the addresses); the boot units may write only here. */
+export const RECORD_DIR = '/run/asm-erdma';
+
 export type OwnedEntry = OwnedAddress & { mac: string };
 export type OwnedRecord = Record<string, OwnedEntry>;
 
