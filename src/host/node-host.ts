@@ -5,6 +5,8 @@ import { installArgv, systemctlArgv, UNIT_FILE_MODE, type Effect } from '../core
 import type { Action } from '../core/nic-plan.js';
 import { ExitError } from '../exit-codes.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { systemClock } from './clock.js';
+import { readErdmaPci } from './erdma-pci.js';
 import { Executor, type Backend } from './executor.js';
 import type { Host, MetadataSource } from './host.js';
 import { installedPaths, isDirectory } from './install-paths.js';
@@ -83,6 +85,7 @@ class NodeBackend implements Backend {
 
 export class NodeHost implements Host {
   readonly changes: Executor;
+  readonly clock = systemClock;
 
   constructor(
     private readonly runner: Runner,
@@ -93,6 +96,7 @@ export class NodeHost implements Host {
 
   observe = () => observe(this.runner);
   rdmaPorts = () => listRdmaPorts(this.runner);
+  erdmaPci = () => readErdmaPci();
   promotesSecondaries = (dev: string) => promotesSecondaries(dev);
   metadata = (o: ConstructorParameters<typeof MetadataClient>[0]): MetadataSource => new MetadataClient(o);
   ownedRecord = () => ({ path: recordPath(), record: openRecord({ readOnly: this.o.dryRun }) });
