@@ -165,3 +165,13 @@ test('no device at all by the deadline: exit 4, at the deadline and not before',
   assert.ok(e instanceof ExitError && e.code === 4, String(e));
   assert.equal(host.clock.elapsed(), 10_000);
 });
+
+test('-i: waits by the clock until every named NIC has its device, ignoring the PCI tree', async () => {
+  const { host, register } = booting(3);
+  host.state.pci.driver = 'live';
+  host.clock.at(1500, () => register(2));
+  const r = await bootWait(host, { interfaces: ['eth2'] });
+  assert.deepEqual(r.names, ['eth2']);
+  assert.ok(r.at >= 1500 && r.at <= 1600, `went on at ${r.at} ms`);
+  assert.ok(r.lines.includes('waiting for the eRDMA device of eth2 (seen so far: none)…'));
+});
