@@ -16,7 +16,16 @@ function driverState(): DriverState {
   return state === 'coming' || state === 'live' || state === 'going' ? state : 'builtin';
 }
 
+/** The PCI tree's eRDMA functions; a tree that cannot be read counts as none (the wait then needs one device). */
 export function readErdmaPci(): ErdmaPci {
+  try {
+    return readTree();
+  } catch {
+    return { functions: [], driver: 'absent' };
+  }
+}
+
+function readTree(): ErdmaPci {
   const functions: PciFunction[] = [];
   for (const address of listSysDir(PCI) ?? []) {
     const dir = `${PCI}/${address}`;

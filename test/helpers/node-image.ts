@@ -135,10 +135,10 @@ export async function nodeImage(scratch: string): Promise<NodeImage> {
   for (const d of Object.values(layer)) mkdirSync(d, { recursive: true });
   const root = layer.root;
   const steps = [
-    `rpm --root ${root} -i --nodeps ${rpm} 2>/dev/null`,
+    `rpm --root ${root} -i --nodeps ${rpm}`,
     `install -m 0755 ${join(STANDIN_BIN, 'rdma')} ${root}/usr/sbin/rdma`,
     `printf '%s' "$KUBELET_UNIT" > ${root}/etc/systemd/system/kubelet.service`,
-    `systemctl --root=${root} enable kubelet.service 2>/dev/null`,
+    `systemctl --root=${root} enable kubelet.service`,
     `${process.execPath} ${CLI} install-service --root ${root} --exec /usr/bin/asm-erdma`,
   ].join(' && ');
   const r = await execa('unshare', overlayScript({ lowers: [base], ...layer }, steps), {
