@@ -6,14 +6,17 @@
 import { join } from 'node:path/posix';
 import type { Effect } from './effects.js';
 import { HOTPLUG_TEMPLATE_NAME, UDEV_RULE_NAME } from './hotplug.js';
+import { METRICS_SERVICE_NAME, METRICS_TIMER_NAME } from './metrics-unit.js';
 import { LEGACY_UNIT_NAME, UNIT_NAME } from './unit.js';
 
 export type FileResult = 'created' | 'updated' | 'unchanged' | 'removed' | 'absent';
 export type LegacyResult = 'disabled' | 'kept' | 'not-enabled';
 
-/** The directories install-service writes into, relative to the root; systemctl enable links in WANTS_DIR. */
+/** The directories install-service writes into, relative to the root; systemctl enable links in the *.wants. */
 export const UNIT_DIR = 'etc/systemd/system';
 export const WANTS_DIR = `${UNIT_DIR}/multi-user.target.wants`;
+/** Where enabling the metrics timer links it (WantedBy=timers.target). */
+export const TIMER_WANTS_DIR = `${UNIT_DIR}/timers.target.wants`;
 export const RULES_DIR = 'etc/udev/rules.d';
 
 export const unitDir = (root: string | undefined): string => join(root ?? '/', UNIT_DIR);
@@ -22,6 +25,8 @@ export interface ServicePaths {
   unit: string;
   template: string;
   rule: string;
+  metricsService: string;
+  metricsTimer: string;
 }
 
 /** The paths in `root` as written; under an image root the workflow resolves the directories inside it first. */
@@ -31,6 +36,8 @@ export function servicePaths(root: string | undefined): ServicePaths {
 
 export const inDirs = (units: string, rules: string): ServicePaths => ({
   unit: join(units, UNIT_NAME),
+  metricsService: join(units, METRICS_SERVICE_NAME),
+  metricsTimer: join(units, METRICS_TIMER_NAME),
   template: join(units, HOTPLUG_TEMPLATE_NAME),
   rule: join(rules, UDEV_RULE_NAME),
 });
@@ -49,6 +56,8 @@ export interface InstallObserved {
   /** `systemctl is-enabled` of our unit and (undefined with --keep-legacy) of the old script's unit. */
   enabled: string;
   legacyEnabled: string | undefined;
+  /** --metrics: the metrics service and timer files, and whether the timer is enabled. */
+  metrics?: { files: (ObservedFile & { desired: string })[]; timerEnabled: string };
 }
 
 function fileResult(files: (ObservedFile & { desired: string })[]): FileResult {
@@ -65,8 +74,9 @@ export function planInstall(o: InstallObserved): {
   unitFile: FileResult;
   hotplug: FileResult;
   legacy: LegacyResult;
+  metrics: FileResult | undefined;
 } {
-  const stale = [o.unit, ...o.hotplug].filter((f) => f.previous !== f.desired);
+  const stale = [o.unit, ...o.hotplug, ...(o.metrics?.files ?? [])].filter((f) => f.previous !== f.desired);
   // Undone newest first: only the oldest file's undo reloads systemd, once, after every file is back.
   const files: Effect[] = stale.map((f, i) => ({
     kind: 'write-file',
@@ -86,8 +96,12 @@ export function planInstall(o: InstallObserved): {
     ...(o.enabled !== 'enabled'
       ? [{ kind: 'systemctl', verb: 'enable', unit: UNIT_NAME, ...withRoot(o.root) } as const]
       : []),
+    ...(o.metrics && o.metrics.timerEnabled !== 'enabled'
+      ? [{ kind: 'systemctl', verb: 'enable', unit: METRICS_TIMER_NAME, ...withRoot(o.root) } as const]
+      : []),
   ];
-  return { effects, unitFile: fileResult([o.unit]), hotplug: fileResult(o.hotplug), legacy };
+  const metrics = o.metrics ? fileResult(o.metrics.files) : undefined;
+  return { effects, unitFile: fileResult([o.unit]), hotplug: fileResult(o.hotplug), legacy, metrics };
 }
 
 export interface UninstallObserved {
@@ -98,13 +112,27 @@ export interface UninstallObserved {
   enabled: string;
   /** --now: stop the unit first. */
   stop: boolean;
+  /** The metrics service and timer files (installed or not), and whether the timer is enabled. */
+  metrics: { files: (ObservedFile & { exists: boolean })[]; timerEnabled: string };
 }
 
-export function planUninstall(o: UninstallObserved): { effects: Effect[]; unitFile: FileResult; hotplug: FileResult } {
-  const files = [...o.hotplug, o.unit].filter((f) => f.exists);
+export function planUninstall(o: UninstallObserved): {
+  effects: Effect[];
+  unitFile: FileResult;
+  hotplug: FileResult;
+  metrics: FileResult;
+} {
+  const metricsFiles = o.metrics.files.filter((f) => f.exists);
+  const files = [...metricsFiles, ...o.hotplug, o.unit].filter((f) => f.exists);
+  const timerInstalled = metricsFiles.length > 0;
   const effects: Effect[] = [
-    // Stopping a oneshot only marks it inactive (there is no ExecStop): nothing to undo.
+    // Stopping a oneshot only marks it inactive (there is no ExecStop): nothing to undo. A timer stopped before a
+    // failure stays stopped until the next boot (its files and enablement are put back).
+    ...(o.stop && timerInstalled ? [{ kind: 'systemctl', verb: 'stop', unit: METRICS_TIMER_NAME } as const] : []),
     ...(o.stop && o.unit.exists ? [{ kind: 'systemctl', verb: 'stop', unit: UNIT_NAME } as const] : []),
+    ...(o.metrics.timerEnabled === 'enabled'
+      ? [{ kind: 'systemctl', verb: 'disable', unit: METRICS_TIMER_NAME, ...withRoot(o.root) } as const]
+      : []),
     ...(o.enabled === 'enabled'
       ? [{ kind: 'systemctl', verb: 'disable', unit: UNIT_NAME, ...withRoot(o.root) } as const]
       : []),
@@ -123,5 +151,6 @@ export function planUninstall(o: UninstallObserved): { effects: Effect[]; unitFi
     effects,
     unitFile: o.unit.exists ? 'removed' : 'absent',
     hotplug: o.hotplug.some((f) => f.exists) ? 'removed' : 'absent',
+    metrics: timerInstalled ? 'removed' : 'absent',
   };
 }

@@ -13,6 +13,7 @@ import {
   planUninstall,
   RULES_DIR,
   servicePaths,
+  TIMER_WANTS_DIR,
   UNIT_DIR,
   WANTS_DIR,
   type FileResult,
@@ -20,6 +21,7 @@ import {
   type ServicePaths,
 } from '../core/service-plan.js';
 import { LEGACY_UNIT_NAME, renderUnit, UNIT_NAME, type UnitOptions } from '../core/unit.js';
+import { METRICS_TIMER_NAME, renderMetricsService, renderMetricsTimer, textfileDirIn } from '../core/metrics-unit.js';
 import { EffectsFailed } from '../host/host-errors.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
@@ -41,6 +43,8 @@ export interface ServiceReport {
   legacy: LegacyResult;
   /** The hot-plug template unit and udev rule, together. */
   hotplug: FileResult;
+  /** The metrics service and timer, together (install: only with --metrics). */
+  metrics?: FileResult;
   /** Every change made (or, under --dry-run, that would be made), in order. */
   changes: string[];
   /** --now: the unit is installed and enabled, but starting it failed (why). */
@@ -85,6 +89,7 @@ function locate(host: Host, root: string | undefined): ServicePaths {
     return r.path;
   };
   resolve(WANTS_DIR, true);
+  resolve(TIMER_WANTS_DIR, true);
   return inDirs(resolve(UNIT_DIR, true), resolve(RULES_DIR, false));
 }
 
@@ -107,6 +112,8 @@ export interface InstallOptions extends ServiceOptions {
   exec: string | undefined;
   /** The flags written into ExecStart. */
   flags: Omit<UnitOptions, 'exec' | 'bootTimeoutSeconds'>;
+  /** --metrics: also the metrics service (writing into this textfile directory) and its timer. */
+  metrics?: { textfileDir: string };
 }
 
 /**
@@ -136,7 +143,25 @@ export async function installService(host: Host, o: InstallOptions, log: Logger)
   // Read-only questions first: a missing systemctl fails here, before anything is written.
   const enabled = await host.unitEnabled(UNIT_NAME, o.root);
   const legacyEnabled = o.keepLegacy ? undefined : await host.unitEnabled(LEGACY_UNIT_NAME, o.root);
-  const plan = planInstall({ root: o.root, unit: unitFile, hotplug, enabled, legacyEnabled });
+  const metrics = o.metrics && {
+    files: [
+      observed(host, paths.metricsService, renderMetricsService({ exec: unit.exec, ...o.metrics })),
+      observed(host, paths.metricsTimer, renderMetricsTimer()),
+    ],
+    timerEnabled: await host.unitEnabled(METRICS_TIMER_NAME, o.root),
+  };
+  if (o.metrics && !host.isDirectory(textfileDirIn(o.root, o.metrics.textfileDir))) {
+    // Not refused: node_exporter may come later. Until DIR exists the sandbox cannot mount it and each run fails.
+    log.warn(`${o.metrics.textfileDir} does not exist yet: create it (or install node_exporter) for the metrics`);
+  }
+  const plan = planInstall({
+    root: o.root,
+    unit: unitFile,
+    hotplug,
+    enabled,
+    legacyEnabled,
+    ...(metrics ? { metrics } : {}),
+  });
   const { changes, applied } = await host.changes.apply(plan.effects);
   if (plan.legacy === 'disabled' && applied) {
     log.warn(`disabled the old ${LEGACY_UNIT_NAME} so it does not fight ${UNIT_NAME} at boot (its file is kept)`);
@@ -147,7 +172,10 @@ export async function installService(host: Host, o: InstallOptions, log: Logger)
     // A changed unit must run again with its new options; an unchanged active one needs nothing.
     const verb = plan.unitFile === 'unchanged' ? 'start' : 'restart';
     try {
-      const start = await host.changes.apply([{ kind: 'systemctl', verb, unit: UNIT_NAME }]);
+      const start = await host.changes.apply([
+        { kind: 'systemctl', verb, unit: UNIT_NAME },
+        ...(metrics ? [{ kind: 'systemctl', verb: 'start', unit: METRICS_TIMER_NAME } as const] : []),
+      ]);
       changes.push(...start.changes);
       started = start.applied;
     } catch (e) {
@@ -165,6 +193,7 @@ export async function installService(host: Host, o: InstallOptions, log: Logger)
     stopped: false,
     legacy: plan.legacy,
     hotplug: plan.hotplug,
+    ...(plan.metrics ? { metrics: plan.metrics } : {}),
     changes,
     ...(startError ? { startError } : {}),
     unit: desired,
@@ -180,8 +209,16 @@ export async function uninstallService(host: Host, o: ServiceOptions, log: Logge
   };
   const unit = file(paths.unit);
   const hotplug = [file(paths.template), file(paths.rule)];
+  const metrics = [file(paths.metricsService), file(paths.metricsTimer)];
   const enabled = await host.unitEnabled(UNIT_NAME, o.root);
-  const plan = planUninstall({ root: o.root, unit, hotplug, enabled, stop: o.now });
+  const plan = planUninstall({
+    root: o.root,
+    unit,
+    hotplug,
+    enabled,
+    stop: o.now,
+    metrics: { files: metrics, timerEnabled: await host.unitEnabled(METRICS_TIMER_NAME, o.root) },
+  });
   const { changes } = await host.changes.apply(plan.effects);
   if (changes.length === 0) log.verbose(`${UNIT_NAME} is not installed${o.root ? ` in ${o.root}` : ''}`);
   return {
@@ -194,6 +231,7 @@ export async function uninstallService(host: Host, o: ServiceOptions, log: Logge
     stopped: o.now && plan.unitFile === 'removed',
     legacy: 'kept',
     hotplug: plan.hotplug,
+    metrics: plan.metrics,
     changes,
   };
 }
