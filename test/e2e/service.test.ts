@@ -18,7 +18,7 @@ import { execa } from 'execa';
 import { CLI, REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import { copyCli } from '../../scripts/sim/cli-copy.js';
 import { volatileReason } from '../../src/core/exec-path.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI_IN_IMAGE, imageWithCli, runCli } from '../helpers/cli.js';
 import { prerequisite, requireRoot } from '../helpers/sim.js';
 
 const UNIT = 'etc/systemd/system/asm-erdma.service';
@@ -69,23 +69,11 @@ async function withRoot(body: (root: string) => Promise<void>): Promise<void> {
   }
 }
 
-/** Where the image's own CLI is copied: a lasting path inside the image, whatever the scratch root's path. */
-const CLI_IN_IMAGE = '/usr/lib/asm-erdma/bin/asm-erdma.js';
-
-/**
- * For the tests of the default ExecStart (how the CLI names itself): an image holding this node's Node (an empty
- * file at its path: ExecStart names it, nothing runs it) and a copy of this build's CLI at /usr/lib/asm-erdma;
- * the body runs that copy, so the unit names it by its path inside the image.
- */
+/** For the tests of the default ExecStart: an image holding Node and this build's CLI; the body runs that copy. */
 async function withImageCli(body: (root: string, cli: string) => Promise<void>): Promise<void> {
   const root = scratchRoot();
   try {
-    const node = realpathSync(process.execPath);
-    mkdirSync(join(root, dirname(node)), { recursive: true });
-    writeFileSync(join(root, node), '', { mode: 0o755 });
-    const cli = copyCli(join(root, '/usr/lib/asm-erdma'));
-    assert.equal(cli, join(root, CLI_IN_IMAGE));
-    await body(root, cli);
+    await body(root, imageWithCli(root));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
