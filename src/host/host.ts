@@ -61,7 +61,8 @@ export interface Host {
   erdmaDriverFacts(devicesListed: boolean): ErdmaDriverFacts;
   rpFilterFacts(nics: string[]): RpFilterFacts;
   tcpListeners(): Listener[];
-  findOnPath(name: string): string | undefined;
+  /** A tool we run: on PATH, else in /usr/sbin or /sbin. */
+  findTool(name: string): string | undefined;
   smcSockets(smcss: string): Promise<SmcSocket[]>;
   /** How this CLI is started, for the boot unit's ExecStart. */
   installedPaths(): { exec: string[] };

@@ -284,7 +284,7 @@ export class FakeHost implements Host {
   erdmaDriverFacts = (devicesListed: boolean) => ({ loaded: true, compatMode: undefined, devicesListed });
   rpFilterFacts = (nics: string[]) => ({ all: 0, nics: new Map(nics.map((n) => [n, 0])) });
   tcpListeners = () => [];
-  findOnPath = (name: string) => (this.state.tools.has(name) ? `/usr/bin/${name}` : undefined);
+  findTool = (name: string) => (this.state.tools.has(name) ? `/usr/bin/${name}` : undefined);
   smcSockets = async (): Promise<SmcSocket[]> =>
     structuredClone(
       (this.state.smcSamples.length > 1 ? this.state.smcSamples.shift() : this.state.smcSamples[0]) ?? [],
