@@ -9,7 +9,7 @@ import { describeConflict, findConflicts } from '../core/address-conflicts.js';
 import type { NicConfig } from '../core/nic-config.js';
 import { describeAction, planSetup, type SetupPlan } from '../core/nic-plan.js';
 import { recordAfterSetup, recordedFor, type LinkResult } from '../core/owned-record.js';
-import { erdmaMetric } from '../core/topology.js';
+import { describeSubnetMismatch, erdmaMetric, subnetMismatch, type SubnetMismatch } from '../core/topology.js';
 import type { LinkOutcome } from '../host/executor.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
@@ -55,14 +55,19 @@ interface SetupNic {
   config: NicConfig;
   metric: number;
   plan: SetupPlan;
+  /** Configured all the same (the address is the ENI's), with a warning: see README "subnet". */
+  subnet: SubnetMismatch | undefined;
 }
 
-function report({ nic, config, metric, plan, outcome }: SetupNic & { outcome: LinkOutcome }): NicReport {
+function report({ nic, config, metric, plan, subnet, outcome }: SetupNic & { outcome: LinkOutcome }): NicReport {
   const warnings = plan.foreign.map(
     (a) =>
       `${nic.name} also carries ${a.local}/${a.prefixlen}, which the metadata server did not give ` +
       '(Terway? check its eni_tag_filter)',
   );
+  if (subnet) {
+    warnings.push(`${describeSubnetMismatch(subnet)}; configured as the metadata server says (asm-erdma status)`);
+  }
   return {
     name: nic.name,
     mac: nic.mac,
@@ -103,7 +108,8 @@ export async function runSetup(host: Host, options: SetupOptions, log: Logger): 
     const metric = erdmaMetric(observation.routes, primary, config.address);
     const mine = recordedFor(owned.record, nic);
     const plan = planSetup(nic, config, metric, mine ? [mine] : [], host.promotesSecondaries(nic.name));
-    return { nic, config, metric, plan };
+    const subnet = subnetMismatch(observation.links, primary.name, nic.name, config);
+    return { nic, config, metric, plan, subnet };
   });
 
   const applied = await host.changes.changeLinks(nics, (n) => n.plan.actions);
