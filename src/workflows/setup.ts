@@ -14,7 +14,7 @@ import type { LinkOutcome } from '../host/executor.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 import { discover, type Nic } from './discover.js';
-import { fetchNicConfigs, withMetadata } from './nic-metadata.js';
+import { fetchNicConfigs, fetchNicConfigsWaiting, withMetadata, type UnknownNic } from './nic-metadata.js';
 import { recordOutcome } from './record.js';
 
 export interface SetupOptions {
@@ -30,16 +30,19 @@ export interface SetupOptions {
 export interface NicReport {
   name: string;
   mac: string;
-  address: string;
-  prefix: number;
-  gateway: string;
-  metric: number;
+  /** The four below are absent when the NIC failed before planning (failedAt 'metadata'). */
+  address?: string;
+  prefix?: number;
+  gateway?: string;
+  metric?: number;
   /** Addresses setup's record gave this NIC that metadata no longer gives: replaced in this run. */
   stale: string[];
   actions: string[];
   result: LinkResult;
   warnings: string[];
   error?: string;
+  /** setup --wait: the metadata server still did not know this NIC at the deadline; it was left as it was. */
+  failedAt?: 'metadata';
 }
 
 export interface SetupReport {
@@ -81,17 +84,31 @@ function report({ nic, config, metric, plan, subnet, outcome }: SetupNic & { out
   };
 }
 
+function unknownReport({ nic, error }: UnknownNic<Nic>): NicReport {
+  return {
+    name: nic.name,
+    mac: nic.mac,
+    stale: [],
+    actions: [],
+    result: 'failed',
+    warnings: [],
+    error,
+    failedAt: 'metadata',
+  };
+}
+
 export async function runSetup(host: Host, options: SetupOptions, log: Logger): Promise<SetupReport> {
   // The record is checked before anything else: a fault in it refuses the run with nothing changed.
   const owned = host.ownedRecord();
-  const { found, wanted } = await withMetadata(host, options, log, async (source) => {
+  const { found, wanted, unknown } = await withMetadata(host, options, log, async (source) => {
     const { interfaces, wait, deadline, settleMs } = options;
     const found = await discover(
       host,
       { interfaces, waitForDevices: wait, deadline, ...(settleMs !== undefined ? { settleMs } : {}) },
       log,
     );
-    return { found, wanted: await fetchNicConfigs(source, found.nics, log) };
+    if (wait) return { found, ...(await fetchNicConfigsWaiting(source, found.nics, deadline, log)) };
+    return { found, wanted: await fetchNicConfigs(source, found.nics, log), unknown: [] };
   });
   const { observation, primary } = found;
   const conflicts = findConflicts(
@@ -122,7 +139,11 @@ export async function runSetup(host: Host, options: SetupOptions, log: Logger): 
   return {
     command: 'setup',
     primary: primary.name,
-    nics: applied.map(report),
+    // In discovery order: a NIC the metadata server never knew (--wait) among the others.
+    nics: found.nics.map((n) => {
+      const done = applied.find((a) => a.nic === n);
+      return done ? report(done) : unknownReport(unknown.find((u) => u.nic === n) as UnknownNic<Nic>);
+    }),
     ...(recordError ? { recordError } : {}),
   };
 }
