@@ -248,6 +248,8 @@ export interface FleetOptions {
   kernels?: string[];
   /** Give the nodes a package root wired to the fixture kernel repository (for kernel upgrade/hotfix). */
   packages?: boolean;
+  /** With packages: the hotfix is in no repository the nodes have enabled. */
+  withoutHotfix?: boolean;
 }
 
 let fleets = 0;
@@ -292,7 +294,7 @@ export class Fleet {
     const sim = await SimNode.create({ nics: o.nics ?? 2, latencyMs: o.latencyMs ?? 0 });
     let pkgRoot = join(sim.dir, 'pkgroot');
     try {
-      if (o.packages) pkgRoot = packageNode({ installed: [] });
+      if (o.packages) pkgRoot = packageNode({ installed: [], withoutHotfix: Boolean(o.withoutHotfix) });
       else mkdirSync(pkgRoot);
     } catch (e) {
       await sim.destroy();

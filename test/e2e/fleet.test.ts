@@ -147,6 +147,43 @@ test('fleet: the cloud-init user data installs the RPM and the unit and configur
   });
 });
 
+test('fleet: cloud-init on a 16.3 node whose hotfix is in no repository configures all, then exits 12', async (t) => {
+  const kernels = [kernelRelease('16.3')];
+  await withFleet(t, { nodes: 1, nics: NICS, kernels, packages: true, withoutHotfix: true }, async (fleet) => {
+    const node = fleet.nodes[0];
+    assert.ok(node);
+    const journal = join(node.sim.dir, 'journal.log');
+    const r = await node.shell(`bash ${USER_DATA}`, {
+      ASM_ERDMA_RPM: nodeRpm(fleet.dir),
+      SIM_SYSTEMCTL_RUN_UNITS: '1',
+      SIM_SYSTEMCTL_JOURNAL: journal,
+      // This machine's syslog is not the node's: the stderr lines (cloud-init-output.log) are what is checked.
+      ASM_ERDMA_SYSLOG: '0',
+    });
+    const output = `${r.stdout}\n${r.stderr}`;
+    assert.equal(r.exitCode, 12, output);
+    assert.match(r.stderr, /^error: kernel-hotfix-16664924-5\.10\.134-16\.3 is not in any enabled repository/m, output);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        String.raw`^asm-erdma user-data: FAILED \(exit 12\): asm-erdma hotfix --yes; ` +
+          'the NICs and the boot unit are configured regardless$',
+        'm',
+      ),
+    );
+    assert.match(
+      r.stderr.trim().split('\n').at(-1) ?? '',
+      /^asm-erdma user-data: finished with 1 failed step\(s\): asm-erdma hotfix --yes; .*exit 12$/,
+    );
+    // Everything after the hotfix still ran: the unit written, enabled and started (setup ran), status printed.
+    const unitCalls = node.systemctlCalls().filter((c) => c.endsWith(' asm-erdma.service') && !c.startsWith('is-'));
+    assert.deepEqual(unitCalls, ['enable asm-erdma.service', 'restart asm-erdma.service']);
+    assert.match(readFileSync(journal, 'utf8'), /configured 2 of 2 eRDMA NIC\(s\)/);
+    assert.match(r.stdout, /^hotfix +fail /m, 'status printed, naming the missing hotfix');
+    assert.deepEqual(await nodeState(node), await singleNodeSetupState(NICS));
+  });
+});
+
 test('fleet: rpm mode + kernel upgrade: dnf installs the RPM; nodes drained and rebooted one at a time', async (t) => {
   const old = kernelRelease('16.2');
   await withFleet(t, { nodes: 3, nics: NICS, kernels: [old, old, SIM_KERNEL], packages: true }, async (fleet) => {
