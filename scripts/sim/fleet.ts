@@ -238,6 +238,9 @@ export interface PlaybookOptions {
   extraVars?: Vars;
   limit?: string;
   forks?: number;
+  /** ansible-playbook --check (and --diff). */
+  check?: boolean;
+  diff?: boolean;
 }
 
 export interface FleetOptions {
@@ -351,6 +354,8 @@ export class Fleet {
     const args = ['netns', 'exec', this.ctl, 'ansible-playbook', '-i', inventory, PLAYBOOK];
     if (o.extraVars) args.push('-e', JSON.stringify(o.extraVars));
     if (o.limit) args.push('--limit', o.limit);
+    if (o.check) args.push('--check');
+    if (o.diff) args.push('--diff');
     const env = {
       HOME: join(this.dir, 'home'),
       ANSIBLE_CONFIG: join(this.dir, 'ansible.cfg'),

@@ -35,6 +35,20 @@ async function assertLikeSingleNodeSetup(fleet: Fleet): Promise<void> {
 
 test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent, fails one node alone', async (t) => {
   await withFleet(t, { nodes: 3, nics: NICS }, async (fleet) => {
+    // 0. --check --diff on fresh nodes: nothing is installed or changed, no host fails, setup says it would change.
+    const pristine = await nodeState(fleet.nodes[0] as FleetNode);
+    const fresh = await fleet.playbook({ check: true, diff: true });
+    assert.equal(fresh.exitCode, 0, why(fresh));
+    for (const [host, recap] of fresh.recap)
+      assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(fresh)}`);
+    const freshSetup = taskOutput(fresh, 'asm-erdma setup');
+    assert.match(freshSetup, /^changed: \[node1\]/m, why(fresh));
+    assert.match(freshSetup, /^check mode: \/usr\/local\/bin\/asm-erdma is not installed yet .*; setup not run$/m);
+    for (const node of fleet.nodes) {
+      assert.deepEqual(await nodeState(node), pristine, `${node.name} unchanged by check mode`);
+      assert.notEqual((await node.shell('test -e /usr/local/bin/asm-erdma')).exitCode, 0, 'nothing copied');
+    }
+
     // 1. First run: binary mode (the standalone binary), every node ends where a single-node setup ends.
     const first = await fleet.playbook();
     assert.equal(first.exitCode, 0, why(first));
@@ -80,6 +94,21 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
       const reset = await node.shell(`/usr/local/bin/asm-erdma reset ${args}`);
       assert.equal(reset.exitCode, 0, reset.stderr);
     }
+    // --check --diff on installed nodes whose NICs are down: setup's --dry-run plan is the diff, the gate does not
+    // hold against them what the run itself would fix, and nothing changes.
+    const installedVars = { asm_erdma_install: 'none', asm_erdma_command: '/usr/local/bin/asm-erdma' };
+    const before = await nodeState(node3);
+    const planned = await fleet.playbook({ check: true, diff: true, groupVars: installedVars, limit: 'node2,node3' });
+    assert.equal(planned.exitCode, 0, why(planned));
+    for (const [host, recap] of planned.recap) {
+      assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(planned)}`);
+    }
+    const setupTask = taskOutput(planned, 'asm-erdma setup');
+    assert.match(setupTask, /^changed: \[node3\]/m, why(planned));
+    assert.match(setupTask, /^eth1: ip link set dev eth1 up$/m, `the plan is the diff: ${why(planned)}`);
+    assert.match(setupTask, /^eth2: ip addr add 192\.168\.0\.12\/24 dev eth2 metric 101$/m, why(planned));
+    assert.match(taskOutput(planned, 'asm-erdma status (readiness gate)'), /^ok: \[node3\]$/m, why(planned));
+    assert.deepEqual(await nodeState(node3), before, 'check mode changed nothing');
     node3.sim.setFaults([{ match: 'primary-ip-address', kind: 'status', status: 404 }]);
     const mixed = await fleet.playbook({
       extraVars: { asm_erdma_max_fail_percentage: 70 },

@@ -38,11 +38,20 @@ def error_line(what, rc, doc, stderr, msg):
     return 'asm-erdma %s failed (exit %s): %s' % (what, rc, text)
 
 
-def not_ready(doc, ignore, strict):
-    """Checks that keep the node from being ready: "fail" (or anything but "ok" for strict ids), minus ignored."""
+# Check mode: what the role's own setup, install-service and hotfix tasks would do in a real run.
+_ROLE_FIXES = ('asm-erdma setup', 'asm-erdma install-service', 'asm-erdma hotfix')
+# Check mode: the commands that change the node run with --dry-run instead of not at all.
+_DRY_RUN_KINDS = ('setup', 'install-service', 'hotfix')
+
+
+def not_ready(doc, ignore, strict, check_mode=False):
+    """Checks that keep the node from being ready: "fail" (or anything but "ok" for strict ids), minus ignored.
+    In check mode nothing was changed, so a check the run itself would fix is not held against the node."""
     out = []
     for c in doc.get('checks') or []:
         if not isinstance(c, dict) or c.get('id') in ignore:
+            continue
+        if check_mode and str(c.get('fix') or '').startswith(_ROLE_FIXES):
             continue
         if c.get('state') == 'fail' or (c.get('id') in strict and c.get('state') != 'ok'):
             fix = '; fix: %s' % c['fix'] if c.get('fix') else ''
@@ -50,13 +59,23 @@ def not_ready(doc, ignore, strict):
     return out
 
 
+def planned(kind, doc):
+    """What a --dry-run report says would be done, one line each (the task's diff in check mode)."""
+    if kind == 'setup':
+        return ['%s: %s' % (n.get('name'), a) for n in doc.get('nics') or [] if isinstance(n, dict)
+                for a in n.get('actions') or []]
+    if kind == 'install-service':
+        return [str(c) for c in doc.get('changes') or []]
+    return [str(c) for c in doc.get('commands') or []]
+
+
 def changed(kind, doc):
     if kind == 'setup':
-        return any(isinstance(n, dict) and n.get('result') == 'changed' for n in doc.get('nics') or [])
+        return any(isinstance(n, dict) and n.get('result') in ('changed', 'planned') for n in doc.get('nics') or [])
     if kind == 'install-service':
         return doc.get('unitFile') in ('created', 'updated') or len(doc.get('changes') or []) > 0
     if kind in ('hotfix', 'kernel-upgrade'):
-        return bool(doc.get('installed'))
+        return bool(doc.get('installed')) or bool(doc.get('dryRun') and doc.get('commands'))
     return False
 
 
@@ -72,10 +91,28 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='asm_erdma_cli needs argv and a kind in %s' % ', '.join(sorted(_OK_RC)))
             return result
         what = ' '.join(argv[1:3]) if kind.startswith('kernel') else argv[1]
-        res = self._execute_module(module_name='ansible.builtin.command', module_args={'argv': argv},
-                                   task_vars=task_vars)
+        check_mode = bool((task_vars or {}).get('ansible_check_mode'))
+        dry_run = check_mode and kind in _DRY_RUN_KINDS
+        if dry_run:
+            # The dry run changes nothing, so it runs for real in check mode: its plan is what would change.
+            argv = argv + ['--dry-run']
+            self._task.check_mode = False
+        try:
+            res = self._execute_module(module_name='ansible.builtin.command', module_args={'argv': argv},
+                                       task_vars=task_vars)
+        finally:
+            if dry_run:
+                self._task.check_mode = True
         if res.get('skipped'):  # check mode: the command module does not run commands
             result.update(skipped=True, msg=res.get('msg', 'skipped in check mode'), json={})
+            return result
+        if check_mode and res.get('rc') != 0 and 'No such file or directory' in str(res.get('msg', '')):
+            # A fresh node in check mode: the install task did not really put asm-erdma there.
+            result.update(changed=kind in ('setup', 'install-service'), failed=False, json={},
+                          msg='check mode: %s is not installed yet (a real run installs it first); %s not run'
+                          % (argv[0], what))
+            if self._task.diff and result['changed']:
+                result['diff'] = {'prepared': result['msg'] + '\n'}
             return result
         rc = res.get('rc')
         doc = parse_report(res.get('stdout', ''))
@@ -89,8 +126,11 @@ class ActionModule(ActionBase):
                                  'grubby --default-kernel)' % (doc.get('running'), doc.get('minimum')))
             return result
         result.update(json=doc, stdout=res.get('stdout', ''), stderr=res.get('stderr', ''))
+        if dry_run and self._task.diff and result['changed']:
+            result['diff'] = {'prepared': '\n'.join(planned(kind, doc)) + '\n'}
         if kind == 'status':
-            failing = not_ready(doc, self._task.args.get('gate_ignore') or [], self._task.args.get('gate_strict') or [])
+            failing = not_ready(doc, self._task.args.get('gate_ignore') or [], self._task.args.get('gate_strict') or [],
+                                check_mode)
             result['not_ready'] = failing
             if failing:
                 for k in ('json', 'stdout', 'stderr'):
