@@ -4,6 +4,7 @@
 # one-line error, and the parsed report as `json`. One task per command, no separate parse/fail tasks.
 import json
 
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 # kind -> exit codes that are answers rather than failures
@@ -38,20 +39,21 @@ def error_line(what, rc, doc, stderr, msg):
     return 'asm-erdma %s failed (exit %s): %s' % (what, rc, text)
 
 
-# Check mode: what the role's own setup, install-service and hotfix tasks would do in a real run.
-_ROLE_FIXES = ('asm-erdma setup', 'asm-erdma install-service', 'asm-erdma hotfix')
+# Check mode: the fixes the role's own tasks apply in a real run (setup always; the others when enabled).
+_ROLE_FIXES = (('asm-erdma setup', None), ('asm-erdma install-service', 'asm_erdma_service'),
+               ('asm-erdma hotfix', 'asm_erdma_hotfix'))
 # Check mode: the commands that change the node run with --dry-run instead of not at all.
 _DRY_RUN_KINDS = ('setup', 'install-service', 'hotfix')
 
 
-def not_ready(doc, ignore, strict, check_mode=False):
+def not_ready(doc, ignore, strict, role_fixes=()):
     """Checks that keep the node from being ready: "fail" (or anything but "ok" for strict ids), minus ignored.
-    In check mode nothing was changed, so a check the run itself would fix is not held against the node."""
+    In check mode nothing was changed, so a check whose fix the run itself applies (role_fixes) is left out."""
     out = []
     for c in doc.get('checks') or []:
         if not isinstance(c, dict) or c.get('id') in ignore:
             continue
-        if check_mode and str(c.get('fix') or '').startswith(_ROLE_FIXES):
+        if role_fixes and str(c.get('fix') or '').startswith(tuple(role_fixes)):
             continue
         if c.get('state') == 'fail' or (c.get('id') in strict and c.get('state') != 'ok'):
             fix = '; fix: %s' % c['fix'] if c.get('fix') else ''
@@ -82,6 +84,10 @@ def changed(kind, doc):
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(('argv', 'kind', 'gate_ignore', 'gate_strict'))
+
+    def _enabled(self, var, task_vars):
+        """A boolean role variable as the role's own `| bool` reads it."""
+        return boolean(self._templar.template((task_vars or {}).get(var, True)), strict=False)
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -129,8 +135,10 @@ class ActionModule(ActionBase):
         if dry_run and self._task.diff and result['changed']:
             result['diff'] = {'prepared': '\n'.join(planned(kind, doc)) + '\n'}
         if kind == 'status':
+            role_fixes = [fix for fix, enabled_by in _ROLE_FIXES
+                           if check_mode and (enabled_by is None or self._enabled(enabled_by, task_vars))]
             failing = not_ready(doc, self._task.args.get('gate_ignore') or [], self._task.args.get('gate_strict') or [],
-                                check_mode)
+                                role_fixes)
             result['not_ready'] = failing
             if failing:
                 for k in ('json', 'stdout', 'stderr'):
