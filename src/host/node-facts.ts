@@ -7,7 +7,7 @@ import { delimiter, join } from 'node:path';
 import { parseListeners, type Listener } from '../core/proc-net-tcp.js';
 import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
 import { listSysDir, readSysFile } from './sysroot.js';
-import { SYSTEM_TOOL_DIRS } from './tool-not-found.js';
+import { SYSTEM_TOOL_DIRS } from './host-errors.js';
 
 /**
  * The first executable file `name` on PATH, as a shell would find it (an empty entry is the current directory);

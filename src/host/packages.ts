@@ -2,7 +2,7 @@
 import { ExitError } from '../exit-codes.js';
 import { parseKernelRelease, type KernelRelease } from '../core/kernel-release.js';
 import { findTool } from './node-facts.js';
-import { NOT_FOUND_WHERE, ToolNotFound } from './tool-not-found.js';
+import { NOT_FOUND_WHERE, ToolNotFound } from './host-errors.js';
 import { firstLine, type CommandResult, type Runner } from './runner.js';
 
 /**

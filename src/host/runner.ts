@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import type { Deadline } from '../core/deadline.js';
 import { ExitError } from '../exit-codes.js';
 import { findTool } from './node-facts.js';
-import { NOT_FOUND_WHERE, ToolNotFound } from './tool-not-found.js';
+import { NOT_FOUND_WHERE, ToolNotFound } from './host-errors.js';
 
 export interface CommandSpec {
   file: string;
