@@ -2,9 +2,8 @@
  * Every chosen NIC's keys from the metadata server in one concurrent batch, validated before anything changes
  * (setup, reset without a record, status).
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { ExitError } from '../exit-codes.js';
-import { backoffMs, type Deadline } from '../core/deadline.js';
+import { backoffMs, sleepUnlessAborted, type Deadline } from '../core/deadline.js';
 import { shorten, validateNicMetadata, type NicConfig, type RawNicMetadata } from '../core/nic-config.js';
 import type { Host, MetadataSource } from '../host/host.js';
 import { nicPath, NIC_KEYS } from '../core/metadata-layout.js';
@@ -108,7 +107,8 @@ export async function fetchNicConfigsWaiting<N extends { name: string; mac: stri
         if (left <= 0) return e;
         if (attempt === 0)
           log.info(`${nic.name}: the metadata server does not know this NIC yet (HTTP 404); asking again…`);
-        await delay(Math.min(backoffMs(attempt, 500, 3000), left), undefined, { signal: stop.signal });
+        await sleepUnlessAborted(Math.min(backoffMs(attempt, 500, 3000), left), stop.signal);
+        if (stop.signal.aborted) return e;
       }
     }
   };
