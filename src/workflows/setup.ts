@@ -58,7 +58,7 @@ interface SetupNic {
   config: NicConfig;
   metric: number;
   plan: SetupPlan;
-  /** Configured all the same (the address is the ENI's), with a warning: see README "subnet". */
+  /** Outside the primary's subnet: configured all the same (the address is the ENI's), with a warning. */
   subnet: SubnetMismatch | undefined;
 }
 
