@@ -105,6 +105,9 @@ export class Runner {
     // Looked up here rather than by spawn: PATH, then /usr/sbin and /sbin (see findTool).
     const file = spec.file.includes('/') ? spec.file : findTool(spec.file);
     if (file === undefined) throw toolNotFound(spec.file);
+    // Before the spawn: a SIGTERM that arrives while spawn() returns must already find the handler that kills the
+    // group, or we would die of it and leave the tool running.
+    if (grouped) hookSignals();
     // node:child_process rather than execa: execa's start-up and ~15 MB of memory cost more than a whole setup run.
     const child = spawn(file, spec.args, {
       stdio: [spec.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
@@ -117,10 +120,7 @@ export class Runner {
     let timer: NodeJS.Timeout | undefined;
     const pid = child.pid;
     if (pid !== undefined) {
-      if (grouped) {
-        hookSignals();
-        liveGroups.add(pid);
-      }
+      if (grouped) liveGroups.add(pid);
       timer = setTimeout(() => {
         timedOut = true;
         if (grouped) killGroup(pid);
