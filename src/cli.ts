@@ -17,6 +17,8 @@ import { COLOR_MODES, coloursFor, setColorMode, type ColorMode } from './ui/colo
 import { errorLine } from './ui/error-line.js';
 import { stopSpinners } from './ui/logger.js';
 import { setQuiet } from './ui/output-mode.js';
+import { interruptedSummary } from './host/change-journal.js';
+import { onInterrupt } from './host/interrupt.js';
 
 /** Set by the bundler (scripts/build.js); unbundled (tests importing dist/src) read from package.json. */
 declare const ASM_ERDMA_VERSION: string | undefined;
@@ -219,8 +221,22 @@ function versionRequested(args: string[]): boolean {
   return args.some((a) => a === '--version' || a === '-V') && args.every((a) => a.startsWith('-'));
 }
 
+/**
+ * Ctrl-C, systemd's SIGTERM, a closed terminal: the spinner goes, and one line says what the run had changed
+ * (host/change-journal.ts) — usually nothing — so nobody has to go and look. The process then dies of the signal.
+ */
+function reportInterrupts(): void {
+  onInterrupt((signal) => {
+    stopSpinners();
+    // The terminal echoed ^C where the cursor was: start the line clean.
+    const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
+    process.stderr.write(`${clear}interrupted (${signal}): ${interruptedSummary()}\n`);
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const args = argv.slice(2);
+  reportInterrupts();
   const json = args.includes('--json');
   const verbose = args.includes('--verbose') || args.includes('-v');
   setColorMode(earlyColorMode(args));

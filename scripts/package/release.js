@@ -120,8 +120,16 @@ function seaBinary(arch, runtimeDir, main) {
       throw new Error(`${binary} needs GLIBC_${major}.${minor}, Alibaba Cloud Linux 3 has ${MAX_GLIBC.join('.')}`);
     }
   }
-  const said = run(a.run[0] ?? binary, [...a.run.slice(1), ...(a.run.length ? [binary] : []), '--version']).trim();
+  const ask = (...args) => run(a.run[0] ?? binary, [...a.run.slice(1), ...(a.run.length ? [binary] : []), ...args]);
+  const said = ask('--version').trim();
   if (said !== VERSION) throw new Error(`${binary} --version printed ${JSON.stringify(said)}, expected ${VERSION}`);
+  // A release says which commit it is: an operator's bug report must lead back to the source.
+  const { commit } = JSON.parse(ask('--version', '--json'));
+  if (!commit) {
+    throw new Error(
+      `${binary} --version --json has no commit: build from a git checkout, or set ASM_ERDMA_COMMIT=<commit id>`,
+    );
+  }
   log(`${relative(REPO, binary)}: Node ${versionOf(runtimeDir)}, prints ${said}`);
   return binary;
 }

@@ -14,6 +14,7 @@ import type { LinkInfo } from '../core/iproute-json.js';
 import { actionArgv, describeAction, inverseOf, tookEffect, type Action } from '../core/nic-plan.js';
 import type { LinkResult } from '../core/owned-record.js';
 import { ExitCode, ExitError } from '../exit-codes.js';
+import { journal } from './change-journal.js';
 
 export interface BatchResult {
   /** Lines that ran and failed (index → iproute2's message); every line not here and before `stopped` ran. */
@@ -77,7 +78,8 @@ export interface Applied {
 export class Executor {
   constructor(
     private readonly backend: Backend,
-    private readonly dryRun: boolean,
+    /** Nothing runs; what would run is returned (and nothing may say it is being done). */
+    readonly dryRun: boolean,
   ) {}
 
   /** Refuses a run that would change the node without the privileges for it (dry-run needs none). */
@@ -96,12 +98,17 @@ export class Executor {
     if (this.dryRun) return { changes, applied: false };
     const done: Effect[] = [];
     for (const effect of effects) {
+      const change = describeEffect(effect);
       try {
+        journal.starting([change]);
         await this.backend.perform(effect);
+        journal.finished(change);
         done.push(effect);
       } catch (e) {
+        journal.settled();
         const { undone, undoErrors } = await undoNewestFirst(done, inverseEffect, async (inverse) => {
           await this.backend.perform(inverse);
+          journal.putBack(describeEffect(inverse));
           return describeEffect(inverse);
         });
         throw new EffectsFailed(effect, e, undone, undoErrors);
@@ -123,6 +130,7 @@ export class Executor {
     const lines = plans.flatMap(({ actions }, nic) =>
       batchable[nic] ? actions.map((action) => ({ nic, action })) : [],
     );
+    journal.starting(plans.flatMap(({ actions }) => actions.map(describeAction)));
     const batch: BatchResult = lines.length > 0 ? await this.batch(lines.map((l) => l.action)) : { failed: new Map() };
     const after = batch.stopped ? await this.backend.links() : [];
     const changed: (T & { outcome: LinkOutcome })[] = [];
@@ -132,8 +140,10 @@ export class Executor {
       if (actions.length === 0) outcome = { result: 'unchanged' };
       else if (!batchable[i]) outcome = await this.oneByOne(actions);
       else outcome = await this.settleBatched(lines, i, batch, after);
+      if (outcome.result === 'changed') for (const a of actions) journal.finished(describeAction(a));
       changed.push({ ...nic, outcome });
     }
+    journal.settled();
     return changed;
   }
 
@@ -193,6 +203,7 @@ export class Executor {
   private async rollBack(done: Action[], error: string): Promise<LinkOutcome> {
     const { undoErrors } = await undoNewestFirst(done, inverseOf, async (undo) => {
       await this.backend.ip(undo);
+      journal.putBack(describeAction(undo));
       return describeAction(undo);
     });
     if (undoErrors.length > 0) {

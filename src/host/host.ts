@@ -46,6 +46,8 @@ export interface Host {
   /** NetworkManager's device states, or undefined when it is not running. */
   networkManagerDevices(): Promise<Map<string, string> | undefined>;
   terwayPresent(): boolean;
+  /** A setup or reset run holds the lock right now (host/lock.ts), so the NICs may be changing. */
+  runInProgress(): Promise<boolean>;
 
   runningKernel(): Promise<KernelRelease>;
   installedKernels(): Promise<KernelRelease[]>;

@@ -9,6 +9,7 @@ import { Executor, type Backend } from './executor.js';
 import type { Host, MetadataSource } from './host.js';
 import { installedPaths, isDirectory } from './install-paths.js';
 import { applyAction, applyBatch, observe, promotesSecondaries } from './iproute.js';
+import { lockHeld } from './lock.js';
 import { MetadataClient } from './metadata.js';
 import * as facts from './node-facts.js';
 import { openRecord, recordPath, writeOwned } from './owned-state.js';
@@ -145,6 +146,8 @@ export class NodeHost implements Host {
         .map((l) => l.split(':') as [string, string]),
     );
   }
+
+  runInProgress = () => lockHeld();
 
   terwayPresent(): boolean {
     try {

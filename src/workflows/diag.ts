@@ -6,6 +6,7 @@
 import { ExitError } from '../exit-codes.js';
 import { summarize, type DiagSample } from '../core/smcss.js';
 import type { Host } from '../host/host.js';
+import { takeSigint } from '../host/interrupt.js';
 
 export interface DiagOptions {
   /** Seconds between samples; undefined = one sample. */
@@ -57,6 +58,8 @@ export async function runDiag(host: Host, o: DiagOptions, onSample: (s: DiagSamp
   const onInt = (): void => {
     state.stopped = true;
   };
+  // Taken from the CLI's interrupt handler (host/interrupt.ts), which would otherwise end the process.
+  const giveBack = o.watchSeconds !== undefined ? takeSigint() : () => {};
   if (o.watchSeconds !== undefined) process.on('SIGINT', onInt);
   try {
     for (;;) {
@@ -69,6 +72,7 @@ export async function runDiag(host: Host, o: DiagOptions, onSample: (s: DiagSamp
     }
   } finally {
     process.off('SIGINT', onInt);
+    giveBack();
   }
   return { samples, fellBack: samples.some((s) => s.fellBack > 0) };
 }
