@@ -4,7 +4,7 @@
  * line, `error: <what was wrong> (<what to do>)`.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, type HelpContext } from 'commander';
+import { Command, CommanderError, Option, type HelpContext } from 'commander';
 import { ExitCode, ExitError, exitCodeMeaning, type ExitCodeName } from './exit-codes.js';
 import { jsonAlreadyWritten, printJson, splitHint } from './commands/common.js';
 import { registerNicCommands } from './commands/nic-commands.js';
@@ -146,11 +146,12 @@ export function buildProgram(): Command {
   const program = new CliCommand('asm-erdma')
     .description('Make an Alibaba Cloud Linux 3 node ready for ASM SMC-R acceleration over an eRDMA NIC')
     .version(versionInfo().version, '-V, --version', 'print the version (with --json: version, commit, node, built)')
-    .option(
-      '--color <when>',
-      'colours: auto (the stream is a terminal and NO_COLOR is unset), always or never',
-      parseColor,
-      'auto',
+    // choices() lets the man page and completion list the values; parseColor keeps our one-line error.
+    .addOption(
+      new Option('--color <when>', 'colours: auto (the stream is a terminal and NO_COLOR is unset), always or never')
+        .choices(COLOR_MODES)
+        .argParser(parseColor)
+        .default('auto'),
     )
     .option('-q, --quiet', 'print only errors and the result (no progress, warnings or spinner)')
     .exitOverride()
@@ -166,7 +167,7 @@ Examples:
   asm-erdma setup && asm-erdma install-service
   asm-erdma help setup               help for one command (same as setup --help)
 
-Defaults for --metadata-url, --interface, --min, --timeout: /etc/sysconfig/asm-erdma (see the README).
+Defaults for --metadata-url, --interface, --min, --timeout: /etc/sysconfig/asm-erdma (man asm-erdma: FILES).
 
 Exit codes:
 ${exitCodeTable()}`,

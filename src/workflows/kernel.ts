@@ -229,7 +229,7 @@ export async function runHotfix(
     throw new ExitError(
       'packageNotFound',
       `${HOTFIX.packageName} is not in any enabled repository`,
-      "find the repository that offers it: yum repolist all lists every repository, enabled or not, and " +
+      'find the repository that offers it: yum repolist all lists every repository, enabled or not, and ' +
         "yum --enablerepo='*' list available 'kernel-hotfix-*' shows which one has it; " +
         'enable that one with yum-config-manager --enable <repository id>, then asm-erdma hotfix again',
     );

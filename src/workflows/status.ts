@@ -137,8 +137,7 @@ export async function runStatus(
     rdmaCheck(nic.ports),
     erdmaDriverCheck(await fact(async () => host.erdmaDriverFacts(devicesListed))),
   ];
-  if (isUnknown(nic.nics))
-    checks.push(unknownCheck('nics', nic.nics, 'fail'));
+  if (isUnknown(nic.nics)) checks.push(unknownCheck('nics', nic.nics, 'fail'));
   else {
     const n = nic.nics;
     const nicState = mergeSetupFixes(nicChecks(n), n.erdmaNics);

@@ -42,7 +42,7 @@ function watch(child: ChildProcessWithoutNullStreams, stream: 'stdout' | 'stderr
   };
 }
 
-test('Ctrl-C while setup waits on the metadata server: spinner cleared, one line says nothing was changed', async (t) => {
+test('Ctrl-C while setup waits on the metadata server: spinner cleared, one line: nothing was changed', async (t) => {
   await withSim(t, { nics: 1, latencyMs: 30_000 }, async (node) => {
     const before = await kernelState(node);
     const run = onPty(node, 'setup');
@@ -80,7 +80,7 @@ test('status on a 100-column terminal: long details and fixes wrap under their o
     await run.ended;
     const lines = screenLines(run.output()).filter(Boolean);
     const header = lines[0] ?? '';
-    assert.match(header, /^CHECK +STATE  DETAIL$/);
+    assert.match(header, /^CHECK +STATE {2}DETAIL$/);
     const detailColumn = header.indexOf('DETAIL');
     let wrapped = 0;
     for (const line of lines) {
