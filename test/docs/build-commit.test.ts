@@ -11,7 +11,7 @@ type GitCommit = (env: Record<string, string | undefined>, repo?: string) => str
 const gitCommit = async (): Promise<GitCommit> =>
   ((await import(join(REPO_ROOT, 'scripts/bundle-options.js'))) as { gitCommit: GitCommit }).gitCommit;
 
-test('the build commit: ASM_ERDMA_COMMIT first, then git; null only outside a checkout with nothing given', async () => {
+test('the build commit: ASM_ERDMA_COMMIT first, then git; null only outside a checkout, nothing given', async () => {
   const commitOf = await gitCommit();
   assert.equal(commitOf({ ASM_ERDMA_COMMIT: ' 0123abc ' }), '0123abc');
   const head = execFileSync('git', ['-C', REPO_ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
