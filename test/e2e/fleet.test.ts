@@ -109,7 +109,7 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
     for (const nic of ['eth1', 'eth2']) {
       assert.deepEqual(node3State.links[nic], { up: false, ipv4: [] }, `node3 ${nic} untouched`);
     }
-    const gateTask = taskOutput(mixed, 'asm-erdma status (readiness gate)');
+    const gateTask = taskOutput(mixed, 'Run asm-erdma status (readiness gate)');
     assert.match(gateTask, /^ok: \[node1\]$/m, `node1 passed the gate: ${why(mixed)}`);
     assert.equal((await node1.shell('ip -br -4 addr show eth1')).stdout.includes('192.168.0.11/24'), true);
   });
