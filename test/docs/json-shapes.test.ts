@@ -71,7 +71,10 @@ async function actual(): Promise<Map<string, unknown[]>> {
   on163.installed = ['5.10.134-16.3.al8.x86_64'];
   on163.available = [...on163.installed];
   on163.packages.add('kernel-hotfix-16664924-5.10.134-16.3');
-  add('hotfix --json', printed(true, await runHotfix(new FakeHost(on163, { dryRun: true }), { yes: true, min }, log())));
+  add(
+    'hotfix --json',
+    printed(true, await runHotfix(new FakeHost(on163, { dryRun: true }), { yes: true, min }, log())),
+  );
 
   const notReady = new FakeHost(node(2));
   add('status --json', await runStatus(notReady, { min, metadataUrl: url, deadline: deadline() }, log()));
@@ -107,7 +110,8 @@ function documented(): Map<string, unknown> {
   return out;
 }
 
-const kind = (v: unknown): string => (Array.isArray(v) ? 'array' : v !== null && typeof v === 'object' ? 'object' : 'value');
+const kind = (v: unknown): string =>
+  Array.isArray(v) ? 'array' : v !== null && typeof v === 'object' ? 'object' : 'value';
 
 /** Differences between a documented shape and one real document, as "path: what" lines. */
 export function compare(doc: unknown, real: unknown, path = '$'): string[] {
@@ -129,7 +133,8 @@ export function compare(doc: unknown, real: unknown, path = '$'): string[] {
     else problems.push(...compare(d[dk], r[key], `${path}.${key}`));
   }
   for (const [key, dk] of documentedKeys)
-    if (!(key in r) && !dk.endsWith('?')) problems.push(`${path}.${key}: documented but not printed (mark it "${key}?")`);
+    if (!(key in r) && !dk.endsWith('?'))
+      problems.push(`${path}.${key}: documented but not printed (mark it "${key}?")`);
   return problems;
 }
 
