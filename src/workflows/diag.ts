@@ -6,7 +6,6 @@
 import { ExitError } from '../exit-codes.js';
 import { summarize, type DiagSample } from '../core/smcss.js';
 import type { Host } from '../host/host.js';
-import { takeSigint } from '../host/interrupt.js';
 
 export interface DiagOptions {
   /** Seconds between samples; undefined = one sample. */
@@ -59,7 +58,7 @@ export async function runDiag(host: Host, o: DiagOptions, onSample: (s: DiagSamp
     state.stopped = true;
   };
   // Taken from the CLI's interrupt handler (host/interrupt.ts), which would otherwise end the process.
-  const giveBack = o.watchSeconds !== undefined ? takeSigint() : () => {};
+  const giveBack = o.watchSeconds !== undefined ? host.takeSigint() : () => {};
   if (o.watchSeconds !== undefined) process.on('SIGINT', onInt);
   try {
     for (;;) {

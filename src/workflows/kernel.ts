@@ -14,7 +14,7 @@ import { checkKernelRelease } from '../core/option-values.js';
 import type { Effect } from '../core/effects.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
-import { ToolNotFound } from '../host/tool-not-found.js';
+import { ToolNotFound } from '../host/host-errors.js';
 import { gather } from './gather.js';
 
 export function parseMinimum(text: string, flag: string): KernelRelease {
@@ -100,12 +100,12 @@ async function installPackage(host: Host, spec: string, question: string, yes: b
   const effect: Effect = { kind: 'install-package', tool: host.packageTool(), spec };
   await host.changes.confirm(question, yes);
   // A dry run installs nothing, so no spinner says "installing".
-  if (host.changes.dryRun) return host.changes.apply([effect]);
+  if (!host.changes.applies) return host.changes.apply([effect]);
   return log.spin(`installing ${spec}…`, () => host.changes.apply([effect]));
 }
 
 export async function runKernelUpgrade(host: Host, o: UpgradeOptions, log: Logger): Promise<UpgradeReport> {
-  host.changes.mayChange('kernel upgrade');
+  host.changes.requirePrivilege('root', 'kernel upgrade');
   const [running, installed, available] = await gather([
     host.runningKernel(),
     host.installedKernels(),
@@ -121,10 +121,10 @@ export async function runKernelUpgrade(host: Host, o: UpgradeOptions, log: Logge
   const target = formatKernel(choice.target);
   const spec = `kernel-${target}`;
   const step = choice.alreadyInstalled
-    ? await host.changes.apply([])
+    ? { changes: [], applied: host.changes.applies }
     : await installPackage(host, spec, `install ${spec}?`, o.yes, log);
   const commands = [...step.changes];
-  // Only a real install moves the default boot entry; under dry-run there is nothing new to look at.
+  // Only a run that changes the node can have moved the default boot entry; otherwise there is nothing new to see.
   const defaultBoot = step.applied ? await host.defaultBootKernel() : undefined;
   const defaultBootIsTarget = defaultBoot !== undefined && formatKernel(defaultBoot) === target;
   const rebootNeeded = formatKernel(running) !== target;
@@ -137,7 +137,7 @@ export async function runKernelUpgrade(host: Host, o: UpgradeOptions, log: Logge
       `the default boot entry is ${defaultBoot ? formatKernel(defaultBoot) : 'unknown'}, not ${target}: run ${grubby}`,
     );
   }
-  const rebootNow = host.changes.dryRun ? '; would reboot into it now (--reboot)' : '; rebooting now';
+  const rebootNow = host.changes.applies ? '; rebooting now' : '; would reboot into it now (--reboot)';
   if (rebootNeeded) message += o.reboot ? rebootNow : '; reboot to run it (or pass --reboot)';
   let rebooting = false;
   if (rebootNeeded && o.reboot) {
@@ -223,7 +223,7 @@ export async function runHotfix(
       message: `nothing to do: ${HOTFIX.packageName} is already installed${after}`,
     };
   }
-  host.changes.mayChange('hotfix');
+  host.changes.requirePrivilege('root', 'hotfix');
   const offered = await log.spin(`looking for ${HOTFIX.packageName}…`, () => host.repoPackages(HOTFIX.packageName));
   if (offered.length === 0) {
     throw new ExitError(

@@ -26,8 +26,8 @@ const min = parseKernelRelease('5.10.134-16.3') as KernelRelease;
 const log = () => captureLog().log;
 const deadline = () => new Deadline(10_000);
 const url = 'http://metadata.test';
-/** As the command prints it: `dryRun` second (commands/common.ts withDryRun). */
-const printed = <T extends { command: string }>(dryRun: boolean, report: T) => withDryRun({ dryRun } as never, report);
+/** As the command prints it: `dryRun` (the executor's answer) second (commands/common.ts withDryRun). */
+const printed = <T extends { command: string }>(host: FakeHost, report: T) => withDryRun({ host } as never, report);
 
 /** The documents each heading of docs/json.md stands for: every one must match the documented shape. */
 async function actual(): Promise<Map<string, unknown[]>> {
@@ -36,25 +36,26 @@ async function actual(): Promise<Map<string, unknown[]>> {
 
   const fresh = new FakeHost(node(2));
   const setup = await runSetup(fresh, { interfaces: [], metadataUrl: url, deadline: deadline(), wait: false }, log());
-  add('setup --json', printed(false, setup));
+  add('setup --json', printed(fresh, setup));
   const again = await runSetup(fresh, { interfaces: [], metadataUrl: url, deadline: deadline(), wait: false }, log());
-  add('setup --json', printed(false, again));
+  add('setup --json', printed(fresh, again));
   const reset = await runReset(fresh, { interfaces: [], all: false, metadataUrl: url, deadline: deadline() }, log());
-  add('reset --json', printed(false, reset));
+  add('reset --json', printed(fresh, reset));
 
-  const unit = { exec: ['/usr/bin/asm-erdma'], interfaces: [] };
+  const unit = { exec: '/usr/bin/asm-erdma', flags: { interfaces: [] } };
   const svc = new FakeHost(node(0));
+  svc.state.files.set('/usr/bin/asm-erdma', '');
   add(
     'install-service --json',
-    printed(false, await installService(svc, { root: undefined, now: true, keepLegacy: false, unit }, log())),
+    printed(svc, await installService(svc, { root: undefined, now: true, keepLegacy: false, ...unit }, log())),
   );
   const dry = new FakeHost(node(0), { dryRun: true });
   dry.state.files.set('/mnt/image/usr/bin/asm-erdma', '');
   add(
     'install-service --json',
-    printed(true, await installService(dry, { root: '/mnt/image', now: false, keepLegacy: false, unit }, log())),
+    printed(dry, await installService(dry, { root: '/mnt/image', now: false, keepLegacy: false, ...unit }, log())),
   );
-  add('uninstall-service --json', printed(false, await uninstallService(svc, { root: undefined, now: true }, log())));
+  add('uninstall-service --json', printed(svc, await uninstallService(svc, { root: undefined, now: true }, log())));
 
   const old = node(0);
   old.running = '5.10.134-16.2.al8.x86_64';
@@ -65,16 +66,14 @@ async function actual(): Promise<Map<string, unknown[]>> {
   const upgradable = structuredClone(old);
   upgradable.installed = ['5.10.134-16.2.al8.x86_64'];
   const upgrade = { min, to: undefined, yes: true, reboot: false };
-  add('kernel upgrade --json', printed(false, await runKernelUpgrade(new FakeHost(upgradable), upgrade, log())));
+  const upgrading = new FakeHost(upgradable);
+  add('kernel upgrade --json', printed(upgrading, await runKernelUpgrade(upgrading, upgrade, log())));
   const on163 = node(0);
   on163.running = '5.10.134-16.3.al8.x86_64';
   on163.installed = ['5.10.134-16.3.al8.x86_64'];
   on163.available = [...on163.installed];
-  on163.packages.add('kernel-hotfix-16664924-5.10.134-16.3');
-  add(
-    'hotfix --json',
-    printed(true, await runHotfix(new FakeHost(on163, { dryRun: true }), { yes: true, min }, log())),
-  );
+  const hotfixing = new FakeHost(on163, { dryRun: true });
+  add('hotfix --json', printed(hotfixing, await runHotfix(hotfixing, { yes: true, min }, log())));
 
   const notReady = new FakeHost(node(2));
   add('status --json', await runStatus(notReady, { min, metadataUrl: url, deadline: deadline() }, log()));
