@@ -43,7 +43,7 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
       assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(first)}`);
       assert.ok(recap.changed >= 3, `${host} changed binary, NICs and unit: ${why(first)}`);
     }
-    const upgradePlay = /PLAY \[asm-erdma - rolling kernel upgrade.*\n(.*\n)?skipping: no hosts matched/;
+    const upgradePlay = /PLAY \[Rolling kernel upgrade.*\n(.*\n)?skipping: no hosts matched/;
     assert.match(first.stdout, upgradePlay, 'no kernel upgrade asked, none run');
     await assertLikeSingleNodeSetup(fleet);
     for (const node of fleet.nodes) {
