@@ -95,3 +95,29 @@ test('status on a 100-column terminal: long details and fixes wrap under their o
     assert.ok(wrapped > 0, `some detail is long enough to wrap:\n${lines.join('\n')}`);
   });
 });
+
+test('status while setup waits on the metadata server: a run in progress, wait for it, not a second setup', async (t) => {
+  await withSim(t, { nics: 2, latencyMs: 30_000 }, async (node) => {
+    const env = Object.entries(node.cliEnv()).map(([k, v]) => `${k}=${v}`);
+    const setup = spawn('ip', ['netns', 'exec', node.ns, 'env', ...env, process.execPath, CLI, 'setup', '-v']);
+    const run = watch(setup, 'stderr');
+    // Past the lock and device discovery: now it waits on the (slow) metadata server, holding the lock.
+    await run.until(/rdma -j link show/);
+    try {
+      const r = await node.cli(['status', '--json', '--timeout', '1']);
+      const doc = JSON.parse(r.stdout) as { checks: { id: string; state: string; fix: string | null }[] };
+      const byId = new Map(doc.checks.map((c) => [c.id, c]));
+      assert.equal(byId.get('run-in-progress')?.state, 'warn', r.stdout);
+      assert.equal(byId.get('nic:eth1')?.fix, 'wait for that run to end, then asm-erdma status again');
+      assert.ok(!doc.checks.some((c) => c.fix?.startsWith('asm-erdma setup')), r.stdout);
+    } finally {
+      setup.kill('SIGTERM');
+      await run.ended;
+    }
+    // The run is over: status no longer sees one.
+    const after = JSON.parse((await node.cli(['status', '--json', '--timeout', '1'])).stdout) as {
+      checks: { id: string }[];
+    };
+    assert.ok(!after.checks.some((c) => c.id === 'run-in-progress'));
+  });
+});
