@@ -96,7 +96,7 @@ test('status on a 100-column terminal: long details and fixes wrap under their o
   });
 });
 
-test('status while setup waits on the metadata server: a run in progress, wait for it, not a second setup', async (t) => {
+test('status during a setup that waits on the metadata server: a run in progress, not a second setup', async (t) => {
   await withSim(t, { nics: 2, latencyMs: 30_000 }, async (node) => {
     const env = Object.entries(node.cliEnv()).map(([k, v]) => `${k}=${v}`);
     const setup = spawn('ip', ['netns', 'exec', node.ns, 'env', ...env, process.execPath, CLI, 'setup', '-v']);
