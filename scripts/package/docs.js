@@ -9,12 +9,14 @@
  */
 export async function programFacts(dist) {
   const load = (p) => import(`${dist}/src/${p}`);
-  const [{ ExitCode, exitCodeMeaning }, { SYSCONFIG_PATH }, { servicePaths }, { UNIT_NAME }] = await Promise.all([
-    load('exit-codes.js'),
-    load('core/sysconfig.js'),
-    load('core/service-plan.js'),
-    load('core/unit.js'),
-  ]);
+  const [{ ExitCode, exitCodeMeaning }, { SYSCONFIG_PATH }, { servicePaths }, { UNIT_NAME }, metrics] =
+    await Promise.all([
+      load('exit-codes.js'),
+      load('core/sysconfig.js'),
+      load('core/service-plan.js'),
+      load('core/unit.js'),
+      load('core/metrics-unit.js'),
+    ]);
   const paths = servicePaths(undefined);
   return {
     exitCodes: Object.keys(ExitCode).map((k) => ({ code: ExitCode[k], meaning: exitCodeMeaning[k] })),
@@ -27,6 +29,14 @@ export async function programFacts(dist) {
       [paths.unit, `the boot unit (${UNIT_NAME}), written by install-service and removed by uninstall-service`],
       [paths.template, 'the hot-plug template unit: one instance configures an eRDMA NIC attached after boot'],
       [paths.rule, 'the udev rule that starts the hot-plug unit for each new eRDMA device'],
+      [
+        `${paths.metricsService}, ${metrics.METRICS_TIMER_NAME}`,
+        'metrics --textfile every 60 s, written by install-service --metrics',
+      ],
+      [
+        `${metrics.DEFAULT_TEXTFILE_DIR}/asm_erdma.prom`,
+        "the metrics for node_exporter's textfile collector (metrics --textfile DIR)",
+      ],
       [DOC_DIR, 'README.md (the node procedure) and docs/ (JSON shapes, design notes)'],
     ],
   };

@@ -13,6 +13,8 @@ const USES: Record<string, SysconfigKey[]> = {
   setup: ['ASM_ERDMA_METADATA_URL', 'ASM_ERDMA_INTERFACES', 'ASM_ERDMA_TIMEOUT', 'ASM_ERDMA_SETTLE'],
   reset: ['ASM_ERDMA_METADATA_URL', 'ASM_ERDMA_INTERFACES', 'ASM_ERDMA_TIMEOUT'],
   status: ['ASM_ERDMA_METADATA_URL', 'ASM_ERDMA_MIN_KERNEL'],
+  // The same as status: asm_erdma_ready is what status would say.
+  metrics: ['ASM_ERDMA_METADATA_URL', 'ASM_ERDMA_MIN_KERNEL'],
   'kernel check': ['ASM_ERDMA_MIN_KERNEL'],
   'kernel list': ['ASM_ERDMA_MIN_KERNEL'],
   'kernel upgrade': ['ASM_ERDMA_MIN_KERNEL'],

@@ -6,6 +6,7 @@
 import { join } from 'node:path/posix';
 import type { Effect } from './effects.js';
 import { HOTPLUG_TEMPLATE_NAME, UDEV_RULE_NAME } from './hotplug.js';
+import { METRICS_SERVICE_NAME, METRICS_TIMER_NAME } from './metrics-unit.js';
 import { LEGACY_UNIT_NAME, UNIT_NAME } from './unit.js';
 
 export type FileResult = 'created' | 'updated' | 'unchanged' | 'removed' | 'absent';
@@ -13,9 +14,17 @@ export type LegacyResult = 'disabled' | 'kept' | 'not-enabled';
 
 export const unitDir = (root: string | undefined): string => join(root ?? '/', 'etc/systemd/system');
 
-export function servicePaths(root: string | undefined): { unit: string; template: string; rule: string } {
+export function servicePaths(root: string | undefined): {
+  unit: string;
+  template: string;
+  rule: string;
+  metricsService: string;
+  metricsTimer: string;
+} {
   return {
     unit: join(unitDir(root), UNIT_NAME),
+    metricsService: join(unitDir(root), METRICS_SERVICE_NAME),
+    metricsTimer: join(unitDir(root), METRICS_TIMER_NAME),
     template: join(unitDir(root), HOTPLUG_TEMPLATE_NAME),
     rule: join(root ?? '/', 'etc/udev/rules.d', UDEV_RULE_NAME),
   };
@@ -35,6 +44,8 @@ export interface InstallObserved {
   /** `systemctl is-enabled` of our unit and (undefined with --keep-legacy) of the old script's unit. */
   enabled: string;
   legacyEnabled: string | undefined;
+  /** --metrics: the metrics service and timer files, and whether the timer is enabled. */
+  metrics?: { files: (ObservedFile & { desired: string })[]; timerEnabled: string };
 }
 
 function fileResult(files: (ObservedFile & { desired: string })[]): FileResult {
@@ -51,8 +62,9 @@ export function planInstall(o: InstallObserved): {
   unitFile: FileResult;
   hotplug: FileResult;
   legacy: LegacyResult;
+  metrics: FileResult | undefined;
 } {
-  const stale = [o.unit, ...o.hotplug].filter((f) => f.previous !== f.desired);
+  const stale = [o.unit, ...o.hotplug, ...(o.metrics?.files ?? [])].filter((f) => f.previous !== f.desired);
   // Undone newest first: only the oldest file's undo reloads systemd, once, after every file is back.
   const files: Effect[] = stale.map((f, i) => ({
     kind: 'write-file',
@@ -72,8 +84,12 @@ export function planInstall(o: InstallObserved): {
     ...(o.enabled !== 'enabled'
       ? [{ kind: 'systemctl', verb: 'enable', unit: UNIT_NAME, ...withRoot(o.root) } as const]
       : []),
+    ...(o.metrics && o.metrics.timerEnabled !== 'enabled'
+      ? [{ kind: 'systemctl', verb: 'enable', unit: METRICS_TIMER_NAME, ...withRoot(o.root) } as const]
+      : []),
   ];
-  return { effects, unitFile: fileResult([o.unit]), hotplug: fileResult(o.hotplug), legacy };
+  const metrics = o.metrics ? fileResult(o.metrics.files) : undefined;
+  return { effects, unitFile: fileResult([o.unit]), hotplug: fileResult(o.hotplug), legacy, metrics };
 }
 
 export interface UninstallObserved {
@@ -84,13 +100,27 @@ export interface UninstallObserved {
   enabled: string;
   /** --now: stop the unit first. */
   stop: boolean;
+  /** The metrics service and timer files (installed or not), and whether the timer is enabled. */
+  metrics: { files: (ObservedFile & { exists: boolean })[]; timerEnabled: string };
 }
 
-export function planUninstall(o: UninstallObserved): { effects: Effect[]; unitFile: FileResult; hotplug: FileResult } {
-  const files = [...o.hotplug, o.unit].filter((f) => f.exists);
+export function planUninstall(o: UninstallObserved): {
+  effects: Effect[];
+  unitFile: FileResult;
+  hotplug: FileResult;
+  metrics: FileResult;
+} {
+  const metricsFiles = o.metrics.files.filter((f) => f.exists);
+  const files = [...metricsFiles, ...o.hotplug, o.unit].filter((f) => f.exists);
+  const timerInstalled = metricsFiles.length > 0;
   const effects: Effect[] = [
-    // Stopping a oneshot only marks it inactive (there is no ExecStop): nothing to undo.
+    // Stopping a oneshot only marks it inactive (there is no ExecStop): nothing to undo. A timer stopped before a
+    // failure stays stopped until the next boot (its files and enablement are put back).
+    ...(o.stop && timerInstalled ? [{ kind: 'systemctl', verb: 'stop', unit: METRICS_TIMER_NAME } as const] : []),
     ...(o.stop && o.unit.exists ? [{ kind: 'systemctl', verb: 'stop', unit: UNIT_NAME } as const] : []),
+    ...(o.metrics.timerEnabled === 'enabled'
+      ? [{ kind: 'systemctl', verb: 'disable', unit: METRICS_TIMER_NAME, ...withRoot(o.root) } as const]
+      : []),
     ...(o.enabled === 'enabled'
       ? [{ kind: 'systemctl', verb: 'disable', unit: UNIT_NAME, ...withRoot(o.root) } as const]
       : []),
@@ -109,5 +139,6 @@ export function planUninstall(o: UninstallObserved): { effects: Effect[]; unitFi
     effects,
     unitFile: o.unit.exists ? 'removed' : 'absent',
     hotplug: o.hotplug.some((f) => f.exists) ? 'removed' : 'absent',
+    metrics: timerInstalled ? 'removed' : 'absent',
   };
 }

@@ -10,10 +10,12 @@ import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-read
 import type { SmcSocket } from '../core/smcss.js';
 import type { SysconfigEntry, SysconfigKey } from '../core/sysconfig.js';
 import type { Deadline } from '../core/deadline.js';
+import type { ErdmaPci } from '../core/boot-wait.js';
+import type { Clock } from './clock.js';
 import type { Executor, LinkOutcome, Privilege } from './executor.js';
 import type { Observation } from './iproute.js';
 
-export type { LinkOutcome, Observation, Privilege };
+export type { Clock, LinkOutcome, Observation, Privilege };
 
 /** The metadata server, for one run: the token round trip starts early, every request ends by close(). */
 export interface MetadataSource {
@@ -26,11 +28,15 @@ export interface MetadataSource {
 export interface Host {
   /** The only way to change the node, and the one place that knows whether this run may (dry-run, privileges). */
   readonly changes: Executor;
+  /** Time for waiting workflows (the boot wait polls and settles by it). */
+  readonly clock: Clock;
 
   /** `ip -j addr` and the main IPv4 routing table. */
   observe(): Promise<Observation>;
   /** `rdma link show`; RdmaUnavailable when there is no RDMA netlink yet (the driver not loaded). */
   rdmaPorts(): Promise<RdmaPort[]>;
+  /** The eRDMA functions of the PCI tree and the erdma driver's state (sysfs), for the boot wait. */
+  erdmaPci(): ErdmaPci;
   promotesSecondaries(dev: string): boolean;
   metadata(o: { baseUrl: string; deadline: Deadline; trace?: (line: string) => void }): MetadataSource;
 

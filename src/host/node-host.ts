@@ -6,6 +6,8 @@ import type { Deadline } from '../core/deadline.js';
 import type { Action } from '../core/nic-plan.js';
 import { ExitError } from '../exit-codes.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { systemClock } from './clock.js';
+import { readErdmaPci } from './erdma-pci.js';
 import { Executor, type Backend, type Privilege } from './executor.js';
 import type { Host, MetadataSource } from './host.js';
 import { existsInRoot, homeDirectory, installedPaths, isDirectory, realPath } from './install-paths.js';
@@ -80,6 +82,8 @@ class NodeBackend implements Backend {
         return this.systemctl(systemctlArgv(e));
       case 'write-record':
         return writeOwned(e.record, e.path);
+      case 'write-last-setup':
+        return writeFileAtomic(e.path, `${JSON.stringify(e.outcome)}\n`, 0o644);
       case 'install-package':
         return packages.install(this.runner, e.tool, installArgv(e).slice(1), this.o.streamInstall);
       case 'reboot':
@@ -90,6 +94,7 @@ class NodeBackend implements Backend {
 
 export class NodeHost implements Host {
   readonly changes: Executor;
+  readonly clock = systemClock;
 
   constructor(
     private readonly runner: Runner,
@@ -100,6 +105,7 @@ export class NodeHost implements Host {
 
   observe = () => observe(this.runner);
   rdmaPorts = () => listRdmaPorts(this.runner);
+  erdmaPci = () => readErdmaPci();
   promotesSecondaries = (dev: string) => promotesSecondaries(dev);
   metadata = (o: ConstructorParameters<typeof MetadataClient>[0]): MetadataSource => new MetadataClient(o);
 

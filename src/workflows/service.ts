@@ -8,6 +8,7 @@ import { ExitError } from '../exit-codes.js';
 import { renderHotplugUnit, renderUdevRule } from '../core/hotplug.js';
 import { planInstall, planUninstall, servicePaths, type FileResult, type LegacyResult } from '../core/service-plan.js';
 import { LEGACY_UNIT_NAME, renderUnit, UNIT_NAME, type UnitOptions } from '../core/unit.js';
+import { METRICS_TIMER_NAME, renderMetricsService, renderMetricsTimer, textfileDirIn } from '../core/metrics-unit.js';
 import { EffectsFailed } from '../host/host-errors.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
@@ -29,6 +30,8 @@ export interface ServiceReport {
   legacy: LegacyResult;
   /** The hot-plug template unit and udev rule, together. */
   hotplug: FileResult;
+  /** The metrics service and timer, together (install: only with --metrics). */
+  metrics?: FileResult;
   /** Every change made (or, under --dry-run, that would be made), in order. */
   changes: string[];
   /** --now: the unit is installed and enabled, but starting it failed (why). */
@@ -67,6 +70,8 @@ export interface InstallOptions extends ServiceOptions {
   exec: string | undefined;
   /** The flags written into ExecStart. */
   flags: Omit<UnitOptions, 'exec' | 'bootTimeoutSeconds'>;
+  /** --metrics: also the metrics service (writing into this textfile directory) and its timer. */
+  metrics?: { textfileDir: string };
 }
 
 /**
@@ -91,12 +96,24 @@ export async function installService(host: Host, o: InstallOptions, log: Logger)
   // Read-only questions first: a missing systemctl fails here, before anything is written.
   const enabled = await host.unitEnabled(UNIT_NAME, o.root);
   const legacyEnabled = o.keepLegacy ? undefined : await host.unitEnabled(LEGACY_UNIT_NAME, o.root);
+  const metrics = o.metrics && {
+    files: [
+      observed(host, paths.metricsService, renderMetricsService({ exec: unit.exec, ...o.metrics })),
+      observed(host, paths.metricsTimer, renderMetricsTimer()),
+    ],
+    timerEnabled: await host.unitEnabled(METRICS_TIMER_NAME, o.root),
+  };
+  if (o.metrics && !host.isDirectory(textfileDirIn(o.root, o.metrics.textfileDir))) {
+    // Not refused: node_exporter may come later. Until DIR exists the sandbox cannot mount it and each run fails.
+    log.warn(`${o.metrics.textfileDir} does not exist yet: create it (or install node_exporter) for the metrics`);
+  }
   const plan = planInstall({
     root: o.root,
     unit: observed(host, paths.unit, desired),
     hotplug: [observed(host, paths.template, renderHotplugUnit(unit)), observed(host, paths.rule, renderUdevRule())],
     enabled,
     legacyEnabled,
+    ...(metrics ? { metrics } : {}),
   });
   const { changes, applied } = await host.changes.apply(plan.effects);
   if (plan.legacy === 'disabled' && applied) {
@@ -108,7 +125,10 @@ export async function installService(host: Host, o: InstallOptions, log: Logger)
     // A changed unit must run again with its new options; an unchanged active one needs nothing.
     const verb = plan.unitFile === 'unchanged' ? 'start' : 'restart';
     try {
-      const start = await host.changes.apply([{ kind: 'systemctl', verb, unit: UNIT_NAME }]);
+      const start = await host.changes.apply([
+        { kind: 'systemctl', verb, unit: UNIT_NAME },
+        ...(metrics ? [{ kind: 'systemctl', verb: 'start', unit: METRICS_TIMER_NAME } as const] : []),
+      ]);
       changes.push(...start.changes);
       started = start.applied;
     } catch (e) {
@@ -126,6 +146,7 @@ export async function installService(host: Host, o: InstallOptions, log: Logger)
     stopped: false,
     legacy: plan.legacy,
     hotplug: plan.hotplug,
+    ...(plan.metrics ? { metrics: plan.metrics } : {}),
     changes,
     ...(startError ? { startError } : {}),
     unit: desired,
@@ -146,6 +167,10 @@ export async function uninstallService(host: Host, o: ServiceOptions, log: Logge
     hotplug: [file(paths.template), file(paths.rule)],
     enabled,
     stop: o.now,
+    metrics: {
+      files: [file(paths.metricsService), file(paths.metricsTimer)],
+      timerEnabled: await host.unitEnabled(METRICS_TIMER_NAME, o.root),
+    },
   });
   const { changes } = await host.changes.apply(plan.effects);
   if (changes.length === 0) log.verbose(`${UNIT_NAME} is not installed${o.root ? ` in ${o.root}` : ''}`);
@@ -159,6 +184,7 @@ export async function uninstallService(host: Host, o: ServiceOptions, log: Logge
     stopped: o.now && plan.unitFile === 'removed',
     legacy: 'kept',
     hotplug: plan.hotplug,
+    metrics: plan.metrics,
     changes,
   };
 }

@@ -14,6 +14,7 @@ import { Deadline } from '../../src/core/deadline.js';
 import { parseKernelRelease, type KernelRelease } from '../../src/core/kernel-release.js';
 import type { SmcSocket } from '../../src/core/smcss.js';
 import { runDiag } from '../../src/workflows/diag.js';
+import { runMetrics } from '../../src/workflows/metrics.js';
 import { runHotfix, runKernelCheck, runKernelList, runKernelUpgrade } from '../../src/workflows/kernel.js';
 import { runReset } from '../../src/workflows/reset.js';
 import { installService, uninstallService } from '../../src/workflows/service.js';
@@ -45,10 +46,8 @@ async function actual(): Promise<Map<string, unknown[]>> {
   const unit = { exec: '/usr/bin/asm-erdma', flags: { interfaces: [] } };
   const svc = new FakeHost(node(0));
   svc.state.files.set('/usr/bin/asm-erdma', '');
-  add(
-    'install-service --json',
-    printed(svc, await installService(svc, { root: undefined, now: true, keepLegacy: false, ...unit }, log())),
-  );
+  const withMetrics = { root: undefined, now: true, keepLegacy: false, ...unit, metrics: { textfileDir: '/tmp/t' } };
+  add('install-service --json', printed(svc, await installService(svc, withMetrics, log())));
   const dry = new FakeHost(node(0), { dryRun: true });
   dry.state.files.set('/mnt/image/usr/bin/asm-erdma', '');
   add(
@@ -77,6 +76,9 @@ async function actual(): Promise<Map<string, unknown[]>> {
 
   const notReady = new FakeHost(node(2));
   add('status --json', await runStatus(notReady, { min, metadataUrl: url, deadline: deadline() }, log()));
+  const metricsOptions = { min, metadataUrl: url, deadline: deadline(), build: { version: '0.1.0', commit: null } };
+  const metrics = await runMetrics(new FakeHost(node(2), { dryRun: true }), metricsOptions, log());
+  add('metrics --json', { command: 'metrics', textfile: null, families: metrics.families });
 
   const smc = node(0);
   const socket = (mode: SmcSocket['mode'], reason?: number): SmcSocket => ({
@@ -124,6 +126,9 @@ export function compare(doc: unknown, real: unknown, path = '$'): string[] {
   }
   const d = doc as Record<string, unknown>;
   const r = real as Record<string, unknown>;
+  // {"*": shape}: a map whose keys are data (Prometheus labels), each value of that shape.
+  if (Object.keys(d).length === 1 && '*' in d)
+    return Object.entries(r).flatMap(([k, v]) => compare(d['*'], v, `${path}.${k}`));
   const problems: string[] = [];
   const documentedKeys = new Map(Object.keys(d).map((k) => [k.replace(/\?$/, ''), k]));
   for (const key of Object.keys(r)) {
@@ -153,6 +158,8 @@ test('the shape comparison fails on an undocumented, a missing or a mistyped key
   assert.match(String(compare({ a: 1, c: 1 }, { a: 2 })), /\$\.c: documented but not printed/);
   assert.match(String(compare({ a: [{ x: 1 }] }, { a: [{ y: 1 }] })), /\$\.a\[0\]\.y: printed but not documented/);
   assert.match(String(compare({ a: { x: 1 } }, { a: 'text' })), /documented as object, is value/);
+  assert.deepEqual(compare({ l: { '*': 'v' } }, { l: { id: 'x', state: 'ok' } }), []);
+  assert.match(String(compare({ l: { '*': 'v' } }, { l: { id: [] } })), /\$\.l\.id: documented as a value, is array/);
 });
 
 // ASM_ERDMA_DUMP_JSON=FILE writes the real documents, to write docs/json.md from.
