@@ -41,12 +41,11 @@ export function applySysconfig(cmd: Command): void {
     let value: unknown;
     try {
       const parse = option.parseArg as ((v: string, previous: unknown) => unknown) | undefined;
-      if (option.long === '--interface')
-        value = entry.raw
-          .split(/[\s,]+/)
-          .filter(Boolean)
-          .reduce<unknown>((prev, w) => (parse ? parse(w, prev) : w), []);
-      else value = parse ? parse(entry.raw, undefined) : entry.raw;
+      if (option.long === '--interface') {
+        // Each name through -i's own parser; duplicates dropped as -i drops them, with a Set (the list may be long).
+        const words = entry.raw.split(/[\s,]+/).filter(Boolean);
+        value = [...new Set(words.flatMap((w) => (parse ? (parse(w, undefined) as string[]) : [w])))];
+      } else value = parse ? parse(entry.raw, undefined) : entry.raw;
     } catch (e) {
       if (!(e instanceof InvalidArgumentError)) throw e;
       const { reason, hint } = splitHint(e.message);

@@ -12,23 +12,35 @@ import { LEGACY_UNIT_NAME, UNIT_NAME } from './unit.js';
 export type FileResult = 'created' | 'updated' | 'unchanged' | 'removed' | 'absent';
 export type LegacyResult = 'disabled' | 'kept' | 'not-enabled';
 
-export const unitDir = (root: string | undefined): string => join(root ?? '/', 'etc/systemd/system');
+/** The directories install-service writes into, relative to the root; systemctl enable links in the *.wants. */
+export const UNIT_DIR = 'etc/systemd/system';
+export const WANTS_DIR = `${UNIT_DIR}/multi-user.target.wants`;
+/** Where enabling the metrics timer links it (WantedBy=timers.target). */
+export const TIMER_WANTS_DIR = `${UNIT_DIR}/timers.target.wants`;
+export const RULES_DIR = 'etc/udev/rules.d';
 
-export function servicePaths(root: string | undefined): {
+export const unitDir = (root: string | undefined): string => join(root ?? '/', UNIT_DIR);
+
+export interface ServicePaths {
   unit: string;
   template: string;
   rule: string;
   metricsService: string;
   metricsTimer: string;
-} {
-  return {
-    unit: join(unitDir(root), UNIT_NAME),
-    metricsService: join(unitDir(root), METRICS_SERVICE_NAME),
-    metricsTimer: join(unitDir(root), METRICS_TIMER_NAME),
-    template: join(unitDir(root), HOTPLUG_TEMPLATE_NAME),
-    rule: join(root ?? '/', 'etc/udev/rules.d', UDEV_RULE_NAME),
-  };
 }
+
+/** The paths in `root` as written; under an image root the workflow resolves the directories inside it first. */
+export function servicePaths(root: string | undefined): ServicePaths {
+  return inDirs(unitDir(root), join(root ?? '/', RULES_DIR));
+}
+
+export const inDirs = (units: string, rules: string): ServicePaths => ({
+  unit: join(units, UNIT_NAME),
+  metricsService: join(units, METRICS_SERVICE_NAME),
+  metricsTimer: join(units, METRICS_TIMER_NAME),
+  template: join(units, HOTPLUG_TEMPLATE_NAME),
+  rule: join(rules, UDEV_RULE_NAME),
+});
 
 export interface ObservedFile {
   path: string;
@@ -94,7 +106,7 @@ export function planInstall(o: InstallObserved): {
 
 export interface UninstallObserved {
   root: string | undefined;
-  /** Our unit file, the hot-plug template and the udev rule; `exists` also covers a file that cannot be read. */
+  /** Our unit file, the hot-plug template and the udev rule (an unreadable one is refused before planning). */
   unit: ObservedFile & { exists: boolean };
   hotplug: (ObservedFile & { exists: boolean })[];
   enabled: string;

@@ -11,9 +11,11 @@ import type { SmcSocket } from '../core/smcss.js';
 import type { SysconfigEntry, SysconfigKey } from '../core/sysconfig.js';
 import type { Deadline } from '../core/deadline.js';
 import type { ErdmaPci } from '../core/boot-wait.js';
+import type { FileState } from '../core/file-state.js';
 import type { Clock } from './clock.js';
 import type { Executor, LinkOutcome, Privilege } from './executor.js';
 import type { Observation } from './iproute.js';
+import type { RootedPath } from './rooted-path.js';
 
 export type { Clock, LinkOutcome, Observation, Privilege };
 
@@ -40,8 +42,12 @@ export interface Host {
   promotesSecondaries(dev: string): boolean;
   metadata(o: { baseUrl: string; deadline: Deadline; trace?: (line: string) => void }): MetadataSource;
 
-  /** A file's text; undefined when there is none (other errors are thrown). */
+  /** A file's text (a link followed); undefined when there is none; not a regular file or unreadable: thrown. */
   readFile(path: string): string | undefined;
+  /** What is at a path that may be written, replaced or removed (a symbolic link there is not followed). */
+  fileState(path: string): FileState;
+  /** `path` resolved inside an image root, as if the root were `/` (host/rooted-path.ts). */
+  inRoot(root: string, path: string): RootedPath;
   exists(path: string): boolean;
   isDirectory(path: string): boolean;
   /** `systemctl is-enabled` (under `root` for an image): enabled, disabled, static… or not-found. */

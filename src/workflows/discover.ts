@@ -172,7 +172,10 @@ export async function discover(host: Host, options: DiscoverOptions, log: Logger
   }
   const unknown = options.interfaces.filter((i) => !erdma.includes(i));
   if (unknown.length > 0) {
-    const what = `--interface ${unknown.join(', ')}: not an eRDMA NIC`;
+    // A long list (a sysconfig file with thousands of names) is cut: the error stays one readable line.
+    const shown =
+      unknown.length > 8 ? `${unknown.slice(0, 8).join(', ')} and ${unknown.length - 8} more` : unknown.join(', ');
+    const what = `--interface ${shown}: not an eRDMA NIC`;
     throw new ExitError('noDevice', what, `eRDMA NICs here: ${erdma.join(', ')}`);
   }
   const chosen = options.interfaces.length > 0 ? erdma.filter((n) => options.interfaces.includes(n)) : erdma;

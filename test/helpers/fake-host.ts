@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { ErdmaPci } from '../../src/core/boot-wait.js';
 import { describeEffect, type Effect } from '../../src/core/effects.js';
+import type { FileState } from '../../src/core/file-state.js';
 import type { Ipv4Address, LinkInfo, RouteInfo } from '../../src/core/iproute-json.js';
 import type { KernelRelease } from '../../src/core/kernel-release.js';
 import { parseKernelRelease } from '../../src/core/kernel-release.js';
@@ -32,6 +33,8 @@ export interface FakeState {
   metadata: Map<string, string>;
   record: OwnedRecord;
   files: Map<string, string>;
+  /** Paths holding something other than a readable regular file (unreadable, a FIFO…): they win over `files`. */
+  oddFiles: Map<string, FileState>;
   /** systemctl is-enabled per unit (absent: not-found). */
   enabled: Map<string, string>;
   promoteSecondaries: boolean;
@@ -97,6 +100,7 @@ export function node(
     metadata,
     record: {},
     files: new Map(),
+    oddFiles: new Map(),
     enabled: new Map(),
     promoteSecondaries: true,
     running: '5.10.134-17.3.al8.x86_64',
@@ -306,6 +310,13 @@ export class FakeHost implements Host {
   }
 
   readFile = (path: string) => this.state.files.get(path);
+  fileState = (path: string): FileState => {
+    const odd = this.state.oddFiles.get(path);
+    if (odd) return odd;
+    const content = this.state.files.get(path);
+    return content === undefined ? { kind: 'absent' } : { kind: 'regular', content };
+  };
+  inRoot = (root: string, path: string) => ({ ok: true as const, path: join(root, path) });
   exists = (path: string) => this.state.files.has(path);
   isDirectory = (path: string) => path === '/' || [...this.state.files.keys()].some((f) => f.startsWith(`${path}/`));
   unitEnabled = async (unit: string) => this.state.enabled.get(unit) ?? 'not-found';
