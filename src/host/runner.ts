@@ -10,6 +10,7 @@ import type { Deadline } from '../core/deadline.js';
 import { ExitError } from '../exit-codes.js';
 import { findTool } from './node-facts.js';
 import { NOT_FOUND_WHERE, ToolNotFound } from './host-errors.js';
+import { onInterrupt } from './interrupt.js';
 
 export interface CommandSpec {
   file: string;
@@ -60,16 +61,13 @@ function killGroup(pid: number): void {
   }
 }
 
-/** Detached children do not get the terminal's Ctrl-C or systemd's SIGTERM to us: pass it on, then die of it. */
+/** Detached children do not get the terminal's Ctrl-C or systemd's SIGTERM to us: kill them, then die of it. */
 function hookSignals(): void {
   if (signalsHooked) return;
   signalsHooked = true;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      for (const pid of liveGroups) killGroup(pid);
-      process.kill(process.pid, signal);
-    });
-  }
+  onInterrupt(() => {
+    for (const pid of liveGroups) killGroup(pid);
+  });
 }
 
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10}`;

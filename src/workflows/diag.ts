@@ -67,6 +67,8 @@ export async function runDiag(host: Host, o: DiagOptions, onSample: (s: DiagSamp
   const onInt = (): void => {
     state.stopped = true;
   };
+  // Taken from the CLI's interrupt handler (host/interrupt.ts), which would otherwise end the process.
+  const giveBack = o.watchSeconds !== undefined ? host.takeSigint() : () => {};
   if (o.watchSeconds !== undefined) process.on('SIGINT', onInt);
   try {
     for (;;) {
@@ -79,6 +81,7 @@ export async function runDiag(host: Host, o: DiagOptions, onSample: (s: DiagSamp
     }
   } finally {
     process.off('SIGINT', onInt);
+    giveBack();
   }
   return { samples, fellBack: samples.some((s) => s.fellBack > 0) };
 }
