@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { CLI, inPrivateMounts, REPO_ROOT, SimNode, STANDIN_BIN, type RunResult } from './sim-node.js';
 import { packageNode, packageRepo } from '../fixtures/package-repo.js';
+import { CLI_FILES, copyCli } from './cli-copy.js';
 import { release } from '../fixtures/release-repo.js';
 
 export const PLAYBOOK = join(REPO_ROOT, 'deploy/ansible/site.yml');
@@ -56,16 +57,26 @@ export function nodeBinary(dir: string): string {
   return path;
 }
 
+/** Where the fixture RPM puts this build's CLI: a lasting place, as the real RPM's /usr/bin/asm-erdma is. */
+const RPM_CLI_DIR = '/usr/lib/asm-erdma';
+
 /**
- * The asm-erdma RPM the role installs in rpm mode: a noarch fixture with /usr/bin/asm-erdma = nodeBinary()'s
- * wrapper, built with the real rpmbuild. No automatic requirements: the nodes' rpm database (this machine's, under
- * the node's overlay) provides nothing, so the real RPM (release/asm-erdma-<v>-1.al8.x86_64.rpm), whose automatic
- * requirements (libc.so.6…) nothing here provides, cannot stand in for it.
+ * The asm-erdma RPM the role installs in rpm mode: a noarch fixture holding a copy of this build's CLI (launcher
+ * and bundle) under /usr/lib/asm-erdma and /usr/bin/asm-erdma, a wrapper that runs it with this machine's Node,
+ * built with the real rpmbuild. The CLI then runs from the node's /usr, wherever the checkout is, so install-service
+ * names it in ExecStart as it would the real RPM's binary (it refuses a checkout under /tmp or a home directory).
+ * No automatic requirements: the nodes' rpm database (this machine's, under the node's overlay) provides nothing,
+ * so the real RPM (release/asm-erdma-<v>-1.al8.x86_64.rpm), whose automatic requirements (libc.so.6…) nothing
+ * here provides, cannot stand in for it.
  */
 export function nodeRpm(dir: string): string {
   const top = join(dir, 'rpmbuild');
   const spec = join(dir, 'asm-erdma-fixture.spec');
-  const wrapper = nodeBinary(dir);
+  const payload = join(dir, 'rpm-payload');
+  copyCli(payload);
+  const wrapper = join(payload, 'asm-erdma');
+  writeFileSync(wrapper, `#!/bin/sh\nexec '${process.execPath}' ${RPM_CLI_DIR}/bin/asm-erdma.js "$@"\n`);
+  chmodSync(wrapper, 0o755);
   writeFileSync(
     spec,
     [
@@ -77,11 +88,13 @@ export function nodeRpm(dir: string): string {
       'BuildArch: noarch',
       'AutoReqProv: no',
       '%description',
-      'asm-erdma fleet test fixture: a wrapper around the built CLI.',
+      'asm-erdma fleet test fixture: a copy of the built CLI and a wrapper that runs it.',
       '%install',
       `install -D -m 0755 ${wrapper} %{buildroot}/usr/bin/asm-erdma`,
+      ...CLI_FILES.map((f) => `install -D -m 0644 ${join(payload, f)} %{buildroot}${RPM_CLI_DIR}/${f}`),
       '%files',
       '/usr/bin/asm-erdma',
+      `${RPM_CLI_DIR}`,
       '',
     ].join('\n'),
   );

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import { nodeRpm, SIM_KERNEL, SIM_REBOOT_OPTIONS } from '../../scripts/sim/fleet.js';
@@ -193,7 +193,9 @@ test('fleet: cloud-init user data installs the RPM, the unit and the metrics tim
     assert.match(prom.stdout, /^asm_erdma_nic_configured\{ifname="eth2",mac="[0-9a-f:]+"\} 1$/m, prom.stdout);
     assert.match(readFileSync(journal, 'utf8'), /configured 2 of 2 eRDMA NIC\(s\)/);
     const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service');
-    assert.match(unit.stdout, /^ExecStart=.* setup --wait --timeout 120$/m);
+    // The RPM's CLI named where the RPM put it (a lasting place), wherever this checkout is.
+    const execStart = `ExecStart=${realpathSync(process.execPath)} /usr/lib/asm-erdma/bin/asm-erdma.js setup --wait`;
+    assert.match(unit.stdout, new RegExp(`^${execStart} --timeout 120$`, 'm'));
     assert.match(r.stdout, /^nic:eth1 +ok /m, 'status printed into the log');
     assert.deepEqual(await nodeState(node), await singleNodeSetupState(NICS));
   });

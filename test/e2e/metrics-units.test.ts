@@ -1,21 +1,10 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  chmodSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
-import { CLI } from '../../scripts/sim/sim-node.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI_IN_IMAGE, imageWithCli, runCli } from '../helpers/cli.js';
 import { prerequisite } from '../helpers/sim.js';
 
 // install-service --metrics into an image root with the real systemctl, checked by the real systemd-analyze.
@@ -28,16 +17,14 @@ async function analyze(t: TestContext): Promise<boolean> {
   return prerequisite(t, r.exitCode === 0 ? undefined : 'systemd-analyze is not installed');
 }
 
-async function withImage(body: (root: string) => Promise<void>): Promise<void> {
+async function withImage(body: (root: string, cli: string) => Promise<void>): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'metrics-units-'));
   chmodSync(root, 0o755);
   try {
-    for (const p of [realpathSync(process.execPath), realpathSync(CLI)]) {
-      mkdirSync(join(root, dirname(p)), { recursive: true });
-      writeFileSync(join(root, p), '');
-    }
+    // This build's CLI copied into the image and run from there: ExecStart names it there, wherever the checkout is.
+    const cli = imageWithCli(root);
     mkdirSync(join(root, TEXTFILE), { recursive: true });
-    await body(root);
+    await body(root, cli);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -45,15 +32,16 @@ async function withImage(body: (root: string) => Promise<void>): Promise<void> {
 
 test('install-service --metrics: units verify clean, service exposure <= 3.0, timer enabled', async (t) => {
   if (!(await analyze(t))) return;
-  await withImage(async (root) => {
-    const r = await runCli(['install-service', '--root', root, '--metrics', '--json']);
+  await withImage(async (root, cli) => {
+    const r = await runCli(['install-service', '--root', root, '--metrics', '--json'], { cli });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { metrics: string }).metrics, 'created');
     const dir = join(root, 'etc/systemd/system');
     // The link points at the image's /etc path: look at the link itself.
     assert.ok(lstatSync(join(dir, 'timers.target.wants/asm-erdma-metrics.timer')).isSymbolicLink(), 'enabled');
     const service = readFileSync(join(dir, 'asm-erdma-metrics.service'), 'utf8');
-    assert.match(service, new RegExp(`^ExecStart=\\S+ \\S+ metrics --textfile ${TEXTFILE}$`, 'm'));
+    const exec = `${realpathSync(process.execPath)} ${CLI_IN_IMAGE}`;
+    assert.match(service, new RegExp(`^ExecStart=${exec} metrics --textfile ${TEXTFILE}$`, 'm'));
     for (const unit of ['asm-erdma-metrics.service', 'asm-erdma-metrics.timer']) {
       const v = await execa('systemd-analyze', ['verify', join(dir, unit)], { reject: false });
       assert.equal(v.exitCode, 0, String(v.stderr));
@@ -68,7 +56,7 @@ test('install-service --metrics: units verify clean, service exposure <= 3.0, ti
     t.diagnostic(`asm-erdma-metrics.service: exposure ${score}`);
     assert.ok(score <= MAX_EXPOSURE, `exposure ${score}`);
     // Again: nothing to do.
-    const again = await runCli(['install-service', '--root', root, '--metrics', '--json']);
+    const again = await runCli(['install-service', '--root', root, '--metrics', '--json'], { cli });
     const report = JSON.parse(again.stdout) as { metrics: string; changes: string[] };
     assert.deepEqual([report.metrics, report.changes], ['unchanged', []]);
   });
@@ -76,9 +64,9 @@ test('install-service --metrics: units verify clean, service exposure <= 3.0, ti
 
 test('--metrics=DIR goes into the service; a relative or odd DIR is a usage error, nothing written', async (t) => {
   if (!(await analyze(t))) return;
-  await withImage(async (root) => {
+  await withImage(async (root, cli) => {
     mkdirSync(join(root, 'srv/prom'), { recursive: true });
-    const r = await runCli(['install-service', '--root', root, '--metrics=/srv/prom/']);
+    const r = await runCli(['install-service', '--root', root, '--metrics=/srv/prom/'], { cli });
     assert.equal(r.exitCode, 0, r.stderr);
     const service = readFileSync(join(root, 'etc/systemd/system/asm-erdma-metrics.service'), 'utf8');
     assert.match(service, /^ReadWritePaths=\/srv\/prom$/m);
@@ -99,9 +87,9 @@ test('--metrics=DIR goes into the service; a relative or odd DIR is a usage erro
 
 test('uninstall-service removes the metrics service and timer and disables the timer', async (t) => {
   if (!(await analyze(t))) return;
-  await withImage(async (root) => {
-    assert.equal((await runCli(['install-service', '--root', root, '--metrics'])).exitCode, 0);
-    const r = await runCli(['uninstall-service', '--root', root, '--json']);
+  await withImage(async (root, cli) => {
+    assert.equal((await runCli(['install-service', '--root', root, '--metrics'], { cli })).exitCode, 0);
+    const r = await runCli(['uninstall-service', '--root', root, '--json'], { cli });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { metrics: string }).metrics, 'removed');
     const dir = join(root, 'etc/systemd/system');

@@ -12,11 +12,13 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { CLI, REPO_ROOT } from '../../scripts/sim/sim-node.js';
-import { runCli } from '../helpers/cli.js';
+import { copyCli } from '../../scripts/sim/cli-copy.js';
+import { volatileReason } from '../../src/core/exec-path.js';
+import { CLI_IN_IMAGE, imageWithCli, runCli } from '../helpers/cli.js';
 import { prerequisite, requireRoot } from '../helpers/sim.js';
 
 const UNIT = 'etc/systemd/system/asm-erdma.service';
@@ -39,13 +41,21 @@ function scratchRoot(): string {
   return dir;
 }
 
-/** What install-service --root requires: the image holds the node and the CLI its ExecStart names. */
+/**
+ * Where the image's asm-erdma is, for every test whose subject is not how the CLI names itself: the checkout
+ * this test runs from may be anywhere (under /tmp, in a home directory), where install-service rightly refuses
+ * to name it in ExecStart unless told --exec.
+ */
+const EXEC = '/usr/bin/asm-erdma';
+const IN_IMAGE = ['--exec', EXEC];
+/** The same on this node (the live tests): the checkout's launcher, which exists here wherever it is. */
+const ON_NODE = ['--exec', CLI];
+
+/** What install-service --root requires: the image holds the binary its ExecStart names. */
 function imageRoot(): string {
   const dir = scratchRoot();
-  for (const p of [realpathSync(process.execPath), realpathSync(CLI)]) {
-    mkdirSync(join(dir, dirname(p)), { recursive: true });
-    writeFileSync(join(dir, p), '');
-  }
+  mkdirSync(join(dir, dirname(EXEC)), { recursive: true });
+  writeFileSync(join(dir, EXEC), '', { mode: 0o755 });
   return dir;
 }
 
@@ -54,6 +64,16 @@ async function withRoot(body: (root: string) => Promise<void>): Promise<void> {
   const root = imageRoot();
   try {
     await body(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** For the tests of the default ExecStart: an image holding Node and this build's CLI; the body runs that copy. */
+async function withImageCli(body: (root: string, cli: string) => Promise<void>): Promise<void> {
+  const root = scratchRoot();
+  try {
+    await body(root, imageWithCli(root));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -71,8 +91,8 @@ async function verify(path: string): Promise<{ exitCode: number; stderr: string 
 
 test('install-service --root: a unit systemd-analyze accepts, enabled by the real systemctl --root', async (t) => {
   if (!(await systemdTools(t))) return;
-  await withRoot(async (root) => {
-    const r = await runCli(['install-service', '--root', root, '--json']);
+  await withImageCli(async (root, cli) => {
+    const r = await runCli(['install-service', '--root', root, '--json'], { cli });
     assert.equal(r.exitCode, 0, r.stderr);
     const report = JSON.parse(r.stdout) as { unitFile: string; changes: string[] };
     assert.equal(report.unitFile, 'created');
@@ -85,8 +105,10 @@ test('install-service --root: a unit systemd-analyze accepts, enabled by the rea
     assert.equal(statSync(join(root, UNIT)).mode & 0o777, 0o644);
     assert.equal(readlinkSync(join(root, WANTS)), '/etc/systemd/system/asm-erdma.service');
     const unit = readFileSync(join(root, UNIT), 'utf8');
-    // The operator's defaults come from the sysconfig file at boot, not from values baked into ExecStart.
-    assert.match(unit, new RegExp(`^ExecStart=${process.execPath} ${REPO_ROOT}/bin/asm-erdma.js setup --wait$`, 'm'));
+    // How the CLI runs now, its script named by its path inside the image. The operator's defaults come from the
+    // sysconfig file at boot, not from values baked into ExecStart.
+    const node = realpathSync(process.execPath);
+    assert.match(unit, new RegExp(`^ExecStart=${node} ${CLI_IN_IMAGE} setup --wait$`, 'm'));
     assert.match(unit, /^EnvironmentFile=-\/etc\/sysconfig\/asm-erdma$/m);
     assert.match(unit, /^TimeoutStartSec=150$/m);
     const v = await verify(join(root, UNIT));
@@ -130,6 +152,36 @@ test('install-service --root: ExecStart must exist inside the image; --exec says
   }
 });
 
+test('install-service run from /tmp: refused in one line, exit 2, nothing written; --exec overrides', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  // A copy of this build under /tmp itself (not $TMPDIR): the place is the subject, wherever the checkout is.
+  const dir = realpathSync(mkdtempSync('/tmp/asm-erdma-volatile-'));
+  try {
+    const cli = copyCli(dir);
+    const log = join(dir, 'systemctl.log');
+    const env = { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_LOG: log };
+    const afterwards = 'find /etc/systemd/system /etc/udev/rules.d -mindepth 1';
+    const r = await runCli(['install-service', '--now'], { cli, env, privateMounts: PRIVATE_UNIT_DIR, afterwards });
+    assert.equal(r.exitCode, 2, r.stderr);
+    // ExecStart names Node first: were this Node itself somewhere volatile, it is the one named.
+    const why =
+      volatileReason(realpathSync(process.execPath), homedir()) ?? `${cli} is under /tmp, which a reboot may clear`;
+    assert.equal(
+      r.stderr,
+      `error: the boot unit cannot start asm-erdma from where it runs now: ${why} ` +
+        '(install the RPM (it puts asm-erdma at /usr/bin/asm-erdma), or say where it lives: --exec PATH)',
+    );
+    assert.equal(r.stdout, '', 'no unit, template or udev rule written');
+    assert.ok(!existsSync(log), 'systemctl never asked to change anything');
+    // The operator's word is taken as given, even for this place.
+    const told = await runCli(['install-service', '--dry-run', '--exec', cli], { cli });
+    assert.equal(told.exitCode, 0, told.stderr);
+    assert.match(told.stdout, new RegExp(`\\nExecStart=${cli} setup --wait\\n`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('systemd-analyze verify really rejects a broken unit (the check can fail)', async (t) => {
   if (!(await systemdTools(t))) return;
   await withRoot(async (dir) => {
@@ -142,14 +194,24 @@ test('systemd-analyze verify really rejects a broken unit (the check can fail)',
 test('re-running with the same content changes nothing; new options rewrite it', async (t) => {
   if (!(await systemdTools(t))) return;
   await withRoot(async (root) => {
-    assert.equal((await runCli(['install-service', '--root', root])).exitCode, 0);
+    assert.equal((await runCli(['install-service', '--root', root, ...IN_IMAGE])).exitCode, 0);
     const before = statSync(join(root, UNIT));
-    const again = await runCli(['install-service', '--root', root]);
+    const again = await runCli(['install-service', '--root', root, ...IN_IMAGE]);
     assert.equal(again.exitCode, 0);
     assert.match(again.stdout, /nothing to do: asm-erdma.service is installed and enabled/);
     assert.equal(statSync(join(root, UNIT)).mtimeMs, before.mtimeMs);
     assert.equal(statSync(join(root, UNIT)).ino, before.ino);
-    const changed = await runCli(['install-service', '--root', root, '--timeout', '60', '-i', 'eth1', '--json']);
+    const changed = await runCli([
+      'install-service',
+      '--root',
+      root,
+      ...IN_IMAGE,
+      '--timeout',
+      '60',
+      '-i',
+      'eth1',
+      '--json',
+    ]);
     assert.equal(changed.exitCode, 0, changed.stderr);
     assert.equal((JSON.parse(changed.stdout) as { unitFile: string }).unitFile, 'updated');
     assert.match(
@@ -171,7 +233,7 @@ test('the old asm_erdma_eth_config.service is disabled (file kept), unless --kee
           '/root/asm_erdma_eth_config.sh -s\nRemainAfterExit=yes\n[Install]\nWantedBy=multi-user.target\n',
       );
       await execa('systemctl', [`--root=${root}`, 'enable', 'asm_erdma_eth_config.service']);
-      const r = await runCli(['install-service', '--root', root, ...(keep ? ['--keep-legacy'] : [])]);
+      const r = await runCli(['install-service', '--root', root, ...IN_IMAGE, ...(keep ? ['--keep-legacy'] : [])]);
       assert.equal(r.exitCode, 0, r.stderr);
       const legacyEnabled = String(
         (await execa('systemctl', [`--root=${root}`, 'is-enabled', 'asm_erdma_eth_config.service'], { reject: false }))
@@ -189,7 +251,7 @@ test('the old asm_erdma_eth_config.service is disabled (file kept), unless --kee
 test('uninstall-service --root removes it and is idempotent', async (t) => {
   if (!(await systemdTools(t))) return;
   await withRoot(async (root) => {
-    assert.equal((await runCli(['install-service', '--root', root])).exitCode, 0);
+    assert.equal((await runCli(['install-service', '--root', root, ...IN_IMAGE])).exitCode, 0);
     const r = await runCli(['uninstall-service', '--root', root]);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.ok(!existsSync(join(root, UNIT)));
@@ -207,10 +269,10 @@ test('uninstall-service --root removes it and is idempotent', async (t) => {
 test('--dry-run prints the unit and the commands and writes nothing', async (t) => {
   if (!(await systemdTools(t))) return;
   await withRoot(async (root) => {
-    const r = await runCli(['install-service', '--root', root, '--dry-run']);
+    const r = await runCli(['install-service', '--root', root, ...IN_IMAGE, '--dry-run']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, /would contain:\n# Written by asm-erdma/);
-    assert.match(r.stdout, /ExecStart=.* setup --wait\n/);
+    assert.match(r.stdout, /\nExecStart=\/usr\/bin\/asm-erdma setup --wait\n/);
     assert.match(r.stdout, new RegExp(`systemctl --root=${root} enable asm-erdma.service`));
     assert.ok(!existsSync(join(root, 'etc')));
   });
@@ -219,14 +281,14 @@ test('--dry-run prints the unit and the commands and writes nothing', async (t) 
 test('bad targets: not a directory (2), --now with --root (2), unwritable root (6), no systemctl (8)', async (t) => {
   if (!(await systemdTools(t)) || !requireRoot(t)) return;
   await withRoot(async (root) => {
-    const missing = await runCli(['install-service', '--root', join(root, 'nope')]);
+    const missing = await runCli(['install-service', '--root', join(root, 'nope'), ...IN_IMAGE]);
     assert.equal(missing.exitCode, 2);
     assert.match(missing.stderr, /--root .*nope: not a directory/);
-    assert.equal((await runCli(['install-service', '--root', root, '--now'])).exitCode, 2);
-    const unwritable = await runCli(['install-service', '--root', root], { asUser: 65534 });
+    assert.equal((await runCli(['install-service', '--root', root, ...IN_IMAGE, '--now'])).exitCode, 2);
+    const unwritable = await runCli(['install-service', '--root', root, ...IN_IMAGE], { asUser: 65534 });
     assert.equal(unwritable.exitCode, 6, unwritable.stderr);
     assert.match(unwritable.stderr, /^error: cannot write .*asm-erdma.service: EACCES; nothing was changed/);
-    const noTool = await runCli(['install-service', '--root', root], { env: { PATH: '/nonexistent' } });
+    const noTool = await runCli(['install-service', '--root', root, ...IN_IMAGE], { env: { PATH: '/nonexistent' } });
     assert.equal(noTool.exitCode, 8);
     assert.match(noTool.stderr, /'systemctl' was not found on PATH, \/usr\/sbin or \/sbin \(install systemd\)/);
     assert.ok(!existsSync(join(root, UNIT)), 'nothing written');
@@ -255,7 +317,7 @@ test('live node: daemon-reload then enable; --now starts; legacy disabled; unins
     '/usr/bin/systemctl --root=/ enable asm_erdma_eth_config.service 2>/dev/null',
   ].join(' && ');
   try {
-    const r = await runCli(['install-service', '--now', '--json'], { env, privateMounts: script });
+    const r = await runCli(['install-service', ...ON_NODE, '--now', '--json'], { env, privateMounts: script });
     assert.equal(r.exitCode, 0, r.stderr);
     const calls = readFileSync(log, 'utf8').trim().split('\n');
     // asm-erdma.service has no unit file yet: systemctl is not asked whether it is enabled.
@@ -290,7 +352,7 @@ test('live node: daemon-reload then enable; --now starts; legacy disabled; unins
 test('live node: a failing enable puts the old unit file back', async (t) => {
   if (!(await systemdTools(t)) || !requireRoot(t)) return;
   const env = { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_FAIL: 'enable' };
-  const r = await runCli(['install-service'], {
+  const r = await runCli(['install-service', ...ON_NODE], {
     env,
     privateMounts: `${PRIVATE_UNIT_DIR} && printf old > /etc/systemd/system/asm-erdma.service`,
     afterwards: 'echo "after: $(cat /etc/systemd/system/asm-erdma.service)"; ls -A /etc/systemd/system',
@@ -308,7 +370,7 @@ test('--root needs no privileges when the image root is writable by the user', a
   if (!(await systemdTools(t)) || !requireRoot(t)) return;
   await withRoot(async (root) => {
     await execa('chown', ['-R', '65534:65534', root]);
-    const r = await runCli(['install-service', '--root', root], { asUser: 65534 });
+    const r = await runCli(['install-service', '--root', root, ...IN_IMAGE], { asUser: 65534 });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(readlinkSync(join(root, WANTS)), '/etc/systemd/system/asm-erdma.service');
     assert.equal(statSync(join(root, UNIT)).uid, 65534);
@@ -317,8 +379,8 @@ test('--root needs no privileges when the image root is writable by the user', a
 
 test('live node without root is refused before anything is written', async (t) => {
   if (!requireRoot(t)) return;
-  const r = await runCli(['install-service'], { asUser: 65534 });
-  assert.equal(r.exitCode, 3);
+  const r = await runCli(['install-service', ...ON_NODE], { asUser: 65534 });
+  assert.equal(r.exitCode, 3, r.stderr);
   assert.match(r.stderr, /^error: install-service needs root; nothing was changed/);
 });
 
@@ -356,7 +418,7 @@ async function failingStep(fail: string, extraMounts = ''): Promise<StepRun> {
     const env: Record<string, string> = { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_LOG: log };
     if (fail) Object.assign(env, { SIM_SYSTEMCTL_FAIL: fail, SIM_SYSTEMCTL_FAIL_TIMES: '1' });
     const privateMounts = `${BEFORE}${extraMounts}`;
-    const r = await runCli(['install-service', '--now'], { env, privateMounts, afterwards: AFTER });
+    const r = await runCli(['install-service', ...ON_NODE, '--now'], { env, privateMounts, afterwards: AFTER });
     const out = r.stdout.trim().split('\n');
     const calls = readFileSync(log, 'utf8').trim().split('\n');
     const after = out.slice(out.findIndex((l) => l.startsWith('unit: ')));
@@ -431,7 +493,7 @@ test('install-service --now: a failed start keeps the install (it runs at boot),
 test('install-service --now --json: a failed start still prints the report (started: false, startError)', async (t) => {
   if (!(await systemdTools(t)) || !requireRoot(t)) return;
   const env = { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_FAIL: 'restart' };
-  const r = await runCli(['install-service', '--now', '--json'], { env, privateMounts: PRIVATE_UNIT_DIR });
+  const r = await runCli(['install-service', ...ON_NODE, '--now', '--json'], { env, privateMounts: PRIVATE_UNIT_DIR });
   assert.equal(r.exitCode, 6, r.stderr);
   const report = JSON.parse(r.stdout) as { unitFile: string; enabled: boolean; started: boolean; startError: string };
   assert.deepEqual([report.unitFile, report.enabled, report.started], ['created', true, false]);
@@ -471,8 +533,8 @@ test('uninstall-service: daemon-reload fails → the unit file is back and enabl
 
 test('hot-plug: install-service --root writes the udev rule and template unit; verify takes an instance', async (t) => {
   if (!(await systemdTools(t))) return;
-  await withRoot(async (root) => {
-    const r = await runCli(['install-service', '--root', root, '--timeout', '90', '--json']);
+  await withImageCli(async (root, cli) => {
+    const r = await runCli(['install-service', '--root', root, '--timeout', '90', '--json'], { cli });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { hotplug: string }).hotplug, 'created');
     for (const f of [HOTPLUG, RULE]) assert.equal(statSync(join(root, f)).mode & 0o777, 0o644, f);
@@ -488,7 +550,7 @@ test('hot-plug: install-service --root writes the udev rule and template unit; v
     const template = readFileSync(join(root, HOTPLUG), 'utf8');
     assert.match(
       template,
-      new RegExp(`^ExecStart=${process.execPath} ${REPO_ROOT}/bin/asm-erdma.js setup --wait --timeout 90$`, 'm'),
+      new RegExp(`^ExecStart=${realpathSync(process.execPath)} ${CLI_IN_IMAGE} setup --wait --timeout 90$`, 'm'),
     );
     // udev pulls it in: nothing to enable, so systemctl calls it static, and the boot unit stays the enabled one
     const state = await execa('systemctl', [`--root=${root}`, 'is-enabled', 'asm-erdma-hotplug@erdma_0.service'], {
@@ -509,9 +571,9 @@ test('hot-plug: install-service --root writes the udev rule and template unit; v
       '',
     );
 
-    const again = await runCli(['install-service', '--root', root, '--timeout', '90', '--json']);
+    const again = await runCli(['install-service', '--root', root, '--timeout', '90', '--json'], { cli });
     assert.deepEqual((JSON.parse(again.stdout) as { hotplug: string; changes: string[] }).changes, []);
-    const un = await runCli(['uninstall-service', '--root', root, '--json']);
+    const un = await runCli(['uninstall-service', '--root', root, '--json'], { cli });
     assert.equal(un.exitCode, 0, un.stderr);
     const report = JSON.parse(un.stdout) as { hotplug: string; changes: string[] };
     assert.equal(report.hotplug, 'removed');
@@ -529,14 +591,20 @@ test('hot-plug live: the rule lands in /etc/udev/rules.d, one daemon-reload; a f
   const log = join(dir, 'systemctl.log');
   try {
     const listing = 'ls /etc/udev/rules.d /etc/systemd/system';
-    const ok = await runCli(['install-service'], {
+    const ok = await runCli(['install-service', ...ON_NODE], {
       env: { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_LOG: log },
       privateMounts: PRIVATE_UNIT_DIR,
-      afterwards: listing,
+      afterwards: `${listing}; grep -h ^ExecStart= /etc/systemd/system/asm-erdma*.service`,
     });
     assert.equal(ok.exitCode, 0, ok.stderr);
     assert.match(ok.stdout, /90-asm-erdma.rules/);
     assert.match(ok.stdout, /asm-erdma-hotplug@.service/);
+    const execStarts = ok.stdout.split('\n').filter((l) => l.startsWith('ExecStart='));
+    assert.deepEqual(
+      execStarts,
+      [`ExecStart=${CLI} setup --wait`, `ExecStart=${CLI} setup --wait`],
+      'what --exec said',
+    );
     assert.deepEqual(
       readFileSync(log, 'utf8')
         .trim()
@@ -544,7 +612,7 @@ test('hot-plug live: the rule lands in /etc/udev/rules.d, one daemon-reload; a f
         .filter((l) => l === 'daemon-reload'),
       ['daemon-reload'],
     );
-    const failing = await runCli(['install-service'], {
+    const failing = await runCli(['install-service', ...ON_NODE], {
       env: { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_FAIL: 'enable' },
       privateMounts: PRIVATE_UNIT_DIR,
       afterwards: listing,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { CLI, inPrivateMounts, REPO_ROOT, type SimNode } from '../../scripts/sim/sim-node.js';
+import { copyCli } from '../../scripts/sim/cli-copy.js';
 import { roundTripDepth } from '../../scripts/sim/metadata-model.js';
 import { withSim } from '../helpers/sim.js';
 import { sysroot, TCP_HEADER, type TreeEdit } from '../helpers/node-tree.js';
@@ -37,13 +38,22 @@ interface StatusOptions {
 }
 
 /**
+ * Where this build's CLI runs from in the node: a lasting path (an overlay over /usr/local), as an installed
+ * CLI would, so install-service names it in ExecStart wherever the checkout is (it refuses /tmp or a home
+ * directory), and status, run from the same place, finds the unit it would write.
+ */
+const NODE_CLI = '/usr/local/lib/asm-erdma/bin/asm-erdma.js';
+
+/**
  * Runs `status` in the simulated node inside a private mount namespace: an overlay over /etc (unit files,
- * CNI config), and /sys, /proc facts from a scratch tree. Nothing leaks to this machine's /etc.
+ * CNI config) and /usr/local (the CLI), and /sys, /proc facts from a scratch tree. Nothing leaks to this
+ * machine's /etc or /usr/local.
  */
 async function status(node: SimNode, o: StatusOptions = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'asm-erdma-status-'));
-  mkdirSync(join(scratch, 'upper'));
-  mkdirSync(join(scratch, 'work'));
+  for (const d of ['upper', 'work', 'local-upper', 'local-work']) mkdirSync(join(scratch, d));
+  const local = join(scratch, 'local');
+  copyCli(`${local}-upper/lib/asm-erdma`);
   if (!o.realProc)
     sysroot(
       join(scratch, 'root'),
@@ -54,9 +64,10 @@ async function status(node: SimNode, o: StatusOptions = {}) {
   const steps = [
     `mount -t overlay overlay -o lowerdir=/etc,upperdir=${scratch}/upper,workdir=${scratch}/work /etc`,
     'mkdir -p /etc/systemd/system',
+    `mount -t overlay overlay -o lowerdir=/usr/local,upperdir=${local}-upper,workdir=${local}-work /usr/local`,
   ];
   if (o.terway) steps.push('mkdir -p /etc/cni/net.d', 'echo {} > /etc/cni/net.d/10-terway.conflist');
-  if (o.installUnit) steps.push(`"${process.execPath}" "${CLI}" install-service >/dev/null 2>&1`);
+  if (o.installUnit) steps.push(`"${process.execPath}" ${NODE_CLI} install-service >/dev/null 2>&1`);
   for (const unit of o.active ?? [])
     steps.push(`printf '[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/${unit}`);
   const env = {
@@ -70,7 +81,7 @@ async function status(node: SimNode, o: StatusOptions = {}) {
   };
   try {
     const started = performance.now();
-    const cli = [process.execPath, CLI, 'status', ...(o.args ?? ['--json'])];
+    const cli = [process.execPath, NODE_CLI, 'status', ...(o.args ?? ['--json'])];
     const [unshare = '', ...args] = inPrivateMounts(`${steps.join(' && ')} && exec "$@"`, cli);
     const r = await node.exec(unshare, args, env);
     const ms = performance.now() - started;

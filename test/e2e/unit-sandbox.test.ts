@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
-import { CLI } from '../../scripts/sim/sim-node.js';
-import { runCli } from '../helpers/cli.js';
+import { imageWithCli, runCli } from '../helpers/cli.js';
 import { prerequisite } from '../helpers/sim.js';
 
 // The units install-service writes, scored by the real `systemd-analyze security --offline` (no running systemd
@@ -32,11 +31,9 @@ async function withImage(body: (root: string) => Promise<void>): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'asm-erdma-sandbox-'));
   chmodSync(root, 0o755);
   try {
-    for (const p of [realpathSync(process.execPath), realpathSync(CLI)]) {
-      mkdirSync(join(root, dirname(p)), { recursive: true });
-      writeFileSync(join(root, p), '');
-    }
-    const r = await runCli(['install-service', '--root', root]);
+    // This build's CLI copied into the image and run from there: ExecStart names it there, wherever the checkout is.
+    const cli = imageWithCli(root);
+    const r = await runCli(['install-service', '--root', root], { cli });
     assert.equal(r.exitCode, 0, r.stderr);
     await body(root);
   } finally {
