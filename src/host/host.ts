@@ -8,12 +8,13 @@ import type { OwnedRecord } from '../core/owned-record.js';
 import type { Listener } from '../core/proc-net-tcp.js';
 import type { RdmaPort } from '../core/rdma-links.js';
 import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
-import type { SmcSocket } from '../core/smcss.js';
+import type { NetnsTarget } from '../core/netns.js';
 import type { Deadline } from '../core/deadline.js';
 import type { Executor } from './executor.js';
 import type { Observation } from './iproute.js';
+import type { NetnsReading } from './netns.js';
 
-export type { Observation };
+export type { NetnsReading, Observation };
 
 /** The metadata server, for one run: the token round trip starts early, every request ends by close(). */
 export interface MetadataSource {
@@ -62,7 +63,13 @@ export interface Host {
   rpFilterFacts(nics: string[]): RpFilterFacts;
   tcpListeners(): Listener[];
   findOnPath(name: string): string | undefined;
-  smcSockets(smcss: string): Promise<SmcSocket[]>;
+  /** The node's network namespaces, attributed to pods where the node says so (needs root: exit 3). */
+  netNamespaces(): NetnsTarget[];
+  /**
+   * Inside one namespace: net.smc.tcp2smc and, given smcss, its sockets. undefined when the namespace ended before
+   * it could be entered; a tool that does not answer by the deadline is the runner's exit-9 error.
+   */
+  inNetns(target: NetnsTarget, o: { smcss?: string; deadline: Deadline }): Promise<NetnsReading | undefined>;
   /** How this CLI is started, for the boot unit's ExecStart. */
   installedPaths(): { exec: string[] };
 }

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { dirname } from 'node:path';
 import { installArgv, systemctlArgv, UNIT_FILE_MODE, type Effect } from '../core/effects.js';
 import type { Action } from '../core/nic-plan.js';
+import type { Deadline } from '../core/deadline.js';
+import type { NetnsTarget } from '../core/netns.js';
 import { ExitError } from '../exit-codes.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { Executor, type Backend } from './executor.js';
@@ -11,12 +13,12 @@ import { installedPaths, isDirectory } from './install-paths.js';
 import { applyAction, applyBatch, observe, promotesSecondaries } from './iproute.js';
 import { MetadataClient } from './metadata.js';
 import * as facts from './node-facts.js';
+import { listNetns, readNetns } from './netns.js';
 import { openRecord, recordPath, writeOwned } from './owned-state.js';
 import * as packages from './packages.js';
 import { requireRoot } from './privileges.js';
 import { listRdmaPorts } from './rdma.js';
 import { firstLine, type Runner } from './runner.js';
-import { listSmcSockets } from './smcss.js';
 import { unitFileMayExist } from './unit-files.js';
 
 const errno = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
@@ -169,6 +171,7 @@ export class NodeHost implements Host {
   rpFilterFacts = (nics: string[]) => facts.rpFilterFacts(nics);
   tcpListeners = () => facts.tcpListeners();
   findOnPath = (name: string) => facts.findOnPath(name);
-  smcSockets = (smcss: string) => listSmcSockets(this.runner, smcss);
+  netNamespaces = () => listNetns();
+  inNetns = (target: NetnsTarget, o: { smcss?: string; deadline: Deadline }) => readNetns(this.runner, target, o);
   installedPaths = () => installedPaths();
 }

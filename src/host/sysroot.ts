@@ -32,3 +32,14 @@ export function listSysDir(path: string): string[] | undefined {
     throw e;
   }
 }
+
+/**
+ * A sysctl as seen inside one network namespace (`net.*` sysctls are per namespace), read from within it.
+ * With ASM_ERDMA_SYSROOT the tree keeps one copy per namespace: <root>/netns/<inode>/proc/sys/…; the host's
+ * namespace (netns undefined) is the tree's own /proc/sys.
+ */
+export function netnsSysPath(netns: number | undefined, path: string): string {
+  const root = process.env.ASM_ERDMA_SYSROOT;
+  if (!root) return path;
+  return netns === undefined ? join(root, path) : join(root, 'netns', String(netns), path);
+}

@@ -1,23 +1,30 @@
 /**
- * diag: is SMC really used? Samples the node's SMC sockets (smcss) once, or every --watch seconds for --count
- * samples or until SIGINT, and sums each sample up (core/smcss). Without the smc module or smc-tools it
- * stops at once with one line saying which.
+ * diag: is SMC really used? Samples the SMC sockets of every network namespace on the node (smcss inside each:
+ * workflows/smc-namespaces) once, or every --watch seconds for --count samples or until SIGINT; each sample has
+ * its own deadline (--timeout). Without the smc module or smc-tools it stops at once with one line saying which.
  */
+import { Deadline } from '../core/deadline.js';
+import type { NamespacesSample, PodFilter } from '../core/smc-namespaces.js';
 import { ExitError } from '../exit-codes.js';
-import { summarize, type DiagSample } from '../core/smcss.js';
 import type { Host } from '../host/host.js';
+import { sampleNamespaces } from './smc-namespaces.js';
 
 export interface DiagOptions {
   /** Seconds between samples; undefined = one sample. */
   watchSeconds: number | undefined;
   /** With watch: stop after this many samples (undefined = until SIGINT). */
   count: number | undefined;
+  /** Each sample's deadline: every namespace not read by then is killed and marked timed-out. */
+  timeoutSeconds: number;
+  filter: PodFilter;
 }
 
 export interface DiagReport {
-  samples: DiagSample[];
+  samples: NamespacesSample[];
   /** Some sample had a connection that fell back to TCP. */
   fellBack: boolean;
+  /** Namespaces whose smcss was killed at a sample's deadline (their labels, in the order met). */
+  timedOut: string[];
 }
 
 function preflight(host: Host): string {
@@ -49,9 +56,23 @@ function pause(ms: number, state: { stopped: boolean }): Promise<void> {
   });
 }
 
-export async function runDiag(host: Host, o: DiagOptions, onSample: (s: DiagSample) => void): Promise<DiagReport> {
+/** --pod / --namespace that name no pod on the node: a typo, not an empty report. */
+function noSuchPod(filter: PodFilter): ExitError {
+  const wanted = [filter.namespace && `namespace ${filter.namespace}`, filter.pod && `named ${filter.pod}`];
+  return new ExitError(
+    'usage',
+    `no pod ${wanted.filter(Boolean).join(' ')} on this node`,
+    "the pods here: asm-erdma diag --json | jq -r '.pods[].pod'",
+  );
+}
+
+export async function runDiag(
+  host: Host,
+  o: DiagOptions,
+  onSample: (s: NamespacesSample) => void,
+): Promise<DiagReport> {
   const smcss = preflight(host);
-  const samples: DiagSample[] = [];
+  const samples: NamespacesSample[] = [];
   const state = { stopped: false };
   // A SIGINT while smcss runs ends the watch after that sample instead of killing the process.
   const onInt = (): void => {
@@ -60,7 +81,12 @@ export async function runDiag(host: Host, o: DiagOptions, onSample: (s: DiagSamp
   if (o.watchSeconds !== undefined) process.on('SIGINT', onInt);
   try {
     for (;;) {
-      const sample = summarize(await host.smcSockets(smcss), new Date());
+      const deadline = new Deadline(o.timeoutSeconds * 1000);
+      const sample = await sampleNamespaces(host, { smcss, deadline, filter: o.filter });
+      const filtered = o.filter.pod !== undefined || o.filter.namespace !== undefined;
+      if (filtered && samples.length === 0 && sample.pods.length === 0 && sample.netns.vanished === 0) {
+        throw noSuchPod(o.filter);
+      }
       samples.push(sample);
       onSample(sample);
       if (o.watchSeconds === undefined || state.stopped || (o.count !== undefined && samples.length >= o.count)) break;
@@ -70,5 +96,6 @@ export async function runDiag(host: Host, o: DiagOptions, onSample: (s: DiagSamp
   } finally {
     process.off('SIGINT', onInt);
   }
-  return { samples, fellBack: samples.some((s) => s.fellBack > 0) };
+  const timedOut = samples.flatMap((s) => s.pods.filter((p) => p.state === 'timed-out').map((p) => p.pod));
+  return { samples, fellBack: samples.some((s) => s.fellBack > 0), timedOut: [...new Set(timedOut)] };
 }
