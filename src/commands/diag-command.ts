@@ -127,7 +127,11 @@ export function registerDiagCommand(program: Command): void {
     .option('--namespace <ns>', 'only pods in this Kubernetes namespace', parseKubeName)
     .option('--watch <seconds>', 'sample again every SECONDS (until Ctrl-C, or --count samples)', parseTimeout)
     .option('--count <n>', 'with --watch: stop after N samples', parseCount)
-    .option('--timeout <seconds>', 'deadline of each sample: smcss still running then is killed (default 20)', parseTimeout)
+    .option(
+      '--timeout <seconds>',
+      'deadline of each sample: smcss still running then is killed (default 20)',
+      parseTimeout,
+    )
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'log every command')
     .addHelpText(

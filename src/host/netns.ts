@@ -122,8 +122,8 @@ export interface NetnsReading {
  * line also proves nsenter got in: without it, nsenter itself failed (the namespace may have ended).
  */
 const SCRIPT =
-  'if { read -r v < "$1"; } 2>/dev/null; then echo "tcp2smc $v"; else echo "tcp2smc -"; fi; ' +
-  '[ -z "$2" ] || exec "$2" -a -W';
+  // dash's read of a /proc file returns 1 even when it has read the value: go by the value, not the status.
+  'v=-; { read -r v < "$1"; } 2>/dev/null; echo "tcp2smc $v"; [ -z "$2" ] || exec "$2" -a -W';
 
 /**
  * Reads one namespace from the inside, trying its paths in turn (a process that ended takes its link with it).
@@ -132,9 +132,11 @@ const SCRIPT =
 export async function readNetns(
   runner: Runner,
   target: NetnsTarget,
-  o: { smcss?: string; deadline: Deadline },
+  o: { smcss?: string; deadline: Deadline; sysctl?: string },
 ): Promise<NetnsReading | undefined> {
-  const tcp2smc = target.kind === 'host' ? netnsSysPath(undefined, TCP2SMC) : netnsSysPath(target.netns, TCP2SMC);
+  // `sysctl`: another per-namespace sysctl in place of tcp2smc (tests on a kernel without SMC).
+  const sysctl = o.sysctl ?? TCP2SMC;
+  const tcp2smc = netnsSysPath(target.kind === 'host' ? undefined : target.netns, sysctl);
   for (const path of target.paths) {
     const args = [`--net=${path}`, '--', 'sh', '-c', SCRIPT, 'sh', tcp2smc, ...(o.smcss ? [o.smcss] : [])];
     const r = await runner.run({ file: 'nsenter', args, timeoutMs: SMCSS_TIMEOUT_MS, deadline: o.deadline });

@@ -49,7 +49,7 @@ test("kubelet's /var/log/pods/<namespace>_<name>_<uid> names the pod; anything e
   }
 });
 
-test('namespaces: grouped by inode, pods named from their logs, unknown ones by inode and a process, host its own', () => {
+test('namespaces: grouped by inode, pods named from their logs, others by inode and a process, host its own', () => {
   const HOST = 4026531840;
   const uidA = '0f8a3b2c-5d4e-4f6a-9b8c-7d6e5f4a3b2c';
   const uidB = '7c9d2e1f-aaaa-4bbb-8ccc-0123456789ab';

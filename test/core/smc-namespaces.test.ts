@@ -62,13 +62,10 @@ test('per namespace and in total: counts, reasons merged across pods, fallbacks 
     ],
   );
   const cart = s.pods[0];
-  assert.deepEqual([cart?.namespace, cart?.name, cart?.uid, cart?.pid, cart?.process], [
-    'shop',
-    'cart',
-    'uid-4026532002',
-    2,
-    'pause',
-  ]);
+  assert.deepEqual(
+    [cart?.namespace, cart?.name, cart?.uid, cart?.pid, cart?.process],
+    ['shop', 'cart', 'uid-4026532002', 2, 'pause'],
+  );
   assert.equal(cart?.reasons[0]?.name, 'NOSMCRDEV');
 });
 

@@ -80,10 +80,16 @@ test('diag --pod / --namespace enter only the matching pods; a name that matches
   ];
   const host = new FakeHost(state);
   const r = await runDiag(host, { ...once, filter: { namespace: 'shop' } }, () => undefined);
-  assert.deepEqual(r.samples[0]?.pods.map((p) => p.pod), ['shop/cart', 'shop/api']);
+  assert.deepEqual(
+    r.samples[0]?.pods.map((p) => p.pod),
+    ['shop/cart', 'shop/api'],
+  );
   assert.deepEqual([...state.entered].sort(), ['shop/api', 'shop/cart']);
   const both = await runDiag(host, { ...once, filter: { namespace: 'web', pod: 'cart' } }, () => undefined);
-  assert.deepEqual(both.samples[0]?.pods.map((p) => p.pod), ['web/cart']);
+  assert.deepEqual(
+    both.samples[0]?.pods.map((p) => p.pod),
+    ['web/cart'],
+  );
   const e = await runDiag(host, { ...once, filter: { pod: 'carts' } }, () => undefined).catch((x: unknown) => x);
   assert.ok(e instanceof ExitError);
   assert.equal(e.code, 2);
