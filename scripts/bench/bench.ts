@@ -16,7 +16,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NETNS_PARALLELISM } from '../../src/workflows/smc-namespaces.js';
+import { availableParallelism } from 'node:os';
+import { netnsParallelism } from '../../src/core/smc-namespaces.js';
 import { podsUnavailableReason, runOnPodNode } from '../sim/pods.js';
 import { CLI, REPO_ROOT, SimNode, simUnavailableReason } from '../sim/sim-node.js';
 
@@ -241,7 +242,8 @@ async function diagNamespaces(): Promise<void> {
   out.push(
     '',
     `diag over ${DIAG_PODS} pod namespaces (+ host) vs 1 namespace (--pod), median of ${REPS}: ` +
-      `${fmt(median(all))} vs ${fmt(median(one))} (${ratio(all, one).toFixed(2)}×; parallelism ${NETNS_PARALLELISM})`,
+      `${fmt(median(all))} vs ${fmt(median(one))} (${ratio(all, one).toFixed(2)}×; ` +
+      `parallelism ${netnsParallelism(availableParallelism())})`,
   );
   targets.push({ name: `diag over ${DIAG_PODS} pod namespaces, s`, value: median(all) / 1000, limit: 2, unit: ' s' });
 }

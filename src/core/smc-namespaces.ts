@@ -100,3 +100,6 @@ export function matchesFilter(t: NetnsTarget, f: PodFilter): boolean {
     (f.pod === undefined || t.pod.name === f.pod) && (f.namespace === undefined || t.pod.namespace === f.namespace)
   );
 }
+
+/** nsenter + smcss mostly wait on the kernel: a few per core keep the cores busy without a fork storm. */
+export const netnsParallelism = (cores: number): number => Math.min(32, Math.max(4, cores * 4));

@@ -30,7 +30,7 @@ function linkInode(path: string): number | undefined {
   try {
     return netnsInode(readlinkSync(path));
   } catch {
-    return undefined;
+    return undefined; // ended, or (briefly, while it exits or execs) not readable
   }
 }
 
@@ -74,16 +74,11 @@ function namedNetns(): { name: string; netns: number }[] {
 
 /**
  * Every network namespace with a process in it (or an `ip netns` name), attributed to its pod where a process's
- * cgroup says so. Reading other users' /proc/<pid>/ns/net and entering namespaces needs root.
+ * cgroup says so. Reading other users' /proc/<pid>/ns/net and entering namespaces needs root: callers ask the
+ * executor for it first (an unprivileged list would silently miss every pod).
  */
 export function listNetns(): NetnsTarget[] {
-  if (process.getuid?.() !== 0) {
-    throw new ExitError(
-      'needsRoot',
-      "listing every pod's network namespace needs root (smc_diag shows only the caller's namespace)",
-      'run it with sudo, or as root',
-    );
-  }
+  // PID 1's namespace is the host's; where even root may not look at PID 1 (a sandbox), ours.
   const host = linkInode('/proc/1/ns/net') ?? linkInode('/proc/self/ns/net') ?? 0;
   const processes: ProcessNetns[] = [];
   const attributed = new Set<number>([host]);
@@ -144,7 +139,9 @@ export async function readNetns(
     if (out === undefined) {
       if (pathInode(path) !== target.netns) continue; // ended (or its pid was reused by another namespace)
       if (/Operation not permitted|Permission denied/.test(r.stderr)) {
-        throw new ExitError('needsRoot', `cannot enter ${target.label}'s network namespace: ${firstLine(r)}`);
+        const e: NodeJS.ErrnoException = new Error(`cannot enter ${target.label}'s network namespace: ${firstLine(r)}`);
+        e.code = 'EPERM';
+        throw e;
       }
       throw new ExitError('missingTool', `nsenter failed for ${target.label}: ${firstLine(r)}`, 'install util-linux');
     }

@@ -1,24 +1,27 @@
 /** The Host of a real node: tools through the one runner, files through node:fs, changes through the executor. */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { installArgv, systemctlArgv, UNIT_FILE_MODE, type Effect } from '../core/effects.js';
-import type { Action } from '../core/nic-plan.js';
 import type { Deadline } from '../core/deadline.js';
+import type { Action } from '../core/nic-plan.js';
 import type { NetnsTarget } from '../core/netns.js';
 import { ExitError } from '../exit-codes.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { Executor, type Backend } from './executor.js';
+import { Executor, type Backend, type Privilege } from './executor.js';
 import type { Host, MetadataSource } from './host.js';
-import { installedPaths, isDirectory } from './install-paths.js';
+import { existsInRoot, homeDirectory, installedPaths, isDirectory, realPath } from './install-paths.js';
 import { applyAction, applyBatch, observe, promotesSecondaries } from './iproute.js';
 import { MetadataClient } from './metadata.js';
 import * as facts from './node-facts.js';
 import { listNetns, readNetns } from './netns.js';
 import { openRecord, recordPath, writeOwned } from './owned-state.js';
 import * as packages from './packages.js';
-import { requireRoot } from './privileges.js';
+import { acquireLock } from './lock.js';
+import { hasNetAdmin, isRoot } from './privileges.js';
 import { listRdmaPorts } from './rdma.js';
 import { firstLine, type Runner } from './runner.js';
+import { readSysconfig, sysconfigPath } from './sysconfig.js';
 import { unitFileMayExist } from './unit-files.js';
 
 const errno = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
@@ -51,7 +54,9 @@ class NodeBackend implements Backend {
   ipBatch = (actions: Action[]) => applyBatch(this.runner, actions);
   ip = (action: Action) => applyAction(this.runner, action);
   links = async () => (await observe(this.runner)).links;
-  mustBeRoot = (what: string) => requireRoot(what);
+  hasPrivilege = (privilege: Privilege) => (privilege === 'net-admin' ? hasNetAdmin() : isRoot());
+  ownedRecord = (o: { writable: boolean }) => ({ path: recordPath(), record: openRecord({ readOnly: !o.writable }) });
+  lock = (deadline: Deadline, onWait: () => void) => acquireLock(deadline, onWait);
   confirm = (question: string, yes: boolean) => this.o.confirm(question, yes);
 
   private async systemctl(args: string[]): Promise<void> {
@@ -88,7 +93,7 @@ export class NodeHost implements Host {
 
   constructor(
     private readonly runner: Runner,
-    private readonly o: NodeHostOptions,
+    o: NodeHostOptions,
   ) {
     this.changes = new Executor(new NodeBackend(runner, o), o.dryRun);
   }
@@ -97,7 +102,6 @@ export class NodeHost implements Host {
   rdmaPorts = () => listRdmaPorts(this.runner);
   promotesSecondaries = (dev: string) => promotesSecondaries(dev);
   metadata = (o: ConstructorParameters<typeof MetadataClient>[0]): MetadataSource => new MetadataClient(o);
-  ownedRecord = () => ({ path: recordPath(), record: openRecord({ readOnly: this.o.dryRun }) });
 
   readFile(path: string): string | undefined {
     try {
@@ -171,7 +175,13 @@ export class NodeHost implements Host {
   rpFilterFacts = (nics: string[]) => facts.rpFilterFacts(nics);
   tcpListeners = () => facts.tcpListeners();
   findOnPath = (name: string) => facts.findOnPath(name);
+  cores = () => availableParallelism();
   netNamespaces = () => listNetns();
   inNetns = (target: NetnsTarget, o: { smcss?: string; deadline: Deadline }) => readNetns(this.runner, target, o);
+  killedTools = () => [...this.runner.killed];
   installedPaths = () => installedPaths();
+  existsInRoot = (root: string, path: string) => existsInRoot(root, path);
+  realPath = (path: string) => realPath(path);
+  homeDirectory = () => homeDirectory();
+  sysconfig = (root: string | undefined) => readSysconfig(sysconfigPath(root)).entries;
 }

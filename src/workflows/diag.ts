@@ -72,6 +72,8 @@ export async function runDiag(
   onSample: (s: NamespacesSample) => void,
 ): Promise<DiagReport> {
   const smcss = preflight(host);
+  // smc_diag shows only the caller's namespace: every pod's must be listed and entered (setns), as root.
+  host.changes.requirePrivilege('root', "diag (it reads every pod's network namespace)");
   const samples: NamespacesSample[] = [];
   const state = { stopped: false };
   // A SIGINT while smcss runs ends the watch after that sample instead of killing the process.

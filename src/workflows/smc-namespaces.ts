@@ -4,12 +4,12 @@
  * meanwhile is skipped; one whose smcss does not answer in time is killed (its whole process group) and marked
  * timed-out while the others are reported. diag and metrics both call sampleNamespaces.
  */
-import { availableParallelism } from 'node:os';
 import type { Deadline } from '../core/deadline.js';
 import type { NetnsTarget } from '../core/netns.js';
 import {
   aggregateNamespaces,
   matchesFilter,
+  netnsParallelism,
   tcp2smcOn,
   type NamespaceReading,
   type NamespacesSample,
@@ -18,9 +18,6 @@ import {
 import type { PodTcp2smc } from '../core/smc-readiness.js';
 import { ExitCode, ExitError } from '../exit-codes.js';
 import type { Host } from '../host/host.js';
-
-/** nsenter + smcss mostly wait on the kernel: a few per core keep both cores busy without a fork storm. */
-export const NETNS_PARALLELISM = Math.min(32, Math.max(4, availableParallelism() * 4));
 
 /**
  * Runs `work` on every item, at most `limit` at once. The first error stops new work; it is thrown once the
@@ -53,7 +50,7 @@ export async function sampleNamespaces(
   const targets = host.netNamespaces().filter((t) => matchesFilter(t, o.filter ?? {}));
   const readings: NamespaceReading[] = [];
   let vanished = 0;
-  await inPool(targets, NETNS_PARALLELISM, async (target) => {
+  await inPool(targets, netnsParallelism(host.cores()), async (target) => {
     try {
       const r = await host.inNetns(target, { smcss: o.smcss, deadline: o.deadline });
       if (r === undefined) vanished++;
@@ -68,9 +65,11 @@ export async function sampleNamespaces(
 
 /** status: in how many pod namespaces net.smc.tcp2smc is on (read inside each; no smcss). */
 export async function podTcp2smc(host: Host, deadline: Deadline): Promise<PodTcp2smc> {
+  // Unprivileged, other users' namespaces are invisible: "needs root to check", never a count missing every pod.
+  host.changes.requirePrivilege('root', 'counting the pods with tcp2smc on');
   const pods = host.netNamespaces().filter((t: NetnsTarget) => t.kind === 'pod');
   const result: PodTcp2smc = { pods: 0, on: 0, unread: 0 };
-  await inPool(pods, NETNS_PARALLELISM, async (target) => {
+  await inPool(pods, netnsParallelism(host.cores()), async (target) => {
     try {
       const r = await host.inNetns(target, { deadline });
       if (r === undefined) return;

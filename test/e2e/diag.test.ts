@@ -8,7 +8,8 @@ import { execa } from 'execa';
 import { podsUnavailableReason, runOnPodNode, SMC_STANDIN, type SimPod } from '../../scripts/sim/pods.js';
 import { CLI, REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import type { NamespaceRow, NamespacesSample } from '../../src/core/smc-namespaces.js';
-import { NETNS_PARALLELISM } from '../../src/workflows/smc-namespaces.js';
+import { availableParallelism } from 'node:os';
+import { netnsParallelism } from '../../src/core/smc-namespaces.js';
 import { runCli } from '../helpers/cli.js';
 import { prerequisite } from '../helpers/sim.js';
 
@@ -83,7 +84,7 @@ test('the stand-in smcss answers for the network namespace it runs in', async (t
  * ends while the first run is past discovery.
  */
 function mainPods(): SimPod[] {
-  const fillers = Math.max(0, NETNS_PARALLELISM - 6);
+  const fillers = Math.max(0, netnsParallelism(availableParallelism()) - 6);
   return [
     {
       namespace: 'shop',
@@ -325,7 +326,7 @@ test('bad flags are one-line usage errors (exit 2); not root is exit 3', async (
     await execa('mkdir', ['-p', join(root, 'sys/module/smc')]);
     const user = await runCli(['diag'], { asUser: 65534, env });
     assert.equal(user.exitCode, 3);
-    assert.match(user.stderr, /^error: listing every pod's network namespace needs root/);
+    assert.match(user.stderr, /^error: diag \(it reads every pod's network namespace\) needs root/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
