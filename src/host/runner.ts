@@ -78,8 +78,8 @@ function hookSignals(): void {
   signalsHooked = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
-      // Someone else handles it (diag --watch ends after the sample under way): leave the tools be.
-      if (process.listenerCount(signal) > 1) return;
+      // Ctrl-C that someone else handles (diag --watch ends after the sample under way): leave the tools be.
+      if (signal === 'SIGINT' && process.listenerCount(signal) > 1) return;
       for (const [pid, { forward }] of liveGroups) signalGroup(pid, forward ? signal : 'SIGKILL');
       process.off(signal, onSignal);
       process.kill(process.pid, signal);
