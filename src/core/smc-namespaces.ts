@@ -4,7 +4,7 @@
  * diag prints these rows; metrics labels its series with them.
  */
 import type { NetnsKind, NetnsTarget } from './netns.js';
-import { summarize, type DiagSample, type SmcSocket } from './smcss.js';
+import { summarize, type DiagSample, type SmcScope, type SmcSocket } from './smcss.js';
 
 export type NamespaceState = 'ok' | 'timed-out';
 
@@ -103,3 +103,24 @@ export function matchesFilter(t: NetnsTarget, f: PodFilter): boolean {
 
 /** nsenter + smcss mostly wait on the kernel: a few per core keep the cores busy without a fork storm. */
 export const netnsParallelism = (cores: number): number => Math.min(32, Math.max(4, cores * 4));
+
+/**
+ * The rows as labelled readings (metrics' series): a pod's are `{pod_namespace, pod}` (`{pod_uid}` without a log
+ * directory), the host's none, a namespace no pod owns `{netns}`. A namespace not read in time has no reading:
+ * unknown is not zero.
+ */
+export function smcScopes(s: NamespacesSample): SmcScope[] {
+  return s.pods.flatMap((row) => {
+    if (row.state !== 'ok') return [];
+    const { pod, kind, namespace, name, uid, netns, pid, process, tcp2smc, state, ...counts } = row;
+    const labels: Record<string, string> =
+      kind === 'host'
+        ? {}
+        : kind === 'netns'
+          ? { netns: String(netns) }
+          : namespace !== null && name !== null
+            ? { pod_namespace: namespace, pod: name }
+            : { pod_uid: uid ?? '' };
+    return [{ labels, sample: { at: s.at, ...counts } }];
+  });
+}

@@ -4,7 +4,8 @@
  * its own deadline (--timeout). Without the smc module or smc-tools it stops at once with one line saying which.
  */
 import { Deadline } from '../core/deadline.js';
-import type { NamespacesSample, PodFilter } from '../core/smc-namespaces.js';
+import { smcScopes, type NamespacesSample, type PodFilter } from '../core/smc-namespaces.js';
+import type { SmcScope } from '../core/smcss.js';
 import { ExitError } from '../exit-codes.js';
 import type { Host } from '../host/host.js';
 import { sampleNamespaces } from './smc-namespaces.js';
@@ -37,6 +38,18 @@ function preflight(host: Host): string {
   ];
   const fix = [...(smc ? [] : ['modprobe smc']), ...(smcss ? [] : ['yum install -y smc-tools'])].join(' && ');
   throw new ExitError('missingTool', `cannot look at SMC sockets: ${missing.join(' and ')}`, fix);
+}
+
+/**
+ * The SMC connections as diag sees them, one reading per network namespace with the labels of where it was taken
+ * (core/smc-namespaces smcScopes): what `metrics` exports. Throws diag's missingTool error when smcss or the smc
+ * module is missing, or smcss fails; a namespace not read by the deadline has no reading.
+ */
+export async function readSmc(host: Host, at = new Date(), deadline = new Deadline(20_000)): Promise<SmcScope[]> {
+  const smcss = preflight(host);
+  host.changes.requirePrivilege('root', "reading SMC in every pod's network namespace");
+  const sample = await sampleNamespaces(host, { smcss, deadline });
+  return smcScopes({ ...sample, at: at.toISOString() });
 }
 
 /** Resolves after `ms`, or at once when SIGINT arrives (then `stopped` is true). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NetnsTarget } from '../../src/core/netns.js';
-import { aggregateNamespaces, matchesFilter, tcp2smcOn } from '../../src/core/smc-namespaces.js';
+import { aggregateNamespaces, matchesFilter, smcScopes, tcp2smcOn } from '../../src/core/smc-namespaces.js';
 import type { SmcSocket } from '../../src/core/smcss.js';
 
 const at = new Date('2026-12-04T06:00:00Z');
@@ -81,4 +81,33 @@ test('--pod / --namespace match pods only, both when both are given', () => {
   assert.equal(matchesFilter(cart, { namespace: 'shop' }), true);
   assert.equal(matchesFilter(cart, { namespace: 'shop', pod: 'api' }), false);
   assert.equal(matchesFilter(cart, { namespace: 'web', pod: 'cart' }), false);
+});
+
+test("metrics' labelled readings: pods by namespace and name (or UID), host unlabelled, others by inode", () => {
+  const unnamed: NetnsTarget = {
+    ...pod(4026532009, 'x', 'y'),
+    label: 'pod u',
+    pod: { namespace: null, name: null, uid: 'u' },
+  };
+  const other: NetnsTarget = { ...pod(4026532010, 'x', 'y'), kind: 'netns', label: 'netns:[4026532010]', pod: null };
+  const s = aggregateNamespaces(
+    [
+      { target: host, reading: { tcp2smc: '0', sockets: [sock('SMCR')] } },
+      { target: pod(4026532002, 'shop', 'cart'), reading: { tcp2smc: '1', sockets: [sock('TCP', 0x03030002)] } },
+      { target: unnamed, reading: { tcp2smc: '1', sockets: [] } },
+      { target: other, reading: { tcp2smc: undefined, sockets: [] } },
+      { target: pod(4026532005, 'web', 'slow'), reading: 'timed-out' },
+    ],
+    0,
+    at,
+  );
+  assert.deepEqual(
+    smcScopes(s).map((x) => [x.labels, x.sample.smcr, x.sample.fellBack, x.sample.at]),
+    [
+      [{ pod_namespace: 'shop', pod: 'cart' }, 0, 1, at.toISOString()],
+      [{}, 1, 0, at.toISOString()],
+      [{ netns: '4026532010' }, 0, 0, at.toISOString()],
+      [{ pod_uid: 'u' }, 0, 0, at.toISOString()],
+    ],
+  );
 });
