@@ -71,7 +71,7 @@ function pause(ms: number, state: { stopped: boolean }): Promise<void> {
 
 /** --pod / --namespace that name no pod on the node: a typo, not an empty report. */
 function noSuchPod(filter: PodFilter): ExitError {
-  const wanted = [filter.namespace && `namespace ${filter.namespace}`, filter.pod && `named ${filter.pod}`];
+  const wanted = [filter.namespace && `in namespace ${filter.namespace}`, filter.pod && `named ${filter.pod}`];
   return new ExitError(
     'usage',
     `no pod ${wanted.filter(Boolean).join(' ')} on this node`,
