@@ -106,12 +106,13 @@ export const netnsParallelism = (cores: number): number => Math.min(32, Math.max
 
 /**
  * The rows as labelled readings (metrics' series): a pod's are `{pod_namespace, pod}` (`{pod_uid}` without a log
- * directory), the host's none, a namespace no pod owns `{netns}`. A namespace not read in time has no reading:
- * unknown is not zero.
+ * directory), the host's none, a namespace no pod owns `{netns}` — only when it has SMC sockets (a CNI helper's
+ * namespace would be noise). A namespace not read in time has no reading: unknown is not zero.
  */
 export function smcScopes(s: NamespacesSample): SmcScope[] {
   return s.pods.flatMap((row) => {
     if (row.state !== 'ok') return [];
+    if (row.kind === 'netns' && row.connections === 0 && row.listening === 0) return [];
     const { pod, kind, namespace, name, uid, netns, pid, process, tcp2smc, state, ...counts } = row;
     const labels: Record<string, string> =
       kind === 'host'

@@ -119,6 +119,9 @@ export class Runner {
     const argv = [spec.file, ...spec.args];
     const limit = this.limitFor(spec);
     const started = performance.now();
+    // Before the spawn: a SIGTERM that arrives while spawn() returns must already find the handler that kills the
+    // group, or we would die of it and leave the tool running.
+    hookSignals();
     // node:child_process rather than execa: execa's start-up and ~15 MB of memory cost more than a whole setup run.
     const child = spawn(spec.file, spec.args, {
       stdio: [spec.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
@@ -132,7 +135,6 @@ export class Runner {
     const abandon = new AbortController();
     const pid = child.pid;
     if (pid !== undefined) {
-      hookSignals();
       liveGroups.set(pid, { forward: Boolean(spec.forwardInterrupt) });
       timers.push(
         setTimeout(() => {

@@ -83,7 +83,7 @@ test('--pod / --namespace match pods only, both when both are given', () => {
   assert.equal(matchesFilter(cart, { namespace: 'web', pod: 'cart' }), false);
 });
 
-test("metrics' labelled readings: pods by namespace and name (or UID), host unlabelled, others by inode", () => {
+test("metrics' readings: pods by namespace and name (or UID), host unlabelled, others by inode when they have SMC", () => {
   const unnamed: NetnsTarget = {
     ...pod(4026532009, 'x', 'y'),
     label: 'pod u',
@@ -95,7 +95,11 @@ test("metrics' labelled readings: pods by namespace and name (or UID), host unla
       { target: host, reading: { tcp2smc: '0', sockets: [sock('SMCR')] } },
       { target: pod(4026532002, 'shop', 'cart'), reading: { tcp2smc: '1', sockets: [sock('TCP', 0x03030002)] } },
       { target: unnamed, reading: { tcp2smc: '1', sockets: [] } },
-      { target: other, reading: { tcp2smc: undefined, sockets: [] } },
+      { target: other, reading: { tcp2smc: undefined, sockets: [sock('SMCR')] } },
+      {
+        target: { ...other, netns: 4026532011, label: 'netns:[4026532011]' },
+        reading: { tcp2smc: undefined, sockets: [] },
+      },
       { target: pod(4026532005, 'web', 'slow'), reading: 'timed-out' },
     ],
     0,
@@ -106,7 +110,7 @@ test("metrics' labelled readings: pods by namespace and name (or UID), host unla
     [
       [{ pod_namespace: 'shop', pod: 'cart' }, 0, 1, at.toISOString()],
       [{}, 1, 0, at.toISOString()],
-      [{ netns: '4026532010' }, 0, 0, at.toISOString()],
+      [{ netns: '4026532010' }, 1, 0, at.toISOString()],
       [{ pod_uid: 'u' }, 0, 0, at.toISOString()],
     ],
   );
