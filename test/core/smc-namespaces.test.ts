@@ -83,7 +83,7 @@ test('--pod / --namespace match pods only, both when both are given', () => {
   assert.equal(matchesFilter(cart, { namespace: 'web', pod: 'cart' }), false);
 });
 
-test("metrics' readings: pods by namespace and name (or UID), host unlabelled, others by inode when they have SMC", () => {
+test("metrics' readings: pods by namespace and name (or UID), host bare, others by inode if they have SMC", () => {
   const unnamed: NetnsTarget = {
     ...pod(4026532009, 'x', 'y'),
     label: 'pod u',
