@@ -72,7 +72,8 @@ export interface Host {
   erdmaDriverFacts(devicesListed: boolean): ErdmaDriverFacts;
   rpFilterFacts(nics: string[]): RpFilterFacts;
   tcpListeners(): Listener[];
-  findOnPath(name: string): string | undefined;
+  /** A tool we run: on PATH, else in /usr/sbin or /sbin. */
+  findTool(name: string): string | undefined;
   /** CPUs this process may use (how many tools to run side by side). */
   cores(): number;
   /** The node's network namespaces, attributed to pods where the node says so (needs root: exit 3). */
