@@ -1,6 +1,6 @@
 // Build: tsc type-checks and compiles src, test and scripts into dist/; esbuild then bundles the CLI into one
 // CommonJS file, dist/asm-erdma.cjs, which bin/ and the standalone binaries run. Start-up dominates a boot-time
-// oneshot and every `status`, so the bundle is shaped for it (numbers: README "Benchmarks"):
+// oneshot and every `status`, so the bundle is shaped for it (numbers: docs/benchmarks.md):
 // - CommonJS, not ESM: Node 20 compiles an ESM graph without any code cache, and SEAs run CommonJS only;
 // - modules a command may not need (http/https, net, readline) are
 //   evaluated on first use, not at start-up (scripts/bundle-options.js), so `--version` and `--help` load almost

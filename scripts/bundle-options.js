@@ -39,12 +39,20 @@ const lazyPlugin = {
   },
 };
 
-// `asm-erdma --version --json`: the commit built from (null outside a git checkout, "-dirty" with local changes)
-// and when; SOURCE_DATE_EPOCH makes the timestamp reproducible.
-function gitCommit() {
+// `asm-erdma --version --json`: the commit built from ("-dirty" with local changes) and when; SOURCE_DATE_EPOCH
+// makes the timestamp reproducible. ASM_ERDMA_COMMIT names the commit where git cannot (a source tarball, a CI
+// that exports only the sources); release builds refuse to go without one (scripts/package/release.js).
+export function gitCommit(env = process.env, repo = REPO) {
+  const given = env.ASM_ERDMA_COMMIT?.trim();
+  if (given) return given;
   try {
+    // safe.directory: a root CI job building a checkout owned by another user is refused by git otherwise.
     const git = (...args) =>
-      execFileSync('git', args, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      execFileSync('git', ['-c', `safe.directory=${repo.replace(/\/$/, '')}`, ...args], {
+        cwd: repo,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     const head = git('rev-parse', 'HEAD');
     const dirty = git('status', '--porcelain', '--untracked-files=no');
     return dirty ? `${head}-dirty` : head;

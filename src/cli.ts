@@ -3,7 +3,7 @@
  * usage errors become 2, anything else is a bug (1) and prints its stack only with --verbose. Every error is one
  * line, `error: <what was wrong> (<what to do>)`.
  */
-import { Command, CommanderError, type HelpContext } from 'commander';
+import { Command, CommanderError, Option, type HelpContext } from 'commander';
 import { ExitCode, ExitError, exitCodeMeaning, type ExitCodeName } from './exit-codes.js';
 import { jsonAlreadyWritten, printJson, splitHint } from './commands/common.js';
 import { registerNicCommands } from './commands/nic-commands.js';
@@ -16,6 +16,8 @@ import { COLOR_MODES, coloursFor, setColorMode, type ColorMode } from './ui/colo
 import { errorLine } from './ui/error-line.js';
 import { stopSpinners } from './ui/logger.js';
 import { setQuiet } from './ui/output-mode.js';
+import { interruptedSummary } from './host/change-journal.js';
+import { onInterrupt } from './host/interrupt.js';
 import { versionInfo } from './version.js';
 import { registerMetricsCommand } from './commands/metrics-command.js';
 
@@ -126,11 +128,12 @@ export function buildProgram(): Command {
   const program = new CliCommand('asm-erdma')
     .description('Make an Alibaba Cloud Linux 3 node ready for ASM SMC-R acceleration over an eRDMA NIC')
     .version(versionInfo().version, '-V, --version', 'print the version (with --json: version, commit, node, built)')
-    .option(
-      '--color <when>',
-      'colours: auto (the stream is a terminal and NO_COLOR is unset), always or never',
-      parseColor,
-      'auto',
+    // choices() lets the man page and completion list the values; parseColor keeps our one-line error.
+    .addOption(
+      new Option('--color <when>', 'colours: auto (the stream is a terminal and NO_COLOR is unset), always or never')
+        .choices(COLOR_MODES)
+        .argParser(parseColor)
+        .default('auto'),
     )
     .option('-q, --quiet', 'print only errors and the result (no progress, warnings or spinner)')
     .exitOverride()
@@ -146,7 +149,7 @@ Examples:
   asm-erdma setup && asm-erdma install-service
   asm-erdma help setup               help for one command (same as setup --help)
 
-Defaults for --metadata-url, --interface, --min, --timeout: /etc/sysconfig/asm-erdma (see the README).
+Defaults for --metadata-url, --interface, --min, --timeout: /etc/sysconfig/asm-erdma (man asm-erdma: FILES).
 
 Exit codes:
 ${exitCodeTable()}`,
@@ -202,8 +205,22 @@ function versionRequested(args: string[]): boolean {
   return args.some((a) => a === '--version' || a === '-V') && args.every((a) => a.startsWith('-'));
 }
 
+/**
+ * Ctrl-C, systemd's SIGTERM, a closed terminal: the spinner goes, and one line says what the run had changed
+ * (host/change-journal.ts) — usually nothing — so nobody has to go and look. The process then dies of the signal.
+ */
+function reportInterrupts(): void {
+  onInterrupt((signal) => {
+    stopSpinners();
+    // The terminal echoed ^C where the cursor was: start the line clean.
+    const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
+    process.stderr.write(`${clear}interrupted (${signal}): ${interruptedSummary()}\n`);
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const args = argv.slice(2);
+  reportInterrupts();
   const json = args.includes('--json');
   const verbose = args.includes('--verbose') || args.includes('-v');
   setColorMode(earlyColorMode(args));

@@ -49,7 +49,8 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
     '(fails, or prints garbage); diag: smcss, smc_diag or the smc module is missing',
   toolTimeout:
     'a system tool (named in the message) did not finish within the deadline; it was killed (its whole process group)',
-  kernelTooOld: 'kernel check: the running kernel is below the minimum',
+  kernelTooOld:
+    'kernel check: the running kernel is below the minimum; any command: it is not an Alibaba Cloud Linux 3 kernel',
   packageFailed: 'yum/dnf failed (its own error text is shown)',
   packageNotFound: 'the kernel or hotfix package is not in any enabled repository',
   confirmationNeeded: 'confirmation was declined, or is needed and no TTY is attached (use --yes)',

@@ -120,8 +120,16 @@ function seaBinary(arch, runtimeDir, main) {
       throw new Error(`${binary} needs GLIBC_${major}.${minor}, Alibaba Cloud Linux 3 has ${MAX_GLIBC.join('.')}`);
     }
   }
-  const said = run(a.run[0] ?? binary, [...a.run.slice(1), ...(a.run.length ? [binary] : []), '--version']).trim();
+  const ask = (...args) => run(a.run[0] ?? binary, [...a.run.slice(1), ...(a.run.length ? [binary] : []), ...args]);
+  const said = ask('--version').trim();
   if (said !== VERSION) throw new Error(`${binary} --version printed ${JSON.stringify(said)}, expected ${VERSION}`);
+  // A release says which commit it is: an operator's bug report must lead back to the source.
+  const { commit } = JSON.parse(ask('--version', '--json'));
+  if (!commit) {
+    throw new Error(
+      `${binary} --version --json has no commit: build from a git checkout, or set ASM_ERDMA_COMMIT=<commit id>`,
+    );
+  }
   log(`${relative(REPO, binary)}: Node ${versionOf(runtimeDir)}, prints ${said}`);
   return binary;
 }
@@ -170,9 +178,21 @@ function thirdPartyLicences(metafile, runtimeDir) {
 
 async function docs() {
   const { buildProgram } = await import(join(REPO, 'dist/src/cli.js'));
-  const { manPage, bashCompletion } = await import('./docs.js');
+  const { manPage, bashCompletion, programFacts } = await import('./docs.js');
   const date = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? Date.now() / 1000) * 1000).toISOString().slice(0, 10);
-  return { man: manPage(buildProgram(), VERSION, date), completion: bashCompletion(buildProgram()) };
+  const facts = await programFacts(join(REPO, 'dist'));
+  return { man: manPage(buildProgram(), VERSION, date, facts), completion: bashCompletion(buildProgram()) };
+}
+
+/** README.md and docs/*.md: the man page points at them, so the RPM ships them (%doc). */
+function docFiles() {
+  const files = { 'doc/README.md': readFileSync(join(REPO, 'README.md')) };
+  const dir = join(REPO, 'docs');
+  if (existsSync(dir)) {
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.md')))
+      files[`doc/docs/${f}`] = readFileSync(join(dir, f));
+  }
+  return files;
 }
 
 function rpm(arch, binary, payloadFiles) {
@@ -182,7 +202,10 @@ function rpm(arch, binary, payloadFiles) {
   rmSync(top, { recursive: true, force: true });
   mkdirSync(payload, { recursive: true });
   copyFileSync(binary, join(payload, 'asm-erdma'));
-  for (const [name, content] of Object.entries(payloadFiles)) writeFileSync(join(payload, name), content);
+  for (const [name, content] of Object.entries(payloadFiles)) {
+    mkdirSync(dirname(join(payload, name)), { recursive: true });
+    writeFileSync(join(payload, name), content);
+  }
   run('rpmbuild', [
     '-bb',
     '--quiet',
@@ -216,6 +239,7 @@ if (list(opts.rpm).length > 0) {
       'asm-erdma.bash': completion,
       LICENSE: readFileSync(join(REPO, 'LICENSE')),
       THIRD_PARTY_LICENSES: thirdPartyLicences(sea.metafile, runtime(arch)),
+      ...docFiles(),
     });
   }
 }

@@ -38,8 +38,8 @@ export function makeContext(o: CommonOptions, timeoutSeconds: number): BoundedCo
  */
 export function makeContext(o: CommonOptions): Context;
 export function makeContext(o: CommonOptions, timeoutSeconds?: number): Context {
-  const log = new Logger(Boolean(o.verbose));
   const deadline = timeoutSeconds === undefined ? undefined : new Deadline(timeoutSeconds * 1000);
+  const log = new Logger(Boolean(o.verbose), process.stderr, undefined, deadline);
   const runner = new Runner({ trace: (line) => log.verbose(line), ...(deadline ? { deadline } : {}) });
   const host = new NodeHost(runner, { dryRun: Boolean(o.dryRun), streamInstall: log.isVerbose, confirm });
   return { host, log, json: Boolean(o.json), ...(deadline ? { deadline } : {}) };

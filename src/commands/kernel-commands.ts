@@ -101,7 +101,7 @@ Examples:
       const report = await runKernelList(ctx.host, parseMinimum(o.min, '--min'), ctx.log);
       if (ctx.json) return printJson(report);
       const width = Math.max(6, ...report.kernels.map((k) => k.release.length));
-      const mark = (b: boolean, word: string): string => (b ? word : '-').padEnd(10);
+      const mark = (b: boolean | null, word: string): string => (b === null ? '?' : b ? word : '-').padEnd(10);
       const columns = ['INSTALLED', 'RUNNING', 'DEFAULT'].map((w) => w.padEnd(10)).join('');
       const heading = `${'KERNEL'.padEnd(width)}  ${columns}`;
       const row = (k: (typeof report.kernels)[number]): string =>

@@ -33,14 +33,15 @@ interface NicOptions extends CommonOptions {
   all?: boolean;
 }
 
-function nicOptions(cmd: Command): Command {
+/** The options setup and reset share; only setup has --wait, so only its --timeout text mentions it. */
+function nicOptions(cmd: Command, hasWait: boolean): Command {
+  const waitDefault = hasWait ? `, with --wait ${DEFAULT_BOOT_TIMEOUT_S}` : '';
   return cmd
     .option('-i, --interface <name>', 'only this eRDMA NIC (repeatable; default: every eRDMA NIC)', collectInterface)
     .option('--metadata-url <url>', 'ECS metadata server', parseMetadataUrl, DEFAULT_METADATA_URL)
     .option(
       '--timeout <seconds>',
-      'overall deadline for the run (lock, devices, metadata; ' +
-        `default: ${DEFAULT_TIMEOUT_S}, with --wait ${DEFAULT_BOOT_TIMEOUT_S})`,
+      `overall deadline for the run (lock, devices, metadata; default: ${DEFAULT_TIMEOUT_S}${waitDefault})`,
       parseTimeout,
     )
     .option('-n, --dry-run', 'print the commands it would run; change nothing')
@@ -153,6 +154,7 @@ export function registerNicCommands(program: Command): void {
         parseSettle,
         0,
       ),
+    true,
   )
     .addHelpText(
       'after',
@@ -188,6 +190,7 @@ Examples:
       .command('reset')
       .description("take away what setup gave: the NIC's address, then link down")
       .option('--all', "remove every global IPv4 address on the eRDMA NICs (the old script's flush)"),
+    false,
   )
     .addHelpText(
       'after',

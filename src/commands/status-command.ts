@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULT_MIN_KERNEL } from '../core/kernel-policy.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
 import { coloursFor } from '../ui/colours.js';
+import { column } from '../ui/wrap.js';
 import { parseMinimum } from '../workflows/kernel.js';
 import { runStatus, statusFailure, type StatusReport } from '../workflows/status.js';
 import { makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
@@ -13,10 +14,14 @@ function render(report: StatusReport): void {
   const paint = { ok: c.green, warn: c.yellow, fail: c.red };
   const idWidth = Math.max(5, ...report.checks.map((k) => k.id.length));
   const lines = [`${'CHECK'.padEnd(idWidth)}  STATE  DETAIL`];
+  // On a terminal, long details wrap under the DETAIL column (fix lines under their own text), never to column 0.
+  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  const indent = idWidth + 9;
   for (const [i, k] of report.checks.entries()) {
-    lines.push(`${k.id.padEnd(idWidth)}  ${paint[k.state](k.state.padEnd(5))}  ${k.detail}`);
+    lines.push(...column(`${k.id.padEnd(idWidth)}  ${paint[k.state](k.state.padEnd(5))}  `, k.detail, indent, columns));
     // Checks that share one fix (one `asm-erdma setup` for several NICs) show it once, after the last of them.
-    if (k.fix && report.checks[i + 1]?.fix !== k.fix) lines.push(`${' '.repeat(idWidth + 9)}fix: ${k.fix}`);
+    if (k.fix && report.checks[i + 1]?.fix !== k.fix)
+      lines.push(...column(`${' '.repeat(indent)}fix: `, k.fix, indent + 5, columns));
   }
   const warnings = `${report.warnings} warning${report.warnings === 1 ? '' : 's'}`;
   lines.push(

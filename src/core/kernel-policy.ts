@@ -64,7 +64,8 @@ export interface KernelRow {
   available: boolean;
   installed: boolean;
   running: boolean;
-  defaultBoot: boolean;
+  /** null: unknown (no grubby on this node). */
+  defaultBoot: boolean | null;
   meetsMinimum: boolean;
 }
 
@@ -75,7 +76,8 @@ export function kernelRows(
   available: KernelRelease[],
   installed: KernelRelease[],
   running: KernelRelease,
-  defaultBoot: KernelRelease | undefined,
+  /** undefined: no default entry found; null: cannot tell (no grubby). */
+  defaultBoot: KernelRelease | undefined | null,
   min: KernelRelease,
 ): KernelRow[] {
   const all = new Map<string, KernelRelease>();
@@ -87,7 +89,7 @@ export function kernelRows(
     available: has(available, k),
     installed: has(installed, k),
     running: key(k) === key(running),
-    defaultBoot: defaultBoot !== undefined && key(k) === key(defaultBoot),
+    defaultBoot: defaultBoot === null ? null : defaultBoot !== undefined && key(k) === key(defaultBoot),
     meetsMinimum: meetsMinimum(k, min),
   }));
 }

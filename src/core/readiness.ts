@@ -13,34 +13,38 @@ import { LEGACY_UNIT_NAME, UNIT_NAME } from './unit.js';
 
 export type CheckState = 'ok' | 'warn' | 'fail';
 
-export interface Check {
+/** A check that is not ok always says what to do: the type has no room for a warning or failure without a fix. */
+export type Check = {
   id: string;
-  state: CheckState;
   detail: string;
-  fix: string | null;
   /** The check could not look because it is not root. */
   needsRoot?: boolean;
-}
+} & ({ state: 'ok'; fix: null } | { state: 'warn' | 'fail'; fix: string });
 
-/** A fact that could not be gathered, and why. */
+/** A fact that could not be gathered, why, and (when the failure said so) what to do about it. */
 export interface Unknown {
   unknown: string;
   needsRoot?: boolean;
+  fix?: string;
 }
 export type Fact<T> = T | Unknown;
 export const isUnknown = <T>(f: Fact<T>): f is Unknown => typeof f === 'object' && f !== null && 'unknown' in f;
 
-export const check = (id: string, state: CheckState, detail: string, fix: string | null = null): Check => ({
-  id,
-  state,
-  detail,
-  fix,
-});
-export const unknownCheck = (id: string, f: Unknown, state: CheckState = 'warn'): Check => ({
+export function check(id: string, state: 'ok', detail: string): Check;
+export function check(id: string, state: 'warn' | 'fail', detail: string, fix: string): Check;
+export function check(id: string, state: CheckState, detail: string, fix?: string): Check {
+  return state === 'ok' ? { id, state, detail, fix: null } : { id, state, detail, fix: fix as string };
+}
+
+/** What to do when a fact could not be gathered and the failure gave no advice of its own. */
+export const UNKNOWN_FIX = 'asm-erdma status -v shows each command that ran and what it printed';
+export const ROOT_FIX = 'run it as root: sudo asm-erdma status';
+
+export const unknownCheck = (id: string, f: Unknown, state: 'warn' | 'fail' = 'warn'): Check => ({
   id,
   state,
   detail: `cannot check: ${f.unknown}`,
-  fix: null,
+  fix: f.needsRoot ? ROOT_FIX : (f.fix ?? UNKNOWN_FIX),
   ...(f.needsRoot ? { needsRoot: true } : {}),
 });
 
@@ -181,6 +185,7 @@ export function nicChecks(f: NicFacts): Check[] {
         id,
         'warn',
         `${name} is up with ${have.join(', ') || 'no IPv4 address'}; not compared with the metadata server`,
+        'make the metadata check pass first (its fix is above), then asm-erdma status again',
       );
     }
     const want = f.desired.get(name) as NicConfig;
@@ -315,7 +320,7 @@ export function mergeSetupFixes(checks: Check[], erdmaNics: string[]): Check[] {
   const fix = erdmaNics.every((n) => nics.includes(n))
     ? 'asm-erdma setup'
     : `asm-erdma setup ${nics.map((n) => `-i ${n}`).join(' ')}`;
-  return checks.map((c) => (SETUP_FIX.test(c.fix ?? '') ? { ...c, fix } : c));
+  return checks.map((c) => (c.state !== 'ok' && SETUP_FIX.test(c.fix) ? { ...c, fix } : c));
 }
 
 export function summary(checks: Check[]): { ready: boolean; failed: number; warnings: number } {

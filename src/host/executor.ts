@@ -18,6 +18,7 @@ import { actionArgv, describeAction, inverseOf, tookEffect, type Action } from '
 import type { Deadline } from '../core/deadline.js';
 import type { LinkResult, OwnedRecord } from '../core/owned-record.js';
 import { ExitCode, ExitError } from '../exit-codes.js';
+import { journal } from './change-journal.js';
 import { EffectsFailed } from './host-errors.js';
 import { blameLockWait, type Lock } from './lock.js';
 
@@ -127,12 +128,17 @@ export class Executor {
     if (this.dryRun) return { changes, applied: false };
     const done: Effect[] = [];
     for (const effect of effects) {
+      const change = describeEffect(effect);
       try {
+        journal.starting([change]);
         await this.backend.perform(effect);
+        journal.finished(change);
         done.push(effect);
       } catch (e) {
+        journal.settled();
         const { undone, undoErrors } = await undoNewestFirst(done, inverseEffect, async (inverse) => {
           await this.backend.perform(inverse);
+          journal.putBack(describeEffect(inverse));
           return describeEffect(inverse);
         });
         throw new EffectsFailed(effect, e, undone, undoErrors);
@@ -154,6 +160,7 @@ export class Executor {
     const lines = plans.flatMap(({ actions }, nic) =>
       batchable[nic] ? actions.map((action) => ({ nic, action })) : [],
     );
+    journal.starting(plans.flatMap(({ actions }) => actions.map(describeAction)));
     const batch: BatchResult = lines.length > 0 ? await this.batch(lines.map((l) => l.action)) : { failed: new Map() };
     const after = batch.stopped ? await this.backend.links() : [];
     const changed: (T & { outcome: LinkOutcome })[] = [];
@@ -163,8 +170,10 @@ export class Executor {
       if (actions.length === 0) outcome = { result: 'unchanged' };
       else if (!batchable[i]) outcome = await this.oneByOne(actions);
       else outcome = await this.settleBatched(lines, i, batch, after);
+      if (outcome.result === 'changed') for (const a of actions) journal.finished(describeAction(a));
       changed.push({ ...nic, outcome });
     }
+    journal.settled();
     return changed;
   }
 
@@ -224,6 +233,7 @@ export class Executor {
   private async rollBack(done: Action[], error: string): Promise<LinkOutcome> {
     const { undoErrors } = await undoNewestFirst(done, inverseOf, async (undo) => {
       await this.backend.ip(undo);
+      journal.putBack(describeAction(undo));
       return describeAction(undo);
     });
     if (undoErrors.length > 0) {

@@ -57,6 +57,10 @@ export interface Host {
   /** NetworkManager's device states, or undefined when it is not running. */
   networkManagerDevices(): Promise<Map<string, string> | undefined>;
   terwayPresent(): boolean;
+  /** A setup or reset run holds the lock right now (host/lock.ts), so the NICs may be changing. */
+  runInProgress(): Promise<boolean>;
+  /** Takes Ctrl-C over from the CLI's interrupt handler (diag --watch ends on it) until the returned call. */
+  takeSigint(): () => void;
 
   runningKernel(): Promise<KernelRelease>;
   installedKernels(): Promise<KernelRelease[]>;

@@ -24,6 +24,22 @@ function tryListen(name: string): Promise<net.Server | undefined> {
   });
 }
 
+/**
+ * Whether a setup or reset run holds the lock now, without taking it: connecting to the holder's socket
+ * succeeds only while it listens (status uses this to say "a run is in progress" instead of "run setup").
+ */
+export function lockHeld(name = LOCK_NAME): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ path: name });
+    const done = (held: boolean): void => {
+      socket.destroy();
+      resolve(held);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 function lockedError(): ExitError {
   return new ExitError(
     'locked',

@@ -13,6 +13,8 @@ import { Executor, type Backend, type Privilege } from './executor.js';
 import type { Host, MetadataSource } from './host.js';
 import { existsInRoot, homeDirectory, installedPaths, isDirectory, realPath } from './install-paths.js';
 import { applyAction, applyBatch, observe, promotesSecondaries } from './iproute.js';
+import { takeSigint } from './interrupt.js';
+import { lockHeld } from './lock.js';
 import { MetadataClient } from './metadata.js';
 import * as facts from './node-facts.js';
 import { listNetns, readNetns } from './netns.js';
@@ -171,6 +173,9 @@ export class NodeHost implements Host {
         .map((l) => l.split(':') as [string, string]),
     );
   }
+
+  runInProgress = () => lockHeld();
+  takeSigint = () => takeSigint();
 
   terwayPresent(): boolean {
     try {

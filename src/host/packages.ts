@@ -25,10 +25,14 @@ export async function runningKernel(runner: Runner): Promise<KernelRelease> {
     (res) => new ExitError('missingTool', `uname -r failed: ${firstLine(res)}`, 'run uname -r by hand'),
   );
   const k = parseKernelRelease(r.stdout);
+  // Nothing is wrong with uname then: the node runs another distribution's kernel, which has no Alinux SMC fixes.
   if (!k)
     throw new ExitError(
-      'missingTool',
-      `uname -r printed '${r.stdout.trim().slice(0, 60)}', which is not a kernel release like 5.10.134-16.3.al8.x86_64`,
+      'kernelTooOld',
+      `the running kernel ${r.stdout.trim().slice(0, 60)} is not an Alibaba Cloud Linux 3 kernel ` +
+        `like 5.10.134-16.3.al8.x86_64: SMC over eRDMA needs one`,
+      'boot an Alibaba Cloud Linux 3 kernel, or use an Alibaba Cloud Linux 3 image for this node; ' +
+        'yum list --showduplicates kernel lists the kernels the repositories offer',
     );
   return k;
 }

@@ -12,6 +12,7 @@ import type { Deadline } from '../core/deadline.js';
 import { ExitError } from '../exit-codes.js';
 import { findTool } from './node-facts.js';
 import { NOT_FOUND_WHERE, ToolNotFound } from './host-errors.js';
+import { onInterrupt } from './interrupt.js';
 
 export interface CommandSpec {
   file: string;
@@ -73,20 +74,13 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Detached children do not get the terminal's Ctrl-C or systemd's SIGTERM to us: pass it on, then die of it. */
+/** Detached children do not get the terminal's Ctrl-C or systemd's SIGTERM: kill them (yum gets it passed on). */
 function hookSignals(): void {
   if (signalsHooked) return;
   signalsHooked = true;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = (): void => {
-      // Ctrl-C that someone else handles (diag --watch ends after the sample under way): leave the tools be.
-      if (signal === 'SIGINT' && process.listenerCount(signal) > 1) return;
-      for (const [pid, { forward }] of liveGroups) signalGroup(pid, forward ? signal : 'SIGKILL');
-      process.off(signal, onSignal);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
+  onInterrupt((signal) => {
+    for (const [pid, { forward }] of liveGroups) signalGroup(pid, forward ? signal : 'SIGKILL');
+  });
 }
 
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10}`;

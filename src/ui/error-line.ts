@@ -9,7 +9,7 @@ const GENERAL_HINT: Partial<Record<ExitCodeName, string>> = {
   usage: 'see asm-erdma --help',
   needsRoot: 'run it with sudo, or as root',
   noDevice: 'asm-erdma status shows what this node has',
-  metadata: 'check what the metadata server (--metadata-url) answers from this node, e.g. with curl',
+  metadata: 'check what the metadata server at --metadata-url answers from this node, e.g. with curl',
   apply: 'run the same command again with -v to see every step',
   locked: 'wait for the other asm-erdma run, or give it a longer --timeout',
   missingTool: 'run the tool named here by hand to see what is wrong with it',

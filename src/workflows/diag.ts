@@ -93,6 +93,8 @@ export async function runDiag(
   const onInt = (): void => {
     state.stopped = true;
   };
+  // Taken from the CLI's interrupt handler (host/interrupt.ts), which would otherwise end the process.
+  const giveBack = o.watchSeconds !== undefined ? host.takeSigint() : () => {};
   if (o.watchSeconds !== undefined) process.on('SIGINT', onInt);
   try {
     for (;;) {
@@ -110,6 +112,7 @@ export async function runDiag(
     }
   } finally {
     process.off('SIGINT', onInt);
+    giveBack();
   }
   const timedOut = samples.flatMap((s) => s.pods.filter((p) => p.state === 'timed-out').map((p) => p.pod));
   return { samples, fellBack: samples.some((s) => s.fellBack > 0), timedOut: [...new Set(timedOut)] };

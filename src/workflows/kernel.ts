@@ -14,6 +14,7 @@ import { checkKernelRelease } from '../core/option-values.js';
 import type { Effect } from '../core/effects.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
+import { ToolNotFound } from '../host/host-errors.js';
 import { gather } from './gather.js';
 
 export function parseMinimum(text: string, flag: string): KernelRelease {
@@ -52,12 +53,23 @@ export interface KernelList {
   kernels: KernelRow[];
 }
 
+/** The default boot entry; null when grubby is not there (only the DEFAULT column needs it). */
+async function defaultBootOrNull(host: Host, log: Logger): Promise<KernelRelease | undefined | null> {
+  try {
+    return await host.defaultBootKernel();
+  } catch (e) {
+    if (!(e instanceof ToolNotFound)) throw e;
+    log.warn('grubby is not installed: the DEFAULT column is unknown (yum install grubby)');
+    return null;
+  }
+}
+
 export async function runKernelList(host: Host, min: KernelRelease, log: Logger): Promise<KernelList> {
   const [running, installed, available, defaultBoot] = await gather([
     host.runningKernel(),
     host.installedKernels(),
     log.spin('querying the repositories for kernel…', () => host.availableKernels()),
-    host.defaultBootKernel(),
+    defaultBootOrNull(host, log),
   ]);
   return { minimum: formatKernel(min), kernels: kernelRows(available, installed, running, defaultBoot, min) };
 }
@@ -87,6 +99,8 @@ export interface UpgradeOptions {
 async function installPackage(host: Host, spec: string, question: string, yes: boolean, log: Logger) {
   const effect: Effect = { kind: 'install-package', tool: host.packageTool(), spec };
   await host.changes.confirm(question, yes);
+  // A dry run installs nothing, so no spinner says "installing".
+  if (!host.changes.applies) return host.changes.apply([effect]);
   return log.spin(`installing ${spec}…`, () => host.changes.apply([effect]));
 }
 
@@ -123,7 +137,8 @@ export async function runKernelUpgrade(host: Host, o: UpgradeOptions, log: Logge
       `the default boot entry is ${defaultBoot ? formatKernel(defaultBoot) : 'unknown'}, not ${target}: run ${grubby}`,
     );
   }
-  if (rebootNeeded) message += o.reboot ? '; rebooting now' : '; reboot to run it (or pass --reboot)';
+  const rebootNow = host.changes.applies ? '; rebooting now' : '; would reboot into it now (--reboot)';
+  if (rebootNeeded) message += o.reboot ? rebootNow : '; reboot to run it (or pass --reboot)';
   let rebooting = false;
   if (rebootNeeded && o.reboot) {
     if (step.applied && !defaultBootIsTarget) {
@@ -214,7 +229,9 @@ export async function runHotfix(
     throw new ExitError(
       'packageNotFound',
       `${HOTFIX.packageName} is not in any enabled repository`,
-      'enable the Alibaba Cloud Linux hotfix repository (yum repolist)',
+      'find the repository that offers it: yum repolist all lists every repository, enabled or not, and ' +
+        "yum --enablerepo='*' list available 'kernel-hotfix-*' shows which one has it; " +
+        'enable that one with yum-config-manager --enable <repository id>, then asm-erdma hotfix again',
     );
   }
   const step = await installPackage(

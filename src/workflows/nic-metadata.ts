@@ -17,7 +17,7 @@ function metadataFailure(e: MetadataError, nicOfPath: (path: string) => string |
     const what = `${where}metadata has no ${e.path.split('/').pop()} (HTTP 404 for ${e.path}); nothing was changed`;
     return new ExitError('metadata', what, 'is this NIC an ENI of this instance?');
   }
-  const hint = 'check that the metadata server (--metadata-url) is reachable from this node';
+  const hint = 'check that the metadata server at --metadata-url is reachable from this node';
   return new ExitError('metadata', `${where}${e.message}; nothing was changed`, hint);
 }
 

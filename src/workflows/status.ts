@@ -25,6 +25,8 @@ import {
   type Fact,
   type NicFacts,
   type Unknown,
+  check,
+  unknownCheck,
 } from '../core/readiness.js';
 import { servicePaths } from '../core/service-plan.js';
 import { erdmaDriverCheck, mtuCheck, rpFilterCheck, smcChecks, smcPortsCheck } from '../core/smc-readiness.js';
@@ -53,6 +55,8 @@ async function fact<T>(work: () => Promise<T>): Promise<Fact<T>> {
     const unknown: Unknown = {
       unknown: needsRoot ? 'needs root to check' : e instanceof Error ? e.message : String(e),
       ...(needsRoot ? { needsRoot } : {}),
+      // The failure's own advice (a non-Alinux kernel, a broken tool) becomes the check's fix line.
+      ...(!needsRoot && e instanceof ExitError && e.hint ? { fix: e.hint } : {}),
     };
     return unknown;
   }
@@ -85,6 +89,19 @@ async function nicFacts(
   return { ports, nics: { links: observation.links, routes: observation.routes, primary, erdmaNics, desired } };
 }
 
+/** Shown when a setup or reset run holds the lock: the NICs are being changed right now. */
+const WAIT_FIX = 'wait for that run to end, then asm-erdma status again';
+const RUN_IN_PROGRESS = check(
+  'run-in-progress',
+  'warn',
+  'an asm-erdma setup or reset run is under way (it holds the lock): the NIC checks show it mid-change',
+  WAIT_FIX,
+);
+
+/** A NIC check that would advise setup advises waiting for the run that is doing it. */
+const whileRunInProgress = (c: Check): Check =>
+  c.state !== 'ok' && c.fix.startsWith('asm-erdma setup') ? { ...c, fix: WAIT_FIX } : c;
+
 /** The installed unit's text; undefined when there is none. */
 const readUnit = (host: Host): string | undefined => host.readFile(servicePaths(undefined).unit);
 
@@ -112,6 +129,7 @@ export async function gatherStatus(
   const unitFile = fact(async () => readUnit(host));
   const smcFacts = fact(async () => host.smcFacts());
   const part = <K extends 'kernels' | 'hotfix'>(k: K) => packages.then((p) => (isUnknown(p) ? p : p[k]));
+  const busy = host.runInProgress().catch(() => false);
   const [runningK, installedK, hotfix, nic, unitContent, enabled, legacyEnabled, smc, nm, pods] = await Promise.all([
     fact(() => host.runningKernel()),
     part('kernels'),
@@ -139,14 +157,14 @@ export async function gatherStatus(
     rdmaCheck(nic.ports),
     erdmaDriverCheck(await fact(async () => host.erdmaDriverFacts(devicesListed))),
   ];
-  if (isUnknown(nic.nics))
-    checks.push({ id: 'nics', state: 'fail', detail: `cannot check: ${nic.nics.unknown}`, fix: null });
+  if (isUnknown(nic.nics)) checks.push(unknownCheck('nics', nic.nics, 'fail'));
   else {
     const n = nic.nics;
+    const nicState = mergeSetupFixes(nicChecks(n), n.erdmaNics);
     checks.push(
       primaryCheck(n),
       metadataCheck(n),
-      ...mergeSetupFixes(nicChecks(n), n.erdmaNics),
+      ...((await busy) ? [RUN_IN_PROGRESS, ...nicState.map(whileRunInProgress)] : nicState),
       mtuCheck(n.links, n.primary?.name, n.erdmaNics),
       rpFilterCheck(await fact(async () => host.rpFilterFacts(n.erdmaNics))),
     );

@@ -22,7 +22,7 @@ const at = new Date(0);
 
 const input = (smc: NodeMetricsInput['smc']): NodeMetricsInput => ({
   ready: false,
-  checks: [{ id: 'kernel', state: 'warn', detail: '', fix: null }],
+  checks: [{ id: 'kernel', state: 'warn', detail: '', fix: 'asm-erdma kernel upgrade' }],
   nics: [],
   smc,
   lastSetup: undefined,

@@ -10,6 +10,7 @@ import {
   nicChecks,
   summary,
   unitChecks,
+  type Check,
   type NicFacts,
 } from '../../src/core/readiness.js';
 import { checkKernel } from '../../src/core/kernel-policy.js';
@@ -144,12 +145,8 @@ test('NIC: up without carrier (NO-CARRIER) fails; carrier comes from LOWER_UP', 
 });
 
 test('one asm-erdma setup fix for several NICs (with -i only when not all need it)', () => {
-  const c = (id: string, fix: string | null) => ({
-    id,
-    state: fix ? ('fail' as const) : ('ok' as const),
-    detail: '',
-    fix,
-  });
+  const c = (id: string, fix: string | null): Check =>
+    fix ? { id, state: 'fail', detail: '', fix } : { id, state: 'ok', detail: '', fix: null };
   const setup = (nic: string) => c(`nic:${nic}`, `asm-erdma setup -i ${nic}`);
   const all = mergeSetupFixes([setup('eth1'), setup('eth2')], ['eth1', 'eth2']);
   assert.deepEqual(

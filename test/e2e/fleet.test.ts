@@ -41,7 +41,7 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
     assert.equal(fresh.exitCode, 0, why(fresh));
     for (const [host, recap] of fresh.recap)
       assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(fresh)}`);
-    const freshSetup = taskOutput(fresh, 'asm-erdma setup');
+    const freshSetup = taskOutput(fresh, 'Run asm-erdma setup');
     assert.match(freshSetup, /^changed: \[node1\]/m, why(fresh));
     assert.match(freshSetup, /^check mode: \/usr\/local\/bin\/asm-erdma is not installed yet .*; setup not run$/m);
     for (const node of fleet.nodes) {
@@ -59,7 +59,7 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
       assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(first)}`);
       assert.ok(recap.changed >= 3, `${host} changed binary, NICs and unit: ${why(first)}`);
     }
-    const upgradePlay = /PLAY \[asm-erdma - rolling kernel upgrade.*\n(.*\n)?skipping: no hosts matched/;
+    const upgradePlay = /PLAY \[Rolling kernel upgrade.*\n(.*\n)?skipping: no hosts matched/;
     assert.match(first.stdout, upgradePlay, 'no kernel upgrade asked, none run');
     await assertLikeSingleNodeSetup(fleet);
     for (const node of fleet.nodes) {
@@ -111,11 +111,11 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
     for (const [host, recap] of planned.recap) {
       assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(planned)}`);
     }
-    const setupTask = taskOutput(planned, 'asm-erdma setup');
+    const setupTask = taskOutput(planned, 'Run asm-erdma setup');
     assert.match(setupTask, /^changed: \[node3\]/m, why(planned));
     assert.match(setupTask, /^eth1: ip link set dev eth1 up$/m, `the plan is the diff: ${why(planned)}`);
     assert.match(setupTask, /^eth2: ip addr add 192\.168\.0\.12\/24 dev eth2 metric 101$/m, why(planned));
-    assert.match(taskOutput(planned, 'asm-erdma status (readiness gate)'), /^ok: \[node3\]$/m, why(planned));
+    assert.match(taskOutput(planned, 'Run asm-erdma status (readiness gate)'), /^ok: \[node3\]$/m, why(planned));
     assert.deepEqual(await nodeState(node3), before, 'check mode changed nothing');
     node3.sim.setFaults([{ match: 'primary-ip-address', kind: 'status', status: 404 }]);
     const mixed = await fleet.playbook({
@@ -146,7 +146,7 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
     for (const nic of ['eth1', 'eth2']) {
       assert.deepEqual(node3State.links[nic], { up: false, ipv4: [] }, `node3 ${nic} untouched`);
     }
-    const gateTask = taskOutput(mixed, 'asm-erdma status (readiness gate)');
+    const gateTask = taskOutput(mixed, 'Run asm-erdma status (readiness gate)');
     assert.match(gateTask, /^ok: \[node1\]$/m, `node1 passed the gate: ${why(mixed)}`);
     assert.equal((await node1.shell('ip -br -4 addr show eth1')).stdout.includes('192.168.0.11/24'), true);
   });

@@ -282,11 +282,45 @@ test('hotfix not in any repository is a clear error; --dry-run changes nothing',
     const r = await node.run(['hotfix', '--yes']);
     assert.equal(r.exitCode, 12);
     assert.match(r.stderr, /^error: kernel-hotfix-16664924-5.10.134-16.3 is not in any enabled repository/);
+    // How to find the repository, in one pair of parentheses (no repository id is guessed).
+    assert.match(r.stderr, /yum repolist all lists every repository, enabled or not/);
+    assert.match(r.stderr, /yum-config-manager --enable <repository id>/);
+    assert.equal(r.stderr.trim().split('(').length - 1, 1, r.stderr);
   });
   await withPackageNode(t, { running: '16.3', installed: ['16.3'] }, async (node) => {
     const r = await node.run(['hotfix', '--dry-run']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, /yum install -y kernel-hotfix-16664924-5.10.134-16.3/);
     assert.equal(await node.rpmQuery('kernel-hotfix-16664924-5.10.134-16.3'), false);
+  });
+});
+
+test('kernel list without grubby: every column but DEFAULT, and a warning saying why', async (t) => {
+  if (!requireRoot(t)) return;
+  await withPackageNode(t, { running: '16.3', installed: ['16.3'] }, async (node) => {
+    const r = await node.run(['kernel', 'list'], { withoutTools: ['grubby'] });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /warning: grubby is not installed: the DEFAULT column is unknown/);
+    assert.match(r.stdout, /^5\.10\.134-16\.3\.al8\.x86_64 +\S+ +running +\? +yes$/m);
+    const json = await node.run(['kernel', 'list', '--json'], { withoutTools: ['grubby'] });
+    const doc = JSON.parse(json.stdout) as { kernels: { defaultBoot: boolean | null }[] };
+    assert.ok(doc.kernels.length > 1 && doc.kernels.every((k) => k.defaultBoot === null));
+  });
+});
+
+test('a kernel that is not Alinux: the fact and the next step, not a broken uname; status gives a fix', async (t) => {
+  if (!requireRoot(t)) return;
+  await withPackageNode(t, { running: '16.3', installed: ['16.3'] }, async (node) => {
+    const env = { SIM_UNAME_R: '6.1.0-18-amd64' };
+    const r = await node.run(['kernel', 'check'], { env });
+    assert.equal(r.exitCode, 10, r.stderr);
+    assert.match(r.stderr, /the running kernel 6\.1\.0-18-amd64 is not an Alibaba Cloud Linux 3 kernel/);
+    assert.match(r.stderr, /boot an Alibaba Cloud Linux 3 kernel/);
+    assert.doesNotMatch(r.stderr, /by hand|uname -r failed/);
+    const s = await node.run(['status', '--json', '--timeout', '2'], { env });
+    const doc = JSON.parse(s.stdout) as { checks: { id: string; state: string; fix: string | null }[] };
+    const kernel = doc.checks.find((c) => c.id === 'kernel');
+    assert.equal(kernel?.state, 'fail');
+    assert.match(String(kernel?.fix), /boot an Alibaba Cloud Linux 3 kernel/);
   });
 });

@@ -382,6 +382,10 @@ export class FakeHost implements Host {
   unitActive = async () => 'inactive';
   networkManagerDevices = async () => undefined;
   terwayPresent = () => false;
+  /** A setup run holds the lock (status then says so instead of advising another setup). */
+  lockHeld = false;
+  runInProgress = async () => this.lockHeld;
+  takeSigint = () => () => undefined;
 
   runningKernel = async () => kernel(this.state.running);
   installedKernels = async () => this.state.installed.map(kernel);

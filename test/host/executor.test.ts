@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Effect } from '../../src/core/effects.js';
 import type { Action } from '../../src/core/nic-plan.js';
+import { interruptedSummary, journal } from '../../src/host/change-journal.js';
 import { Deadline } from '../../src/core/deadline.js';
 import { ExitCode, ExitError } from '../../src/exit-codes.js';
 import { EffectsFailed } from '../../src/host/host-errors.js';
@@ -210,4 +211,26 @@ test('changeLinks: a batch killed at the deadline is settled from the links; wha
     /^ip -batch stopped before 'ip addr add 192.168.0.12\/24 dev eth2 metric 101' ran: ip did not answer within 2 s/,
   );
   assert.equal(host.state.links.find((l) => l.name === 'eth2')?.adminUp, false);
+});
+
+test('the change journal: what an interrupt at each point would report', async () => {
+  journal.reset();
+  assert.equal(interruptedSummary(), 'nothing was changed');
+  const host = new FakeHost(node(0));
+  let seen = '';
+  host.failEffect = (e) => {
+    // An interrupt arriving here: the file is written, the enable is under way.
+    if (e.kind === 'systemctl') seen = interruptedSummary();
+    return undefined;
+  };
+  await host.changes.apply([write('/a', 'A'), enable('x.service')]);
+  assert.match(seen, /^changed: write \/a \(mode 0644\); under way, may have partly taken effect: systemctl enable x/);
+  assert.match(interruptedSummary(), /^changed: write \/a \(mode 0644\), systemctl enable x\.service — /);
+  journal.reset();
+  const failing = new FakeHost(node(0));
+  failing.failEffect = (e) => (e.kind === 'systemctl' ? 'boom' : undefined);
+  await assert.rejects(failing.changes.apply([write('/b', 'B'), enable('y.service')]));
+  assert.match(interruptedSummary(), /^changed: write \/b \(mode 0644\); put back: remove \/b/);
+  assert.doesNotMatch(interruptedSummary(), /under way/);
+  journal.reset();
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Deadline } from '../../src/core/deadline.js';
-import { acquireLock } from '../../src/host/lock.js';
+import { acquireLock, lockHeld } from '../../src/host/lock.js';
 import { ExitError } from '../../src/exit-codes.js';
 
 const name = `\0asm-erdma-test-${process.pid}`;
@@ -38,4 +38,15 @@ test('a killed holder frees the lock (no stale lock)', async () => {
   await new Promise((resolve) => holder.once('exit', resolve));
   const lock = await acquireLock(new Deadline(1000), () => {}, name);
   await lock.release();
+});
+
+test('lockHeld tells whether a run holds the lock, without taking it', async () => {
+  const probe = `${name}-probe`;
+  assert.equal(await lockHeld(probe), false);
+  const lock = await acquireLock(new Deadline(1000), () => {}, probe);
+  assert.equal(await lockHeld(probe), true);
+  // Asking did not take it: the holder still has it, and a second probe still sees it.
+  assert.equal(await lockHeld(probe), true);
+  await lock.release();
+  assert.equal(await lockHeld(probe), false);
 });

@@ -10,7 +10,7 @@ import { captureLog, FakeHost, node } from '../helpers/fake-host.js';
 const min = parseKernelRelease(`${DEFAULT_MIN_KERNEL}.al8.x86_64`) as KernelRelease;
 const status = (host: FakeHost) =>
   runStatus(host, { min, metadataUrl: 'http://metadata.test', deadline: new Deadline(10_000) }, captureLog().log);
-const byId = (checks: { id: string; state: string; fix: string | null }[]) =>
+const byId = (checks: { id: string; state: string; detail: string; fix: string | null }[]) =>
   Object.fromEntries(checks.map((c) => [c.id, c]));
 
 test('status before setup: each NIC fails, and one `asm-erdma setup` fix covers them all', async () => {
@@ -62,6 +62,52 @@ test('status still reports when rdma is unavailable and the kernel is below the 
   assert.equal(c['erdma-devices']?.state, 'fail');
   assert.equal(c.kernel?.state, 'fail');
   assert.equal(r.ready, false);
+});
+
+test('status while a setup run holds the lock: says so, and advises waiting instead of a second setup', async () => {
+  const host = new FakeHost(node(2));
+  host.lockHeld = true;
+  const r = await status(host);
+  const c = byId(r.checks);
+  assert.equal(c['run-in-progress']?.state, 'warn');
+  assert.match(String(c['run-in-progress']?.detail), /setup or reset run is under way/);
+  for (const nic of ['nic:eth1', 'nic:eth2']) {
+    assert.equal(c[nic]?.state, 'fail');
+    assert.equal(c[nic]?.fix, 'wait for that run to end, then asm-erdma status again');
+  }
+  assert.ok(!r.checks.some((k) => k.fix?.startsWith('asm-erdma setup')), 'no check advises a second setup');
+  host.lockHeld = false;
+  assert.equal(byId((await status(host)).checks)['run-in-progress'], undefined);
+});
+
+test('every check that is not ok has a fix line, whatever the node looks like', async () => {
+  const variants: [string, (h: FakeHost) => void][] = [
+    ['fresh node, 2 NICs', () => {}],
+    ['no eRDMA NIC', (h) => Object.assign(h.state, node(0))],
+    ['no RDMA netlink', (h) => (h.state.rdma = undefined)],
+    ['kernel below the minimum', (h) => (h.state.running = '5.10.134-15.al8.x86_64')],
+    ['16.3 without the hotfix', (h) => (h.state.running = '5.10.134-16.3.al8.x86_64')],
+    ['metadata server answers nothing', (h) => h.state.metadata.clear()],
+    ['no smc module, no tools', (h) => Object.assign(h.state, { smcLoaded: false, tools: new Set() })],
+    ['a run holds the lock', (h) => (h.lockHeld = true)],
+    ['NICs down but unit stale', (h) => h.state.enabled.set('asm-erdma.service', 'disabled')],
+    [
+      'uname fails',
+      (h) => {
+        h.runningKernel = async () => {
+          throw new Error('uname: cannot run');
+        };
+      },
+    ],
+  ];
+  for (const [name, change] of variants) {
+    const host = new FakeHost(node(2));
+    change(host);
+    const r = await status(host);
+    const notOk = r.checks.filter((c) => c.state !== 'ok');
+    assert.ok(notOk.length > 0, `${name}: some check is not ok`);
+    for (const c of notOk) assert.ok(c.fix && c.fix.trim().length > 0, `${name}: ${c.id} (${c.detail}) has no fix`);
+  }
 });
 
 test('statusFailure: a tool killed at the deadline is exit 9 naming it, before "not ready" (14)', async () => {
