@@ -30,7 +30,8 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   ok: 'success (or nothing to do)',
   internal: 'unexpected internal error (a bug: please report it; -v prints the stack)',
   usage: 'bad flags or arguments, or a bad line in /etc/sysconfig/asm-erdma',
-  needsRoot: 'needs root (CAP_NET_ADMIN / package installation); nothing was changed',
+  needsRoot:
+    "needs root (CAP_NET_ADMIN / package installation / diag entering pods' network namespaces); nothing was changed",
   noDevice:
     'no eRDMA NIC found, no RDMA netlink, no primary NIC, or a requested --interface is not an eRDMA NIC ' +
     '(with --wait: did not get one within the deadline)',
@@ -45,7 +46,7 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   locked: 'another asm-erdma run held the lock for the whole --timeout (or for most of it, and the rest ran out)',
   missingTool:
     'a required system tool (ip, rdma, yum, rpm, systemctl, uname, smcss) is missing or unusable ' +
-    '(fails, or prints garbage); diag: smcss or the smc module is missing',
+    '(fails, or prints garbage); diag: smcss, smc_diag or the smc module is missing',
   toolTimeout:
     'a system tool (named in the message) did not finish within the deadline; it was killed (its whole process group)',
   kernelTooOld:

@@ -13,13 +13,17 @@
  *     (scripts/bench/node-floor-setup.mjs: the same reads, requests and one ip -batch, nothing else loaded),
  *     both run the same way inside the node (target ≤ 1.15×).
  * Builds the release it measures (scripts/package/release.js, about three minutes) unless BENCH_RELEASE=DIR names one.
- * BENCH_ONLY=startup,setup,status,metrics,floor runs only those sections (startup includes the RPM sizes and the
+ *  6. diag over 100 pod network namespaces against one namespace (target: ≤ 2 s).
+ * BENCH_ONLY=startup,setup,status,metrics,floor,diag runs only those sections (startup includes the RPM sizes and the
  * release build).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { netnsParallelism } from '../../src/core/smc-namespaces.js';
+import { podsUnavailableReason, runOnPodNode } from '../sim/pods.js';
 import { CLI, REPO_ROOT, SimNode, simUnavailableReason } from '../sim/sim-node.js';
 
 const LEGACY = join(REPO_ROOT, 'scripts/legacy/asm_erdma_eth_config.sh');
@@ -27,7 +31,8 @@ const LATENCY_MS = 50;
 const REPS = Number(process.env.BENCH_REPS ?? 7);
 const START_REPS = Number(process.env.BENCH_START_REPS ?? 21);
 const SIZES = [1, 4, 8];
-const SECTIONS = (process.env.BENCH_ONLY ?? 'startup,setup,status,metrics,floor').split(',').map((x) => x.trim());
+const DIAG_PODS = 100;
+const SECTIONS = (process.env.BENCH_ONLY ?? 'startup,setup,status,metrics,floor,diag').split(',').map((x) => x.trim());
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 const median = (xs: number[]): number => {
@@ -213,6 +218,42 @@ async function statusVsSetup(): Promise<void> {
 }
 
 /**
+ * diag over 100 pod network namespaces (each with SMC-R and fallen-back connections, tcp2smc on) against the same
+ * node read in one namespace (`--pod`: discovery is the same, one namespace is entered). Target: ≤ 2 s.
+ */
+async function diagNamespaces(): Promise<void> {
+  const why = await podsUnavailableReason();
+  if (why) throw new Error(why);
+  const sockets =
+    'ACTIVE 0 41001 10.1.0.5:40001 10.1.0.9:8080 3 SMCR CLNT erdma_0 1 1 fe80::1 fe80::2\n' +
+    'ACTIVE 0 41002 10.1.0.5:40002 10.1.0.9:8080 3 SMCR CLNT erdma_0 1 1 fe80::1 fe80::2\n' +
+    'ACTIVE 0 42000 10.1.0.5:8080 192.168.0.40:39999 2 TCP 0x03030002\n';
+  const pods = Array.from({ length: DIAG_PODS }, (_, i) => ({
+    namespace: 'bench',
+    name: `p-${String(i).padStart(3, '0')}`,
+    driver: i % 2 === 0 ? ('systemd' as const) : ('cgroupfs' as const),
+    tcp2smc: '1',
+    sockets,
+  }));
+  const runs = Array.from({ length: REPS }, () => [
+    { args: ['diag', '--json'] },
+    { args: ['diag', '--json', '--pod', 'p-000'] },
+  ]).flat();
+  const results = await runOnPodNode({ pods, hostTcp2smc: '0', runs });
+  const bad = results.find((r) => r.exitCode !== 16);
+  if (bad) throw new Error(`diag exited ${bad.exitCode}: ${bad.stderr}`);
+  const all = results.filter((_, i) => i % 2 === 0).map((r) => r.ms);
+  const one = results.filter((_, i) => i % 2 === 1).map((r) => r.ms);
+  out.push(
+    '',
+    `diag over ${DIAG_PODS} pod namespaces (+ host) vs 1 namespace (--pod), median of ${REPS}: ` +
+      `${fmt(median(all))} vs ${fmt(median(one))} (${ratio(all, one).toFixed(2)}×; ` +
+      `parallelism ${netnsParallelism(availableParallelism())})`,
+  );
+  targets.push({ name: `diag over ${DIAG_PODS} pod namespaces, s`, value: median(all) / 1000, limit: 2, unit: ' s' });
+}
+
+/**
  * metrics is status's checks plus one smcss reading (run alongside them): on a configured node with the smc module
  * "loaded" (a scratch /sys) and the stand-in smcss listing connections that fell back, both commands alternating.
  */
@@ -311,6 +352,10 @@ try {
   if (SECTIONS.includes('floor')) {
     log('setup vs the Node floor…');
     await setupVsFloor();
+  }
+  if (SECTIONS.includes('diag')) {
+    log(`diag over ${DIAG_PODS} pod namespaces…`);
+    await diagNamespaces();
   }
 } finally {
   rel?.cleanup();

@@ -37,7 +37,29 @@ export interface SmcFacts {
   smcss: string | undefined;
 }
 
-export function smcChecks(f: Fact<SmcFacts>): Check[] {
+/** In how many pod network namespaces net.smc.tcp2smc is on (read inside each: it is per namespace). */
+export interface PodTcp2smc {
+  /** Pod namespaces read. */
+  pods: number;
+  on: number;
+  /** Pods whose value could not be read in time. */
+  unread: number;
+}
+
+/** The smc-tcp2smc detail: ASM sets tcp2smc per pod, so the count over the pods is what tells. */
+function tcp2smcDetail(host: string, pods: Fact<PodTcp2smc> | undefined): string {
+  if (pods === undefined || isUnknown(pods)) {
+    const why = pods?.needsRoot ? 'as root, status counts the pods with it on' : 'ASM sets it per pod';
+    return `net.smc.tcp2smc exists (${host} in the host's namespace; ${why})`;
+  }
+  if (pods.pods === 0 && pods.unread === 0) {
+    return `net.smc.tcp2smc exists (${host} in the host's namespace; no pod network namespaces on this node)`;
+  }
+  const unread = pods.unread ? `; ${pods.unread} not read in time` : '';
+  return `net.smc.tcp2smc is on in ${pods.on} of ${pods.pods} pod network namespaces (${host} in the host's${unread})`;
+}
+
+export function smcChecks(f: Fact<SmcFacts>, pods?: Fact<PodTcp2smc>): Check[] {
   if (isUnknown(f)) return [unknownCheck('smc-module', f)];
   const modprobe = 'modprobe smc';
   const list = f.sysctls.slice(0, 4).join(', ') + (f.sysctls.length > 4 ? ', …' : '');
@@ -63,7 +85,7 @@ export function smcChecks(f: Fact<SmcFacts>): Check[] {
           f.smcLoaded ? tooOld : modprobe,
         ),
     f.tcp2smc !== undefined
-      ? check('smc-tcp2smc', 'ok', `net.smc.tcp2smc exists (${f.tcp2smc.trim()} here; ASM sets it per pod)`)
+      ? check('smc-tcp2smc', 'ok', tcp2smcDetail(f.tcp2smc.trim(), pods))
       : check(
           'smc-tcp2smc',
           f.smcLoaded ? 'fail' : 'warn',

@@ -42,6 +42,25 @@ export function parseSmcss(text: string): SmcSocket[] {
   });
 }
 
+/**
+ * Without smc_diag the kernel answers smcss's dump request with an error; smcss has already printed its header and
+ * then says `RTNETLINK answers: Success` (perror of an errno nobody set) and exits 1.
+ */
+export function smcDiagMissing(r: { exitCode: number; stdout: string; stderr: string }): boolean {
+  return r.exitCode !== 0 && /^RTNETLINK answers:/m.test(r.stderr) && HEADER.test(r.stdout.trimStart());
+}
+
+/**
+ * What host/netns.ts's per-namespace script prints: `tcp2smc <value>` (`-` when there is no such sysctl), then
+ * smcss's own output. undefined when the first line is missing: the script never ran (nsenter failed).
+ */
+export function splitNetnsOutput(stdout: string): { tcp2smc: string | undefined; rest: string } | undefined {
+  const m = /^tcp2smc (.*)(?:\n|$)/.exec(stdout);
+  if (!m) return undefined;
+  const value = (m[1] ?? '').trim();
+  return { tcp2smc: value === '-' || value === '' ? undefined : value, rest: stdout.slice(m[0].length) };
+}
+
 /** `192.168.0.12:8080` → `192.168.0.12`; `::ffff:192.168.0.12:8080` → `::ffff:192.168.0.12`. */
 export const hostOf = (endpoint: string): string => endpoint.replace(/:\d+$/, '');
 

@@ -7,7 +7,7 @@ import type { KernelRelease } from '../core/kernel-release.js';
 import type { Listener } from '../core/proc-net-tcp.js';
 import type { RdmaPort } from '../core/rdma-links.js';
 import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
-import type { SmcSocket } from '../core/smcss.js';
+import type { NetnsTarget } from '../core/netns.js';
 import type { SysconfigEntry, SysconfigKey } from '../core/sysconfig.js';
 import type { Deadline } from '../core/deadline.js';
 import type { ErdmaPci } from '../core/boot-wait.js';
@@ -15,9 +15,10 @@ import type { FileState } from '../core/file-state.js';
 import type { Clock } from './clock.js';
 import type { Executor, LinkOutcome, Privilege } from './executor.js';
 import type { Observation } from './iproute.js';
+import type { NetnsReading } from './netns.js';
 import type { RootedPath } from './rooted-path.js';
 
-export type { Clock, LinkOutcome, Observation, Privilege };
+export type { Clock, LinkOutcome, NetnsReading, Observation, Privilege };
 
 /** The metadata server, for one run: the token round trip starts early, every request ends by close(). */
 export interface MetadataSource {
@@ -77,7 +78,15 @@ export interface Host {
   tcpListeners(): Listener[];
   /** A tool we run: on PATH, else in /usr/sbin or /sbin. */
   findTool(name: string): string | undefined;
-  smcSockets(smcss: string): Promise<SmcSocket[]>;
+  /** CPUs this process may use (how many tools to run side by side). */
+  cores(): number;
+  /** The node's network namespaces, attributed to pods where the node says so (needs root: exit 3). */
+  netNamespaces(): NetnsTarget[];
+  /**
+   * Inside one namespace: net.smc.tcp2smc and, given smcss, its sockets. undefined when the namespace ended before
+   * it could be entered; a tool that does not answer by the deadline is the runner's exit-9 error.
+   */
+  inNetns(target: NetnsTarget, o: { smcss?: string; deadline: Deadline }): Promise<NetnsReading | undefined>;
   /** Tools this run killed at its deadline, in order (status marks their checks, then exits 9). */
   killedTools(): readonly string[];
   /** How this CLI is started (real paths), for the boot unit's ExecStart. */

@@ -1,8 +1,10 @@
 /** The Host of a real node: tools through the one runner, files through node:fs, changes through the executor. */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { installArgv, systemctlArgv, UNIT_FILE_MODE, type Effect } from '../core/effects.js';
 import type { Deadline } from '../core/deadline.js';
 import type { Action } from '../core/nic-plan.js';
+import type { NetnsTarget } from '../core/netns.js';
 import { ExitError } from '../exit-codes.js';
 import { RandomSourceMissing, writeFileAtomic } from './atomic-file.js';
 import { systemClock } from './clock.js';
@@ -15,6 +17,7 @@ import { takeSigint } from './interrupt.js';
 import { lockHeld } from './lock.js';
 import { MetadataClient } from './metadata.js';
 import * as facts from './node-facts.js';
+import { listNetns, readNetns } from './netns.js';
 import { openRecord, recordPath, writeOwned } from './owned-state.js';
 import * as packages from './packages.js';
 import { acquireLock } from './lock.js';
@@ -23,7 +26,6 @@ import { listRdmaPorts } from './rdma.js';
 import { inspectFile } from './regular-file.js';
 import { resolveInRoot } from './rooted-path.js';
 import { firstLine, type Runner } from './runner.js';
-import { listSmcSockets } from './smcss.js';
 import { readSysconfig, sysconfigPath } from './sysconfig.js';
 import { unitFileMayExist } from './unit-files.js';
 
@@ -198,7 +200,9 @@ export class NodeHost implements Host {
   rpFilterFacts = (nics: string[]) => facts.rpFilterFacts(nics);
   tcpListeners = () => facts.tcpListeners();
   findTool = (name: string) => facts.findTool(name);
-  smcSockets = (smcss: string) => listSmcSockets(this.runner, smcss);
+  cores = () => availableParallelism();
+  netNamespaces = () => listNetns();
+  inNetns = (target: NetnsTarget, o: { smcss?: string; deadline: Deadline }) => readNetns(this.runner, target, o);
   killedTools = () => [...this.runner.killed];
   installedPaths = () => installedPaths();
   existsInRoot = (root: string, path: string) => existsInRoot(root, path);

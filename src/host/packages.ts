@@ -121,7 +121,7 @@ function yumFailure(tool: string, args: string[], r: CommandResult): ExitError {
 
 /** Installs (`yum install -y SPEC`); yum's output streams to stderr with --verbose, its error text is surfaced. */
 export async function install(runner: Runner, tool: string, args: string[], stream: boolean): Promise<void> {
-  const r = await runner.run({ file: tool, args, stream, timeoutMs: 1_800_000 });
+  const r = await runner.run({ file: tool, args, stream, timeoutMs: 1_800_000, forwardInterrupt: true });
   if (r.exitCode !== 0) throw yumFailure(tool, args, r);
 }
 

@@ -1,8 +1,10 @@
 /**
  * The single gateway for subprocesses. Every command is an argv (no shell). Dry-run is not its business: the
  * executor (host/executor.ts) never asks it to run a change under dry-run.
- * With a run deadline, every command is bounded by it: a tool that hangs is killed with its whole process
- * group (a hung `rdma` or `ip` must not hold the lock forever) and reported as exit 9, naming the tool.
+ * Every command of every run is bounded: by the run's deadline when there is one, by a per-call deadline
+ * (diag's sample), and always by its own limit. Each tool runs in its own process group; at the limit the whole
+ * group gets SIGTERM, then SIGKILL after a short grace, and the call returns at once (exit 9 naming the tool)
+ * without waiting for pipes a grandchild in another session may still hold.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
@@ -18,8 +20,15 @@ export interface CommandSpec {
   /** Stream the tool's own output to our stderr (yum with --verbose). */
   stream?: boolean;
   timeoutMs?: number;
+  /** A deadline of this call's own (one diag sample), besides the run's. */
+  deadline?: Deadline;
   /** Written to the command's stdin (`ip -batch -`). */
   input?: string;
+  /**
+   * When we are interrupted (Ctrl-C, SIGTERM), pass the signal on instead of killing the tool: yum and dnf then
+   * finish or undo their transaction as they would at a terminal's Ctrl-C.
+   */
+  forwardInterrupt?: boolean;
 }
 
 export interface CommandResult {
@@ -38,6 +47,7 @@ const PROVIDERS: Record<string, string> = {
   systemctl: 'systemd',
   uname: 'coreutils',
   reboot: 'systemd',
+  nsenter: 'util-linux',
 };
 
 /**
@@ -46,27 +56,30 @@ const PROVIDERS: Record<string, string> = {
  */
 const MIN_TOOL_MS = 300;
 
-/** A run without a deadline (kernel, diag) still never waits forever on a tool that has no limit of its own. */
+/** A tool that has no limit of its own (and no deadline applies) still never runs longer than this. */
 const DEFAULT_TOOL_MS = 120_000;
 
-/** Process groups of bounded commands still running, killed if we are interrupted (they are detached). */
-const liveGroups = new Set<number>();
+/** Between SIGTERM and SIGKILL at the limit: long enough for a tool to clean up, short enough to end on time. */
+export const KILL_GRACE_MS = 500;
+
+/** Process groups of commands still running (they are detached), killed if we are interrupted. */
+const liveGroups = new Map<number, { forward: boolean }>();
 let signalsHooked = false;
 
-function killGroup(pid: number): void {
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, 'SIGKILL');
+    process.kill(-pid, signal);
   } catch {
     // already gone
   }
 }
 
-/** Detached children do not get the terminal's Ctrl-C or systemd's SIGTERM to us: kill them, then die of it. */
+/** Detached children do not get the terminal's Ctrl-C or systemd's SIGTERM: kill them (yum gets it passed on). */
 function hookSignals(): void {
   if (signalsHooked) return;
   signalsHooked = true;
-  onInterrupt(() => {
-    for (const pid of liveGroups) killGroup(pid);
+  onInterrupt((signal) => {
+    for (const [pid, { forward }] of liveGroups) signalGroup(pid, forward ? signal : 'SIGKILL');
   });
 }
 
@@ -84,49 +97,59 @@ export class Runner {
     this.deadline = options.deadline;
   }
 
-  /** How long the command may run, and what to call that limit in the message. */
+  /** How long the command may run (the nearest of its limits), and what to call that limit in the message. */
   private limitFor(spec: CommandSpec): { ms: number; shownMs: number } {
     const ownMs = spec.timeoutMs ?? DEFAULT_TOOL_MS;
-    const own = { ms: ownMs, shownMs: ownMs };
-    if (!this.deadline) return own;
-    const byDeadline = Math.max(MIN_TOOL_MS, this.deadline.remaining());
-    return own.ms < byDeadline ? own : { ms: byDeadline, shownMs: this.deadline.totalMs };
+    let limit = { ms: ownMs, shownMs: ownMs };
+    for (const deadline of [this.deadline, spec.deadline]) {
+      if (!deadline) continue;
+      const byDeadline = Math.max(MIN_TOOL_MS, deadline.remaining());
+      if (byDeadline < limit.ms) limit = { ms: byDeadline, shownMs: deadline.totalMs };
+    }
+    return limit;
   }
 
   /** Runs a command; a non-zero exit is returned, not thrown — callers decide what a failure means. */
   async run(spec: CommandSpec): Promise<CommandResult> {
     const argv = [spec.file, ...spec.args];
     const limit = this.limitFor(spec);
-    // Only runs with a deadline (setup, reset, status) kill whole groups; yum keeps the terminal's Ctrl-C.
-    const grouped = this.deadline !== undefined;
     const started = performance.now();
     // Looked up here rather than by spawn: PATH, then /usr/sbin and /sbin (see findTool).
     const file = spec.file.includes('/') ? spec.file : findTool(spec.file);
     if (file === undefined) throw toolNotFound(spec.file);
     // Before the spawn: a SIGTERM that arrives while spawn() returns must already find the handler that kills the
     // group, or we would die of it and leave the tool running.
-    if (grouped) hookSignals();
+    hookSignals();
     // node:child_process rather than execa: execa's start-up and ~15 MB of memory cost more than a whole setup run.
     const child = spawn(file, spec.args, {
       stdio: [spec.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       // Its own process group, so a hung tool is killed with every child it started (which would otherwise
       // keep its output pipe open, and us waiting).
-      detached: grouped,
+      detached: true,
       env: { ...process.env, LC_ALL: 'C' },
     });
     let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    const abandon = new AbortController();
     const pid = child.pid;
     if (pid !== undefined) {
-      if (grouped) liveGroups.add(pid);
-      timer = setTimeout(() => {
-        timedOut = true;
-        if (grouped) killGroup(pid);
-        else child.kill('SIGTERM');
-      }, limit.ms);
+      liveGroups.set(pid, { forward: Boolean(spec.forwardInterrupt) });
+      timers.push(
+        setTimeout(() => {
+          timedOut = true;
+          signalGroup(pid, 'SIGTERM');
+          // Whatever still runs after the grace is killed, and we stop waiting for its pipes.
+          timers.push(
+            setTimeout(() => {
+              signalGroup(pid, 'SIGKILL');
+              abandon.abort();
+            }, KILL_GRACE_MS),
+          );
+        }, limit.ms),
+      );
     }
-    const result = await collect(child, spec);
-    clearTimeout(timer);
+    const result = await collect(child, spec, abandon.signal);
+    for (const t of timers) clearTimeout(t);
     if (pid !== undefined) liveGroups.delete(pid);
     const durationMs = performance.now() - started;
     if (result.error?.code === 'ENOENT') throw toolNotFound(spec.file);
@@ -155,8 +178,11 @@ interface Collected {
   error?: NodeJS.ErrnoException;
 }
 
-/** Feeds stdin, gathers stdout/stderr (teeing them to our stderr when streaming) until every pipe is closed. */
-function collect(child: ChildProcess, spec: CommandSpec): Promise<Collected> {
+/**
+ * Feeds stdin, gathers stdout/stderr (teeing them to our stderr when streaming) until every pipe is closed, or
+ * until `abandon` fires (the group was killed: a grandchild that left it may hold the pipes for ever).
+ */
+function collect(child: ChildProcess, spec: CommandSpec, abandon: AbortSignal): Promise<Collected> {
   return new Promise((resolve) => {
     const out: string[] = [];
     const err: string[] = [];
@@ -177,11 +203,19 @@ function collect(child: ChildProcess, spec: CommandSpec): Promise<Collected> {
     const finish = (exitCode: number | null, error?: NodeJS.ErrnoException) => {
       if (settled) return;
       settled = true;
+      abandon.removeEventListener('abort', onAbandon);
       // Like execa: without the final newline, so `uname -r` is the release itself.
       const text = (parts: string[]) => parts.join('').replace(/\r?\n$/, '');
       const stderr = text(err) || (error && error.code !== 'ENOENT' ? error.message : '');
       resolve({ exitCode, stdout: text(out), stderr, ...(error ? { error } : {}) });
     };
+    const onAbandon = () => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.stdin?.destroy();
+      finish(child.exitCode);
+    };
+    abandon.addEventListener('abort', onAbandon);
     child.once('error', (e: NodeJS.ErrnoException) => finish(null, e));
     child.once('close', (code) => finish(code));
   });

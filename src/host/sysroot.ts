@@ -33,6 +33,17 @@ export function listSysDir(path: string): string[] | undefined {
   }
 }
 
+/**
+ * A sysctl as seen inside one network namespace (`net.*` sysctls are per namespace), read from within it.
+ * With ASM_ERDMA_SYSROOT the tree keeps one copy per namespace: <root>/netns/<inode>/proc/sys/…; the host's
+ * namespace (netns undefined) is the tree's own /proc/sys.
+ */
+export function netnsSysPath(netns: number | undefined, path: string): string {
+  const root = process.env.ASM_ERDMA_SYSROOT;
+  if (!root) return path;
+  return netns === undefined ? join(root, path) : join(root, 'netns', String(netns), path);
+}
+
 /** The last component of a symbolic link's target (sysfs links: a driver's or a device's name); undefined if none. */
 export function sysLinkName(path: string): string | undefined {
   try {

@@ -35,6 +35,7 @@ import { LEGACY_UNIT_NAME, parseInstalledOptions, renderUnit, UNIT_NAME } from '
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 import { fetchNicConfigs, withMetadata } from './nic-metadata.js';
+import { podTcp2smc } from './smc-namespaces.js';
 
 export interface StatusReport {
   command: 'status';
@@ -126,9 +127,10 @@ export async function gatherStatus(
   const nicWork = nicFacts(host, o.metadataUrl, o.deadline, log);
   const packages = fact(() => host.kernelsAndHotfix(HOTFIX.packageName));
   const unitFile = fact(async () => readUnit(host));
+  const smcFacts = fact(async () => host.smcFacts());
   const part = <K extends 'kernels' | 'hotfix'>(k: K) => packages.then((p) => (isUnknown(p) ? p : p[k]));
   const busy = host.runInProgress().catch(() => false);
-  const [runningK, installedK, hotfix, nic, unitContent, enabled, legacyEnabled, smc, nm] = await Promise.all([
+  const [runningK, installedK, hotfix, nic, unitContent, enabled, legacyEnabled, smc, nm, pods] = await Promise.all([
     fact(() => host.runningKernel()),
     part('kernels'),
     part('hotfix'),
@@ -137,8 +139,13 @@ export async function gatherStatus(
     // Asked only when the unit file is there: without it the boot-unit check is "not installed" either way.
     unitFile.then((u) => (isUnknown(u) || u !== undefined ? fact(() => host.unitEnabled(UNIT_NAME)) : 'not-found')),
     fact(() => host.unitEnabled(LEGACY_UNIT_NAME)),
-    fact(async () => host.smcFacts()),
+    smcFacts,
     fact(() => host.networkManagerDevices()),
+    // tcp2smc is per network namespace: ASM turns it on in the pods', so they are counted from inside each
+    // (only when this kernel has the sysctl at all).
+    smcFacts.then((f) =>
+      isUnknown(f) || f.tcp2smc === undefined ? undefined : fact(() => podTcp2smc(host, o.deadline)),
+    ),
   ]);
   const installedOptions = !isUnknown(unitContent) && unitContent ? parseInstalledOptions(unitContent) : undefined;
   const expected = installedOptions ? renderUnit({ ...host.installedPaths(), ...installedOptions }) : undefined;
@@ -164,7 +171,7 @@ export async function gatherStatus(
   }
   checks.push(
     ...unitChecks({ content: unitContent, expected, enabled, legacyEnabled }),
-    ...smcChecks(smc),
+    ...smcChecks(smc, pods),
     smcPortsCheck(await fact(async () => host.tcpListeners())),
   );
   if (!isUnknown(nic.nics))

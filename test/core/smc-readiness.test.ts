@@ -124,3 +124,24 @@ test('mtu: same as the primary is ok; a different one warns with ip link set …
   assert.deepEqual([w.state, w.fix], ['warn', 'ip link set dev eth1 mtu 8500']);
   assert.equal(mtuCheck([link('eth0', 1500)], 'eth0', []).state, 'ok');
 });
+
+test("smc-tcp2smc counts the pod namespaces with tcp2smc on (it is per namespace); the host's value beside", () => {
+  const detail = (pods: Parameters<typeof smcChecks>[1]) => byId(smcChecks(healthy, pods), 'smc-tcp2smc')?.detail;
+  assert.equal(
+    detail({ pods: 5, on: 4, unread: 0 }),
+    "net.smc.tcp2smc is on in 4 of 5 pod network namespaces (0 in the host's)",
+  );
+  assert.equal(
+    detail({ pods: 2, on: 1, unread: 1 }),
+    "net.smc.tcp2smc is on in 1 of 2 pod network namespaces (0 in the host's; 1 not read in time)",
+  );
+  assert.equal(
+    detail({ pods: 0, on: 0, unread: 0 }),
+    "net.smc.tcp2smc exists (0 in the host's namespace; no pod network namespaces on this node)",
+  );
+  assert.equal(
+    detail({ unknown: 'needs root to check', needsRoot: true }),
+    "net.smc.tcp2smc exists (0 in the host's namespace; as root, status counts the pods with it on)",
+  );
+  assert.equal(detail(undefined), "net.smc.tcp2smc exists (0 in the host's namespace; ASM sets it per pod)");
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostOf, parseSmcss, summarize } from '../../src/core/smcss.js';
+import { hostOf, parseSmcss, smcDiagMissing, splitNetnsOutput, summarize } from '../../src/core/smcss.js';
 import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
 
 const fixture = (f: string) => readFileSync(join(REPO_ROOT, 'test/fixtures/smc', f), 'utf8');
@@ -77,4 +77,20 @@ test("output that is not smcss's table is a tool error", () => {
 test('hostOf strips the port of IPv4 and IPv6 endpoints', () => {
   assert.equal(hostOf('192.168.0.12:8080'), '192.168.0.12');
   assert.equal(hostOf('fe80::1:443'), 'fe80::1');
+});
+
+test('smc_diag missing: the header, then "RTNETLINK answers: Success" on stderr, exit 1', () => {
+  const header = 'State          UID   Inode   Local Address           Peer Address            Intf Mode ';
+  assert.equal(smcDiagMissing({ exitCode: 1, stdout: header, stderr: 'RTNETLINK answers: Success' }), true);
+  assert.equal(smcDiagMissing({ exitCode: 0, stdout: header, stderr: '' }), false);
+  const noSocket = 'Error: Cannot open netlink socket: Protocol not supported';
+  assert.equal(smcDiagMissing({ exitCode: 1, stdout: '', stderr: noSocket }), false);
+});
+
+test("the per-namespace script's output: tcp2smc first, then smcss's; no first line means nsenter failed", () => {
+  assert.deepEqual(splitNetnsOutput('tcp2smc 1\nState x'), { tcp2smc: '1', rest: 'State x' });
+  assert.deepEqual(splitNetnsOutput('tcp2smc -\nState x'), { tcp2smc: undefined, rest: 'State x' });
+  assert.deepEqual(splitNetnsOutput('tcp2smc 0'), { tcp2smc: '0', rest: '' });
+  assert.equal(splitNetnsOutput(''), undefined);
+  assert.equal(splitNetnsOutput('State x'), undefined);
 });

@@ -21,7 +21,7 @@ import { installService, uninstallService } from '../../src/workflows/service.js
 import { runSetup } from '../../src/workflows/setup.js';
 import { runStatus } from '../../src/workflows/status.js';
 import { CLI, REPO_ROOT } from '../../scripts/sim/sim-node.js';
-import { captureLog, FakeHost, node } from '../helpers/fake-host.js';
+import { captureLog, FakeHost, node, podNetns } from '../helpers/fake-host.js';
 
 const min = parseKernelRelease('5.10.134-16.3') as KernelRelease;
 const log = () => captureLog().log;
@@ -89,9 +89,12 @@ async function actual(): Promise<Map<string, unknown[]>> {
     peerReason: undefined,
   });
   smc.smcSamples = [[socket('SMCR'), socket('TCP', 0x03030002)]];
-  const one = await runDiag(new FakeHost(smc), { watchSeconds: undefined, count: undefined }, () => undefined);
+  smc.netns = [podNetns('shop/cart-0', '1', [[socket('SMCR'), socket('TCP', 0x03030002)]])];
+  const once = { watchSeconds: undefined, count: undefined, timeoutSeconds: 20, filter: {} };
+  const one = await runDiag(new FakeHost(smc), once, () => undefined);
   add('diag --json', { command: 'diag', ...one.samples[0] });
-  const watched = await runDiag(new FakeHost(smc), { watchSeconds: 0.001, count: 2 }, () => undefined);
+  const watch = { ...once, watchSeconds: 0.001, count: 2 };
+  const watched = await runDiag(new FakeHost(smc), watch, () => undefined);
   add('diag --watch --json', { command: 'diag', intervalSeconds: 5, samples: watched.samples });
 
   const version = execFileSync(process.execPath, [CLI, '--version', '--json'], { encoding: 'utf8' });

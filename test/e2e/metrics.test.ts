@@ -96,10 +96,10 @@ test('smcss missing: smc_scrape_success 0 and no made-up SMC zeros', async (t) =
   });
 });
 
-test('smcss failing (no sock_diag netlink) is the same as missing: scrape 0, no SMC series', async (t) => {
+test('smcss failing (no smc_diag) is the same as missing: scrape 0, no SMC series', async (t) => {
   if (!requirePromtool(t)) return;
   await withSim(t, { nics: 1 }, async (node) => {
-    const text = await lintedMetrics(node, { env: { SIM_SMCSS_FAIL: 'socket' } });
+    const text = await lintedMetrics(node, { env: { SIM_SMCSS_FAIL: 'nodiag' } });
     assert.equal(seriesValue(text, 'asm_erdma_smc_scrape_success'), 0);
     assert.doesNotMatch(text, /^asm_erdma_smc_connections/m);
   });

@@ -14,11 +14,12 @@ import { parseKernelRelease } from '../../src/core/kernel-release.js';
 import { describeAction, type Action } from '../../src/core/nic-plan.js';
 import type { OwnedRecord } from '../../src/core/owned-record.js';
 import type { RdmaPort } from '../../src/core/rdma-links.js';
+import type { NetnsTarget } from '../../src/core/netns.js';
 import type { SmcSocket } from '../../src/core/smcss.js';
 import { parseSysconfig, SYSCONFIG_PATH, type SysconfigEntry, type SysconfigKey } from '../../src/core/sysconfig.js';
 import { ExitError } from '../../src/exit-codes.js';
 import { ActionFailed, Executor, type Backend, type BatchResult, type Privilege } from '../../src/host/executor.js';
-import type { Clock, Host, MetadataSource, Observation } from '../../src/host/host.js';
+import type { Clock, Host, MetadataSource, NetnsReading, Observation } from '../../src/host/host.js';
 import { nicPath } from '../../src/core/metadata-layout.js';
 import { MetadataError, RdmaUnavailable } from '../../src/host/host-errors.js';
 import { toolTimeout } from '../../src/host/runner.js';
@@ -46,11 +47,63 @@ export interface FakeState {
   smcLoaded: boolean;
   /** Tools on PATH. */
   tools: Set<string>;
-  /** What each smcss run sees, one sample per run (the last one repeats). */
+  /** What each smcss run in the host's namespace sees, one sample per run (the last one repeats). */
   smcSamples: SmcSocket[][];
+  /** net.smc.tcp2smc in the host's namespace. */
+  hostTcp2smc: string | undefined;
+  /** The pods' (and other) network namespaces besides the host's. */
+  netns: FakeNetns[];
+  /** Namespaces entered, by label, in order (a filter must not enter the others). */
+  entered: string[];
   /** The PCI tree's eRDMA functions and the driver's state (none: a node whose tree lists no eRDMA function). */
   pci: ErdmaPci;
 }
+
+/** A network namespace of the fake node. */
+export interface FakeNetns {
+  target: NetnsTarget;
+  tcp2smc: string | undefined;
+  /** One sample per smcss run (the last repeats); 'vanished': ends before it is entered; 'hang': never answers. */
+  samples: SmcSocket[][] | 'vanished' | 'hang';
+}
+
+let nextInode = 4026532100;
+
+/** A pod's namespace (`ns/name`), or an unattributed one (`netns:` + its process name). */
+export function podNetns(label: string, tcp2smc: string | undefined, samples: FakeNetns['samples']): FakeNetns {
+  const netns = nextInode++;
+  const [namespace = '', name = ''] = label.split('/');
+  const target: NetnsTarget = label.startsWith('netns:')
+    ? {
+        netns,
+        kind: 'netns',
+        label: `netns:[${netns}]`,
+        pod: null,
+        process: { pid: netns % 100_000, comm: label.slice('netns:'.length) },
+        netnsName: null,
+        paths: [`/proc/${netns % 100_000}/ns/net`],
+      }
+    : {
+        netns,
+        kind: 'pod',
+        label,
+        pod: { namespace, name, uid: `00000000-0000-0000-0000-${String(netns).padStart(12, '0')}` },
+        process: { pid: netns % 100_000, comm: 'pause' },
+        netnsName: null,
+        paths: [`/proc/${netns % 100_000}/ns/net`],
+      };
+  return { target, tcp2smc, samples };
+}
+
+const HOST_TARGET: NetnsTarget = {
+  netns: 4026531840,
+  kind: 'host',
+  label: 'host',
+  pod: null,
+  process: { pid: 1, comm: 'systemd' },
+  netnsName: null,
+  paths: ['/proc/1/ns/net'],
+};
 
 export const RECORD_PATH = '/run/asm-erdma/owned.json';
 
@@ -114,6 +167,9 @@ export function node(
     smcLoaded: true,
     tools: new Set(['smcss']),
     smcSamples: [[]],
+    hostTcp2smc: '0',
+    netns: [],
+    entered: [],
     pci: { functions: [], driver: 'absent' },
   };
 }
@@ -356,10 +412,20 @@ export class FakeHost implements Host {
   rpFilterFacts = (nics: string[]) => ({ all: 0, nics: new Map(nics.map((n) => [n, 0])) });
   tcpListeners = () => [];
   findTool = (name: string) => (this.state.tools.has(name) ? `/usr/bin/${name}` : undefined);
-  smcSockets = async (): Promise<SmcSocket[]> =>
-    structuredClone(
-      (this.state.smcSamples.length > 1 ? this.state.smcSamples.shift() : this.state.smcSamples[0]) ?? [],
-    );
+  cores = () => 2;
+  netNamespaces = (): NetnsTarget[] => [HOST_TARGET, ...this.state.netns.map((n) => n.target)];
+  inNetns = async (target: NetnsTarget, o: { smcss?: string }): Promise<NetnsReading | undefined> => {
+    this.state.entered.push(target.label);
+    const ns =
+      target.kind === 'host'
+        ? { tcp2smc: this.state.hostTcp2smc, samples: this.state.smcSamples }
+        : this.state.netns.find((n) => n.target.netns === target.netns);
+    if (!ns || ns.samples === 'vanished') return undefined;
+    if (ns.samples === 'hang') throw toolTimeout(['nsenter', `--net=${target.paths[0]}`, 'sh', '-c'], 20_000);
+    const samples = ns.samples;
+    const sockets = o.smcss ? structuredClone((samples.length > 1 ? samples.shift() : samples[0]) ?? []) : undefined;
+    return { tcp2smc: ns.tcp2smc, sockets };
+  };
   /** Tools "killed at the deadline" in this run. */
   killed: string[] = [];
   killedTools = () => this.killed;

@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Deadline } from '../../src/core/deadline.js';
-import { Runner } from '../../src/host/runner.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KILL_GRACE_MS, Runner } from '../../src/host/runner.js';
 import { ExitError } from '../../src/exit-codes.js';
 
 test('runner: argv without a shell, stdin input, output minus its final newline, the exit code returned', async () => {
@@ -43,6 +45,39 @@ test('runner: at the run deadline the whole process group is killed (exit 9, the
   });
   assert.deepEqual(runner.killed, ['sh']);
   assert.ok(Date.now() - started < 20_000, 'ended long before the sleeps would have');
+});
+
+test('runner: every call bounded, deadline or not: TERM, then KILL; pipes held elsewhere not awaited', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'diag-ns-runner-'));
+  const escaped = join(dir, 'escaped.pid');
+  const runner = new Runner();
+  const started = performance.now();
+  // Ignores SIGTERM (only SIGKILL ends it), and starts a grandchild in a session of its own that keeps the output
+  // pipes open: killing the group cannot reach it, so the runner must stop waiting for them.
+  const script = `trap '' TERM; setsid sh -c 'echo $$ > ${escaped}; exec sleep 60' & sleep 60`;
+  try {
+    await assert.rejects(runner.run({ file: 'sh', args: ['-c', script], timeoutMs: 300 }), (x: unknown) => {
+      assert.ok(x instanceof ExitError);
+      assert.equal(x.code, 9);
+      assert.match(x.message, /^sh did not answer within 0\.3 s/);
+      return true;
+    });
+    const ms = performance.now() - started;
+    assert.ok(ms < 300 + KILL_GRACE_MS + 5_000, `returned ${Math.round(ms)} ms after the start, soon after the limit`);
+    assert.deepEqual(runner.killed, ['sh']);
+  } finally {
+    const pid = existsSync(escaped) ? Number(readFileSync(escaped, 'utf8')) : 0;
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('runner: a per-call deadline bounds the call and is the limit named', async () => {
+  const runner = new Runner();
+  await assert.rejects(runner.run({ file: 'sh', args: ['-c', 'sleep 30'], deadline: new Deadline(300) }), {
+    code: 9,
+    message: /^sh did not answer within 0\.3 s/,
+  });
 });
 
 test('runner: a tool missing from PATH is found in /usr/sbin or /sbin (cron and su drop them from PATH)', async (t) => {
