@@ -41,7 +41,7 @@ const lazyPlugin = {
 
 // `asm-erdma --version --json`: the commit built from (null outside a git checkout, "-dirty" with local changes)
 // and when; SOURCE_DATE_EPOCH makes the timestamp reproducible.
-function gitCommit() {
+export function gitCommit() {
   try {
     const git = (...args) =>
       execFileSync('git', args, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
