@@ -11,7 +11,9 @@ const { wrap, createRequire } = require('node:module');
 const [bundle, out] = process.argv.slice(2).map((p) => require('node:path').resolve(p));
 if (!bundle || !out) throw new Error('usage: node --hash-seed=1 code-cache.cjs BUNDLE CACHE');
 if (!process.execArgv.includes('--hash-seed=1')) throw new Error('run me with node --hash-seed=1');
-const script = new vm.Script(wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle });
+// A fixed name: the cache records it (the loader's own filename replaces it when the cache is used), and the
+// build directory's path must not end up in the release.
+const script = new vm.Script(wrap(fs.readFileSync(bundle, 'utf8')), { filename: 'asm-erdma.cjs' });
 const mod = { exports: {} };
 script.runInThisContext().call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, __dirname);
 process.stdout.write = () => true;

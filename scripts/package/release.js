@@ -30,7 +30,7 @@ import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
 import { bundleOptions, gitCommit } from '../bundle-options.js';
 import { bundledPackageDirs, sbom } from './sbom.js';
-import { signRpms } from './sign.js';
+import { assertSecretKey, signRpms } from './sign.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUNTIMES = join(REPO, 'scripts/package/runtimes');
@@ -255,6 +255,14 @@ function checksums() {
   log(`${relative(REPO, join(out, 'SHA256SUMS'))}: ${files.length} files`);
 }
 
+if (opts.sign) {
+  try {
+    assertSecretKey(opts.sign);
+  } catch (e) {
+    log(e.message);
+    process.exit(1);
+  }
+}
 mkdirSync(out, { recursive: true });
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });

@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** rpmsign --addsign with the key named (a fingerprint, key id or user id gpg resolves). */
-export function signRpms(keyId, files) {
+/** Throws a one-line error unless gpg has the secret key (release.js checks this before building anything). */
+export function assertSecretKey(keyId) {
   if (!keyId || /\s/.test(keyId))
     throw new Error(`--sign needs a gpg key id or fingerprint, got ${JSON.stringify(keyId)}`);
   try {
@@ -15,6 +15,11 @@ export function signRpms(keyId, files) {
     const home = process.env.GNUPGHOME ?? '~/.gnupg';
     throw new Error(`gpg has no secret key ${keyId} (in ${home}): make one or set GNUPGHOME (docs/verify.md)`);
   }
+}
+
+/** rpmsign --addsign with the key named (its fingerprint or key id). */
+export function signRpms(keyId, files) {
+  assertSecretKey(keyId);
   for (const file of files) {
     execFileSync(
       'rpmsign',
@@ -35,5 +40,10 @@ export function signRpms(keyId, files) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [keyId, ...files] = process.argv.slice(2);
-  signRpms(keyId, files);
+  try {
+    signRpms(keyId, files);
+  } catch (e) {
+    process.stderr.write(`sign: ${e.message}\n`);
+    process.exit(1);
+  }
 }

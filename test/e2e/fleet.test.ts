@@ -4,13 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import { nodeRpm, SIM_KERNEL, SIM_REBOOT_OPTIONS } from '../../scripts/sim/fleet.js';
 import type { Fleet, FleetNode, PlaybookResult } from '../../scripts/sim/fleet.js';
 import { kernelRelease } from '../../scripts/fixtures/package-repo.js';
 import { nodeState, singleNodeSetupState, withFleet } from '../helpers/fleet.js';
+import { signRpm, stopKeyAgent, throwawayKey } from '../helpers/signing.js';
 
 const NICS = 2;
 const USER_DATA = join(REPO_ROOT, 'deploy/cloud-init/asm-erdma-user-data.sh');
@@ -123,19 +125,48 @@ async function assertRpmInstalled(node: FleetNode): Promise<void> {
   assert.ok(!existsSync('/usr/bin/asm-erdma'), 'the RPM stayed in the node');
 }
 
-test('fleet: the cloud-init user data installs the RPM and the unit and configures a new node', async (t) => {
-  await withFleet(t, { nodes: 1, nics: NICS }, async (fleet) => {
+const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+test('fleet: the cloud-init user data checks the RPM, installs it and the unit, configures a new node', async (t) => {
+  await withFleet(t, { nodes: 1, nics: NICS, nodeRpmDb: true }, async (fleet) => {
     const node = fleet.nodes[0];
     assert.ok(node);
     const journal = join(node.sim.dir, 'journal.log');
-    // The real dnf installs the fixture RPM (nodeRpm()); the recording systemctl runs the unit on start.
-    const r = await node.shell(`bash ${USER_DATA}`, {
-      ASM_ERDMA_RPM: nodeRpm(fleet.dir),
-      SIM_SYSTEMCTL_RUN_UNITS: '1',
-      SIM_SYSTEMCTL_JOURNAL: journal,
-    });
-    assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+    const rpm = nodeRpm(fleet.dir);
+    // A checksum that is not this file's: refused before dnf, with a logged line, nothing installed, no retry.
+    const wrong = '0'.repeat(64);
+    const refused = await node.shell(`bash ${USER_DATA}`, { ASM_ERDMA_RPM: rpm, ASM_ERDMA_RPM_SHA256: wrong });
+    assert.equal(refused.exitCode, 1, `${refused.stdout}\n${refused.stderr}`);
+    assert.equal(
+      refused.stderr.trim(),
+      `asm-erdma user-data: refusing ${rpm}: its sha256 is ${sha256(rpm)}, not ASM_ERDMA_RPM_SHA256=${wrong}`,
+    );
+    assert.equal((await node.shell('/usr/bin/rpm -q asm-erdma')).exitCode, 1, 'not installed');
+
+    // Signed with the release key, checksum right: rpm --import, then dnf with localpkg_gpgcheck=1.
+    const key = await throwawayKey(fleet.dir);
+    let r: Awaited<ReturnType<typeof node.shell>>;
+    try {
+      const signed = join(fleet.dir, 'signed', 'asm-erdma-0.1.0-1.al8.noarch.rpm');
+      mkdirSync(join(fleet.dir, 'signed'));
+      copyFileSync(rpm, signed);
+      assert.equal((await signRpm(key, signed)).exitCode, 0);
+      // The real dnf installs the fixture RPM (nodeRpm()); the recording systemctl runs the unit on start.
+      r = await node.shell(`bash ${USER_DATA}`, {
+        ASM_ERDMA_RPM: signed,
+        ASM_ERDMA_RPM_SHA256: sha256(signed).toUpperCase(),
+        ASM_ERDMA_RPM_GPG_KEY: key.pub,
+        SIM_SYSTEMCTL_RUN_UNITS: '1',
+        SIM_SYSTEMCTL_JOURNAL: journal,
+      });
+      assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /not verifying/);
+    } finally {
+      await stopKeyAgent(fleet.dir);
+    }
     await assertRpmInstalled(node);
+    const keys = await node.shell("/usr/bin/rpm -q gpg-pubkey --qf '%{SUMMARY}\\n'");
+    assert.match(keys.stdout, /asm-erdma test signing key/, 'the key went into the rpm database dnf checked');
     const calls = node.systemctlCalls();
     const unitCalls = calls.filter((c) => c.endsWith(' asm-erdma.service') && !c.startsWith('is-'));
     assert.deepEqual(unitCalls, ['enable asm-erdma.service', 'restart asm-erdma.service']);
@@ -179,5 +210,48 @@ test('fleet: rpm mode + kernel upgrade: dnf installs the RPM; nodes drained and 
       assert.equal(uname.stdout.trim(), rebooted ? kernelRelease('18') : SIM_KERNEL, node.name);
     }
     await assertLikeSingleNodeSetup(fleet);
+  });
+});
+
+test('fleet: rpm mode: a wrong sha256 fails the host, no key: dnf refuses; key + sha256 install', async (t) => {
+  await withFleet(t, { nodes: 1, nics: NICS, nodeRpmDb: true }, async (fleet) => {
+    const node = fleet.nodes[0];
+    assert.ok(node);
+    const key = await throwawayKey(fleet.dir);
+    try {
+      const rpm = join(fleet.dir, 'signed', 'asm-erdma-0.1.0-1.al8.noarch.rpm');
+      mkdirSync(join(fleet.dir, 'signed'));
+      copyFileSync(nodeRpm(fleet.dir), rpm);
+      assert.equal((await signRpm(key, rpm)).exitCode, 0);
+      const rpmMode = { asm_erdma_install: 'rpm', asm_erdma_rpm_src: rpm };
+      const notInstalled = async () =>
+        assert.equal((await node.shell('/usr/bin/rpm -q asm-erdma')).exitCode, 1, 'asm-erdma is not installed');
+
+      const wrong = 'ab'.repeat(32);
+      const bad = await fleet.playbook({ groupVars: { ...rpmMode, asm_erdma_rpm_sha256: wrong } });
+      assert.notEqual(bad.exitCode, 0, why(bad));
+      const [badLine] = fatal(bad, 'node1');
+      assert.ok(badLine?.includes(`has sha256 ${sha256(rpm)}`), why(bad));
+      assert.ok(badLine?.includes(`not asm_erdma_rpm_sha256 ${wrong}: not installing it`), why(bad));
+      assert.ok(!bad.stdout.includes('TASK [asm_erdma : Install the asm-erdma RPM with dnf]'), 'dnf never ran');
+      await notInstalled();
+
+      // gpgcheck on, the key not given (and not in the rpm database): dnf refuses the signed RPM.
+      const noKey = await fleet.playbook({ groupVars: { ...rpmMode, asm_erdma_rpm_gpg_check: true } });
+      assert.notEqual(noKey.exitCode, 0, why(noKey));
+      assert.match(fatal(noKey, 'node1')[0] ?? '', /GPG|public key|signature/i, why(noKey));
+      await notInstalled();
+
+      // The key (a file on the control node) and the right checksum: imported, checked, installed.
+      const good = await fleet.playbook({
+        groupVars: { ...rpmMode, asm_erdma_rpm_gpg_key: key.pub, asm_erdma_rpm_sha256: sha256(rpm) },
+      });
+      assert.equal(good.exitCode, 0, why(good));
+      assert.match(taskOutput(good, 'Import the asm-erdma release key into the rpm database'), /^changed: \[node1\]$/m);
+      assert.match(taskOutput(good, 'Install the asm-erdma RPM with dnf'), /^changed: \[node1\]$/m, why(good));
+      await assertRpmInstalled(node);
+    } finally {
+      await stopKeyAgent(fleet.dir);
+    }
   });
 });
