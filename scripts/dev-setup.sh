@@ -7,7 +7,7 @@
 # npm packages from the lock file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(iproute2 curl util-linux procps time systemd dnf rpm createrepo-c binutils binutils-aarch64-linux-gnu qemu-user
+packages=(iproute2 curl util-linux procps time systemd dnf rpm gnupg createrepo-c binutils binutils-aarch64-linux-gnu qemu-user
   libc6-arm64-cross libstdc++6-arm64-cross ansible-core openssh-server openssh-client man-db)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

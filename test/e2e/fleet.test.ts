@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { basename, join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import { nodeRpm, SIM_KERNEL, SIM_REBOOT_OPTIONS } from '../../scripts/sim/fleet.js';
 import type { Fleet, FleetNode, PlaybookResult } from '../../scripts/sim/fleet.js';
@@ -213,22 +214,40 @@ test('fleet: rpm mode + kernel upgrade: dnf installs the RPM; nodes drained and 
   });
 });
 
+/**
+ * A web server for `dir` in the fleet's control namespace, on the node's management link (198.18.1.1), as a yum
+ * repository host would be. Resolves with its base URL once it listens; stop() ends it (by its pid).
+ */
+async function serveDir(ctl: string, dir: string): Promise<{ url: string; stop: () => void }> {
+  const args = ['netns', 'exec', ctl, 'python3', '-u', '-m', 'http.server', '0', '--bind', '198.18.1.1'];
+  const child = spawn('ip', [...args, '--directory', dir], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(/port (\d+)/.exec(d.toString())?.[1] ?? ''));
+    child.once('exit', (code) => reject(new Error(`http.server exited ${code}`)));
+  });
+  return { url: `http://198.18.1.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
 test('fleet: rpm mode: a wrong sha256 fails the host, no key: dnf refuses; key + sha256 install', async (t) => {
   await withFleet(t, { nodes: 1, nics: NICS, nodeRpmDb: true }, async (fleet) => {
     const node = fleet.nodes[0];
     assert.ok(node);
     const key = await throwawayKey(fleet.dir);
+    mkdirSync(join(fleet.dir, 'signed'));
+    const server = await serveDir(fleet.ctl, join(fleet.dir, 'signed'));
     try {
       const rpm = join(fleet.dir, 'signed', 'asm-erdma-0.1.0-1.al8.noarch.rpm');
-      mkdirSync(join(fleet.dir, 'signed'));
       copyFileSync(nodeRpm(fleet.dir), rpm);
       assert.equal((await signRpm(key, rpm)).exitCode, 0);
-      const rpmMode = { asm_erdma_install: 'rpm', asm_erdma_rpm_src: rpm };
+      const fileMode = { asm_erdma_install: 'rpm', asm_erdma_rpm_src: rpm };
+      const urlMode = { asm_erdma_install: 'rpm', asm_erdma_rpm_src: `${server.url}/${basename(rpm)}` };
+      const verified = { asm_erdma_rpm_gpg_key: key.pub, asm_erdma_rpm_sha256: sha256(rpm) };
       const notInstalled = async () =>
         assert.equal((await node.shell('/usr/bin/rpm -q asm-erdma')).exitCode, 1, 'asm-erdma is not installed');
 
+      // 1. A file whose sha256 is not the one given: the host fails before dnf.
       const wrong = 'ab'.repeat(32);
-      const bad = await fleet.playbook({ groupVars: { ...rpmMode, asm_erdma_rpm_sha256: wrong } });
+      const bad = await fleet.playbook({ groupVars: { ...fileMode, asm_erdma_rpm_sha256: wrong } });
       assert.notEqual(bad.exitCode, 0, why(bad));
       const [badLine] = fatal(bad, 'node1');
       assert.ok(badLine?.includes(`has sha256 ${sha256(rpm)}`), why(bad));
@@ -236,21 +255,38 @@ test('fleet: rpm mode: a wrong sha256 fails the host, no key: dnf refuses; key +
       assert.ok(!bad.stdout.includes('TASK [asm_erdma : Install the asm-erdma RPM with dnf]'), 'dnf never ran');
       await notInstalled();
 
-      // gpgcheck on, the key not given (and not in the rpm database): dnf refuses the signed RPM.
-      const noKey = await fleet.playbook({ groupVars: { ...rpmMode, asm_erdma_rpm_gpg_check: true } });
+      // 2. gpgcheck on, the key neither given nor in the rpm database: dnf refuses the signed RPM.
+      const noKey = await fleet.playbook({ groupVars: { ...fileMode, asm_erdma_rpm_gpg_check: true } });
       assert.notEqual(noKey.exitCode, 0, why(noKey));
-      assert.match(fatal(noKey, 'node1')[0] ?? '', /GPG|public key|signature/i, why(noKey));
+      assert.match(fatal(noKey, 'node1')[0] ?? '', /GPG signature|public key .* is not installed/i, why(noKey));
       await notInstalled();
 
-      // The key (a file on the control node) and the right checksum: imported, checked, installed.
-      const good = await fleet.playbook({
-        groupVars: { ...rpmMode, asm_erdma_rpm_gpg_key: key.pub, asm_erdma_rpm_sha256: sha256(rpm) },
-      });
+      // 3. A URL whose download has another sha256: get_url refuses it.
+      const badUrl = await fleet.playbook({ groupVars: { ...urlMode, asm_erdma_rpm_sha256: wrong } });
+      assert.notEqual(badUrl.exitCode, 0, why(badUrl));
+      assert.match(
+        taskOutput(badUrl, 'Download the asm-erdma RPM and check its sha256'),
+        /^fatal: \[node1\].*checksum/im,
+      );
+      await notInstalled();
+
+      // 4. The URL with the key and the right sha256: the key imported, the download checked, dnf checks the signature.
+      const goodUrl = await fleet.playbook({ groupVars: { ...urlMode, ...verified } });
+      assert.equal(goodUrl.exitCode, 0, why(goodUrl));
+      const imported = taskOutput(goodUrl, 'Import the asm-erdma release key into the rpm database');
+      assert.match(imported, /^changed: \[node1\]$/m, why(goodUrl));
+      assert.match(taskOutput(goodUrl, 'Install the asm-erdma RPM with dnf'), /^changed: \[node1\]$/m, why(goodUrl));
+      await assertRpmInstalled(node);
+
+      // 5. The control-node file, verified the same way, after an erase.
+      assert.equal((await node.shell('/usr/bin/rpm -e asm-erdma')).exitCode, 0);
+      await notInstalled();
+      const good = await fleet.playbook({ groupVars: { ...fileMode, ...verified } });
       assert.equal(good.exitCode, 0, why(good));
-      assert.match(taskOutput(good, 'Import the asm-erdma release key into the rpm database'), /^changed: \[node1\]$/m);
       assert.match(taskOutput(good, 'Install the asm-erdma RPM with dnf'), /^changed: \[node1\]$/m, why(good));
       await assertRpmInstalled(node);
     } finally {
+      server.stop();
       await stopKeyAgent(fleet.dir);
     }
   });
