@@ -130,15 +130,19 @@ function seaBinary(arch, runtimeDir, bundle) {
   const cache = join(dir, 'asm-erdma.cjs.cache');
   const [runner = node, ...runArgs] = [...a.run, node];
   run(runner, [...runArgs, '--hash-seed=1', join(REPO, 'scripts/package/code-cache.cjs'), bundle, cache]);
+  // Paths relative to dir, where node runs: the blob records the main script's path as written here, and the
+  // build directory's path must not end up in the release.
+  copyFileSync(join(REPO, 'scripts/package/sea-loader.cjs'), join(dir, 'sea-loader.cjs'));
+  copyFileSync(bundle, join(dir, 'asm-erdma.cjs'));
   const seaConfig = {
-    main: join(REPO, 'scripts/package/sea-loader.cjs'),
-    output: blob,
+    main: 'sea-loader.cjs',
+    output: 'sea.blob',
     disableExperimentalSEAWarning: true,
     useCodeCache: false,
-    assets: { 'asm-erdma.cjs': bundle, 'asm-erdma.cjs.cache': cache },
+    assets: { 'asm-erdma.cjs': 'asm-erdma.cjs', 'asm-erdma.cjs.cache': 'asm-erdma.cjs.cache' },
   };
   writeFileSync(config, JSON.stringify(seaConfig));
-  run(runner, [...runArgs, '--experimental-sea-config', config]);
+  run(runner, [...runArgs, '--experimental-sea-config', 'sea-config.json'], { cwd: dir });
   const binary = join(out, `asm-erdma-linux-${arch}`);
   copyFileSync(node, binary);
   chmodSync(binary, 0o755);
