@@ -1,6 +1,6 @@
 /**
- * Every exit code the CLI can return. The README's table is generated from the same meanings;
- * scripts and systemd rely on these numbers, so never renumber one.
+ * Every exit code the CLI can return. The README's table is written by hand and compared with these meanings
+ * by a test (test/core/exit-codes.test.ts); scripts and systemd rely on these numbers, so never renumber one.
  */
 export const ExitCode = {
   ok: 0,

@@ -24,9 +24,6 @@ export interface CommonOptions {
 export interface Context {
   /** Everything the workflow reads and changes. */
   host: Host;
-  /** The host's tool runner (status asks it which tools were killed at the deadline). */
-  runner: Runner;
-  dryRun: boolean;
   log: Logger;
   json: boolean;
 }
@@ -43,10 +40,9 @@ export function makeContext(o: CommonOptions): Context;
 export function makeContext(o: CommonOptions, timeoutSeconds?: number): Context {
   const log = new Logger(Boolean(o.verbose));
   const deadline = timeoutSeconds === undefined ? undefined : new Deadline(timeoutSeconds * 1000);
-  const dryRun = Boolean(o.dryRun);
   const runner = new Runner({ trace: (line) => log.verbose(line), ...(deadline ? { deadline } : {}) });
-  const host = new NodeHost(runner, { dryRun, streamInstall: log.isVerbose, confirm });
-  return { host, runner, dryRun, log, json: Boolean(o.json), ...(deadline ? { deadline } : {}) };
+  const host = new NodeHost(runner, { dryRun: Boolean(o.dryRun), streamInstall: log.isVerbose, confirm });
+  return { host, log, json: Boolean(o.json), ...(deadline ? { deadline } : {}) };
 }
 
 /** Commander reports a bad flag value as `option '--x <v>' argument 'v' is invalid. <message>`: the message carries
@@ -101,6 +97,6 @@ export function printJson(doc: unknown): void {
 
 export const jsonAlreadyWritten = (): boolean => jsonWritten;
 
-/** A workflow's report as printed: `dryRun` second, as the README's JSON shapes show it. */
+/** A workflow's report as printed: `dryRun` (nothing was changed) second, as the README's JSON shapes show it. */
 export const withDryRun = <T extends { command: string }>(ctx: Context, report: T): T & { dryRun: boolean } =>
-  Object.assign({ command: report.command, dryRun: ctx.dryRun }, report);
+  Object.assign({ command: report.command, dryRun: !ctx.host.changes.applies }, report);

@@ -2,8 +2,6 @@
 import type { Command } from 'commander';
 import { ExitError } from '../exit-codes.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
-import { acquireLock, blameLockWait } from '../host/lock.js';
-import { requireNetAdmin } from '../host/privileges.js';
 import { runReset, type ResetReport } from '../workflows/reset.js';
 import { runSetup, type SetupReport } from '../workflows/setup.js';
 import {
@@ -48,24 +46,6 @@ function nicOptions(cmd: Command): Command {
     .option('-n, --dry-run', 'print the commands it would run; change nothing')
     .option('--json', 'print one JSON document on stdout (logs stay on stderr)')
     .option('-v, --verbose', 'log every command and metadata request');
-}
-
-/** Root, then the lock, then the work; dry-run only reads, so it needs neither. */
-async function guarded<T>(ctx: BoundedContext, what: string, work: () => Promise<T>): Promise<T> {
-  if (ctx.dryRun) return work();
-  requireNetAdmin(what);
-  const waitStarted = Date.now();
-  const lock = await acquireLock(ctx.deadline, () =>
-    ctx.log.info('another asm-erdma run is in progress; waiting for it…'),
-  );
-  const lockWaitMs = Date.now() - waitStarted;
-  try {
-    return await work();
-  } catch (e) {
-    throw blameLockWait(e, ctx.deadline, lockWaitMs);
-  } finally {
-    await lock.release();
-  }
 }
 
 function failIfAnyFailed(nics: { name: string; result: string; error?: string }[]): void {
@@ -180,7 +160,7 @@ Examples:
         wait: Boolean(o.wait),
         settleMs: o.settle * 1000,
       };
-      const report = withDryRun(ctx, await guarded(ctx, 'setup', () => runSetup(ctx.host, options, ctx.log)));
+      const report = withDryRun(ctx, await runSetup(ctx.host, options, ctx.log));
       if (ctx.json) printJson(report);
       else renderSetup(report, ctx.log);
       failIfAnyFailed(report.nics);
@@ -209,7 +189,7 @@ Examples:
         metadataUrl: o.metadataUrl,
         deadline: ctx.deadline,
       };
-      const report = withDryRun(ctx, await guarded(ctx, 'reset', () => runReset(ctx.host, options, ctx.log)));
+      const report = withDryRun(ctx, await runReset(ctx.host, options, ctx.log));
       if (ctx.json) printJson(report);
       else renderReset(report);
       failIfAnyFailed(report.nics);

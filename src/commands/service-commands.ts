@@ -2,8 +2,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_BOOT_TIMEOUT_S, SYSCONFIG_FILE, UNIT_NAME } from '../core/unit.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
-import { execForRoot } from '../host/install-paths.js';
-import { readSysconfig, sysconfigPath } from '../host/sysconfig.js';
 import { installService, uninstallService, type ServiceReport } from '../workflows/service.js';
 import { ExitError } from '../exit-codes.js';
 import { collectInterface, makeContext, parseMetadataUrl, parseTimeout, printJson, withDryRun } from './common.js';
@@ -98,19 +96,14 @@ which the unit reads (EnvironmentFile=) and setup reads too; flags given here ar
     )
     .action(async (o: ServiceFlags) => {
       const ctx = makeContext(o, SERVICE_TIMEOUT_S);
-      // The boot-time setup reads the sysconfig file (the image's own under --root); only flags go into ExecStart,
-      // and TimeoutStartSec follows the file's timeout as it is now.
-      const bootTimeout = readSysconfig(sysconfigPath(o.root)).entries.get('ASM_ERDMA_TIMEOUT')?.raw;
-      const unit = {
-        exec: execForRoot(o.root, o.exec),
+      const flags = {
         interfaces: o.interface ?? [],
-        ...(bootTimeout !== undefined ? { bootTimeoutSeconds: parseTimeout(bootTimeout) } : {}),
         ...(o.timeout !== undefined ? { timeoutSeconds: o.timeout } : {}),
         ...(o.metadataUrl !== undefined && o.metadataUrl !== DEFAULT_METADATA_URL
           ? { metadataUrl: o.metadataUrl }
           : {}),
       };
-      const options = { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), unit };
+      const options = { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), exec: o.exec, flags };
       const report = withDryRun(ctx, await installService(ctx.host, options, ctx.log));
       if (ctx.json) printJson(report);
       else render(report);

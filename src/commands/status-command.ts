@@ -1,11 +1,10 @@
 /** `status`: every readiness check at once, as a table or one JSON document. */
 import type { Command } from 'commander';
-import { ExitError } from '../exit-codes.js';
 import { DEFAULT_MIN_KERNEL } from '../core/kernel-policy.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
 import { coloursFor } from '../ui/colours.js';
 import { parseMinimum } from '../workflows/kernel.js';
-import { runStatus, type StatusReport } from '../workflows/status.js';
+import { runStatus, statusFailure, type StatusReport } from '../workflows/status.js';
 import { makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
 
 function render(report: StatusReport): void {
@@ -48,19 +47,11 @@ Examples:
     )
     .action(async (o: { min: string; metadataUrl: string; timeout: number; json?: boolean; verbose?: boolean }) => {
       const ctx = makeContext(o, o.timeout);
-      const report = await runStatus(
-        ctx.host,
-        { min: parseMinimum(o.min, '--min'), metadataUrl: o.metadataUrl, deadline: ctx.deadline },
-        ctx.log,
-      );
+      const options = { min: parseMinimum(o.min, '--min'), metadataUrl: o.metadataUrl, deadline: ctx.deadline };
+      const report = await runStatus(ctx.host, options, ctx.log);
       if (ctx.json) printJson(report);
       else render(report);
-      // A tool killed at the deadline marked its check; the exit code still says a tool hung, not "not ready".
-      const hung = ctx.runner.killed[0];
-      if (hung) {
-        const what = `${hung} did not answer within ${o.timeout} s; it was killed (its check is marked above)`;
-        throw new ExitError('toolTimeout', what, 'run it by hand to see why it hangs');
-      }
-      if (!report.ready) throw new ExitError('notReady', 'not ready', undefined, true);
+      const failure = statusFailure(ctx.host, report, o.timeout);
+      if (failure) throw failure;
     });
 }

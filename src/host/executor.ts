@@ -6,14 +6,20 @@
  *   written in batch syntax (a '#' in it) has its actions run as separate `ip` commands.
  * - `apply` runs other effects in order, all or nothing: on a failure the inverses of what succeeded run newest
  *   first and the error says what was put back and what could not be.
+ * It is also the one place that knows whether this run changes anything: the privilege a change needs, the run
+ * lock and setup's record (whose check creates the run directory) are asked of it, and each is skipped under
+ * dry-run here, never in a command or workflow.
  * What actually changes the node is the Backend (host/node-host.ts on a node, an in-memory one in tests).
  */
 import { describeEffect, inverseEffect, type Effect } from '../core/effects.js';
 import { batchLine } from '../core/ifname.js';
 import type { LinkInfo } from '../core/iproute-json.js';
 import { actionArgv, describeAction, inverseOf, tookEffect, type Action } from '../core/nic-plan.js';
-import type { LinkResult } from '../core/owned-record.js';
+import type { Deadline } from '../core/deadline.js';
+import type { LinkResult, OwnedRecord } from '../core/owned-record.js';
 import { ExitCode, ExitError } from '../exit-codes.js';
+import { EffectsFailed } from './host-errors.js';
+import { blameLockWait, type Lock } from './lock.js';
 
 export interface BatchResult {
   /** Lines that ran and failed (index → iproute2's message); every line not here and before `stopped` ran. */
@@ -38,33 +44,25 @@ export interface Backend {
   ip(action: Action): Promise<void>;
   links(): Promise<LinkInfo[]>;
   perform(effect: Effect): Promise<void>;
-  mustBeRoot(what: string): void;
+  /** Whether this process holds the privilege (never throws). */
+  hasPrivilege(privilege: Privilege): boolean;
+  /** setup's record after checking it can be read and, when `writable`, written (creating the run directory). */
+  ownedRecord(o: { writable: boolean }): { path: string; record: OwnedRecord };
+  /** The run lock, waiting for another run within the deadline (`onWait` once when it has to wait). */
+  lock(deadline: Deadline, onWait: () => void): Promise<Lock>;
   /** Asks before a change that cannot be undone (a package install); throws when the answer is no. */
   confirm(question: string, yes: boolean): Promise<void>;
 }
 
+/**
+ * What a change needs: the NICs need CAP_NET_ADMIN (a container may run as root without it, or the reverse);
+ * unit files, systemctl and packages need uid 0.
+ */
+export type Privilege = 'net-admin' | 'root';
+
 export interface LinkOutcome {
   result: LinkResult;
   error?: string;
-}
-
-export class EffectsFailed extends ExitError {
-  constructor(
-    readonly failed: Effect,
-    readonly reason: unknown,
-    /** Inverses that ran, newest first. */
-    readonly undone: string[],
-    readonly undoErrors: string[],
-  ) {
-    const why = reason instanceof Error ? reason.message : String(reason);
-    const back =
-      undoErrors.length > 0
-        ? `; putting back also failed: ${undoErrors.join('; ')}`
-        : undone.length > 0
-          ? `; put back as it was: ${undone.join(', ')}`
-          : '; nothing was changed';
-    super('apply', `${why}${back}`, reason instanceof ExitError ? reason.hint : undefined);
-  }
 }
 
 export interface Applied {
@@ -80,9 +78,42 @@ export class Executor {
     private readonly dryRun: boolean,
   ) {}
 
-  /** Refuses a run that would change the node without the privileges for it (dry-run needs none). */
-  mayChange(what: string): void {
-    if (!this.dryRun) this.backend.mustBeRoot(what);
+  /** False under dry-run: `apply` and `changeLinks` then only say what would run. */
+  get applies(): boolean {
+    return !this.dryRun;
+  }
+
+  /** Refuses a run that would change the node without the privilege for it (dry-run needs none). */
+  requirePrivilege(privilege: Privilege, what: string): void {
+    if (this.dryRun || this.backend.hasPrivilege(privilege)) return;
+    const needs = privilege === 'net-admin' ? 'root (CAP_NET_ADMIN)' : 'root';
+    throw new ExitError('needsRoot', `${what} needs ${needs}; nothing was changed`, 'run it with sudo, or as root');
+  }
+
+  /**
+   * setup's record, checked before any NIC is touched. Checking that it can be written creates the run directory
+   * and a probe file, so under dry-run it is only read.
+   */
+  ownedRecord(): { path: string; record: OwnedRecord } {
+    return this.backend.ownedRecord({ writable: !this.dryRun });
+  }
+
+  /**
+   * `work` holding the run lock (dry-run only reads, so it takes none). After a lock wait that used up the
+   * deadline, a later timeout is blamed on the other run (exit 7).
+   */
+  async exclusively<T>(deadline: Deadline, onWait: () => void, work: () => Promise<T>): Promise<T> {
+    if (this.dryRun) return work();
+    const waitStarted = Date.now();
+    const lock = await this.backend.lock(deadline, onWait);
+    const lockWaitMs = Date.now() - waitStarted;
+    try {
+      return await work();
+    } catch (e) {
+      throw blameLockWait(e, deadline, lockWaitMs);
+    } finally {
+      await lock.release();
+    }
   }
 
   /** Asks before a change that cannot be undone; under dry-run nothing is asked (nothing will change). */

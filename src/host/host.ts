@@ -4,16 +4,16 @@
  * runner); tests pass an in-memory one (test/helpers/fake-host.ts) with the same executor.
  */
 import type { KernelRelease } from '../core/kernel-release.js';
-import type { OwnedRecord } from '../core/owned-record.js';
 import type { Listener } from '../core/proc-net-tcp.js';
 import type { RdmaPort } from '../core/rdma-links.js';
 import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
 import type { SmcSocket } from '../core/smcss.js';
+import type { SysconfigEntry, SysconfigKey } from '../core/sysconfig.js';
 import type { Deadline } from '../core/deadline.js';
-import type { Executor } from './executor.js';
+import type { Executor, LinkOutcome, Privilege } from './executor.js';
 import type { Observation } from './iproute.js';
 
-export type { Observation };
+export type { LinkOutcome, Observation, Privilege };
 
 /** The metadata server, for one run: the token round trip starts early, every request ends by close(). */
 export interface MetadataSource {
@@ -24,7 +24,7 @@ export interface MetadataSource {
 }
 
 export interface Host {
-  /** The only way to change the node. */
+  /** The only way to change the node, and the one place that knows whether this run may (dry-run, privileges). */
   readonly changes: Executor;
 
   /** `ip -j addr` and the main IPv4 routing table. */
@@ -33,8 +33,6 @@ export interface Host {
   rdmaPorts(): Promise<RdmaPort[]>;
   promotesSecondaries(dev: string): boolean;
   metadata(o: { baseUrl: string; deadline: Deadline; trace?: (line: string) => void }): MetadataSource;
-  /** setup's record after checking it can be read and, when changes will be made, written. */
-  ownedRecord(): { path: string; record: OwnedRecord };
 
   /** A file's text; undefined when there is none (other errors are thrown). */
   readFile(path: string): string | undefined;
@@ -63,6 +61,15 @@ export interface Host {
   tcpListeners(): Listener[];
   findOnPath(name: string): string | undefined;
   smcSockets(smcss: string): Promise<SmcSocket[]>;
-  /** How this CLI is started, for the boot unit's ExecStart. */
+  /** Tools this run killed at its deadline, in order (status marks their checks, then exits 9). */
+  killedTools(): readonly string[];
+  /** How this CLI is started (real paths), for the boot unit's ExecStart. */
   installedPaths(): { exec: string[] };
+  /** Something at `path` inside `root` ('/' for this node), a dangling link included. */
+  existsInRoot(root: string, path: string): boolean;
+  /** The real path (links resolved), or undefined when there is nothing there. */
+  realPath(path: string): string | undefined;
+  homeDirectory(): string | undefined;
+  /** /etc/sysconfig/asm-erdma's checked entries (the image's own under `root`); none when there is no file. */
+  sysconfig(root: string | undefined): Map<SysconfigKey, SysconfigEntry>;
 }

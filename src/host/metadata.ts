@@ -8,25 +8,13 @@ import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { backoffMs, type Deadline } from '../core/deadline.js';
+import { MetadataError, type MetadataFailure } from './host-errors.js';
 
 export const DEFAULT_METADATA_URL = 'http://100.100.100.200';
 const TOKEN_PATH = '/latest/api/token';
 const TOKEN_TTL_SECONDS = '300';
 const MAX_BODY_BYTES = 64 * 1024;
 const ATTEMPT_TIMEOUT_MS = 5000;
-
-export type MetadataFailure = 'unreachable' | 'timeout' | 'http' | 'too-large' | 'closed';
-
-export class MetadataError extends Error {
-  constructor(
-    readonly failure: MetadataFailure,
-    readonly path: string,
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
 
 interface HttpAnswer {
   status: number;
@@ -246,10 +234,4 @@ export class MetadataClient {
     if (e instanceof AttemptError) return e;
     return new AttemptError(true, (e as NodeJS.ErrnoException).code ?? e.message);
   }
-}
-
-export const NIC_KEYS = ['primary-ip-address', 'netmask', 'gateway'] as const;
-
-export function nicPath(mac: string, key: string): string {
-  return `/latest/meta-data/network/interfaces/macs/${mac.toLowerCase()}/${key}`;
 }

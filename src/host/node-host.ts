@@ -2,21 +2,24 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { installArgv, systemctlArgv, UNIT_FILE_MODE, type Effect } from '../core/effects.js';
+import type { Deadline } from '../core/deadline.js';
 import type { Action } from '../core/nic-plan.js';
 import { ExitError } from '../exit-codes.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { Executor, type Backend } from './executor.js';
+import { Executor, type Backend, type Privilege } from './executor.js';
 import type { Host, MetadataSource } from './host.js';
-import { installedPaths, isDirectory } from './install-paths.js';
+import { existsInRoot, homeDirectory, installedPaths, isDirectory, realPath } from './install-paths.js';
 import { applyAction, applyBatch, observe, promotesSecondaries } from './iproute.js';
 import { MetadataClient } from './metadata.js';
 import * as facts from './node-facts.js';
 import { openRecord, recordPath, writeOwned } from './owned-state.js';
 import * as packages from './packages.js';
-import { requireRoot } from './privileges.js';
+import { acquireLock } from './lock.js';
+import { hasNetAdmin, isRoot } from './privileges.js';
 import { listRdmaPorts } from './rdma.js';
 import { firstLine, type Runner } from './runner.js';
 import { listSmcSockets } from './smcss.js';
+import { readSysconfig, sysconfigPath } from './sysconfig.js';
 import { unitFileMayExist } from './unit-files.js';
 
 const errno = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
@@ -49,7 +52,9 @@ class NodeBackend implements Backend {
   ipBatch = (actions: Action[]) => applyBatch(this.runner, actions);
   ip = (action: Action) => applyAction(this.runner, action);
   links = async () => (await observe(this.runner)).links;
-  mustBeRoot = (what: string) => requireRoot(what);
+  hasPrivilege = (privilege: Privilege) => (privilege === 'net-admin' ? hasNetAdmin() : isRoot());
+  ownedRecord = (o: { writable: boolean }) => ({ path: recordPath(), record: openRecord({ readOnly: !o.writable }) });
+  lock = (deadline: Deadline, onWait: () => void) => acquireLock(deadline, onWait);
   confirm = (question: string, yes: boolean) => this.o.confirm(question, yes);
 
   private async systemctl(args: string[]): Promise<void> {
@@ -86,7 +91,7 @@ export class NodeHost implements Host {
 
   constructor(
     private readonly runner: Runner,
-    private readonly o: NodeHostOptions,
+    o: NodeHostOptions,
   ) {
     this.changes = new Executor(new NodeBackend(runner, o), o.dryRun);
   }
@@ -95,7 +100,6 @@ export class NodeHost implements Host {
   rdmaPorts = () => listRdmaPorts(this.runner);
   promotesSecondaries = (dev: string) => promotesSecondaries(dev);
   metadata = (o: ConstructorParameters<typeof MetadataClient>[0]): MetadataSource => new MetadataClient(o);
-  ownedRecord = () => ({ path: recordPath(), record: openRecord({ readOnly: this.o.dryRun }) });
 
   readFile(path: string): string | undefined {
     try {
@@ -170,5 +174,10 @@ export class NodeHost implements Host {
   tcpListeners = () => facts.tcpListeners();
   findOnPath = (name: string) => facts.findOnPath(name);
   smcSockets = (smcss: string) => listSmcSockets(this.runner, smcss);
+  killedTools = () => [...this.runner.killed];
   installedPaths = () => installedPaths();
+  existsInRoot = (root: string, path: string) => existsInRoot(root, path);
+  realPath = (path: string) => realPath(path);
+  homeDirectory = () => homeDirectory();
+  sysconfig = (root: string | undefined) => readSysconfig(sysconfigPath(root)).entries;
 }

@@ -2,7 +2,7 @@
 import { ExitError } from '../exit-codes.js';
 import { parseKernelRelease, type KernelRelease } from '../core/kernel-release.js';
 import { findOnPath } from './node-facts.js';
-import { ToolNotFound } from './tool-not-found.js';
+import { ToolNotFound } from './host-errors.js';
 import { firstLine, type CommandResult, type Runner } from './runner.js';
 
 /**

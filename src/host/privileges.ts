@@ -1,6 +1,8 @@
-/** Root check by capability, not uid: a container may run as root without CAP_NET_ADMIN, or the reverse. */
+/**
+ * What this process holds, asked by the executor (host/executor.ts decides what each change needs): CAP_NET_ADMIN
+ * by capability, not uid, since a container may run as root without CAP_NET_ADMIN, or the reverse.
+ */
 import { readFileSync } from 'node:fs';
-import { ExitError } from '../exit-codes.js';
 
 const CAP_NET_ADMIN = 12n;
 
@@ -14,21 +16,6 @@ export function hasNetAdmin(caps = effectiveCaps()): boolean {
   return ((caps >> CAP_NET_ADMIN) & 1n) === 1n;
 }
 
-function isRoot(): boolean {
+export function isRoot(): boolean {
   return process.getuid?.() === 0;
-}
-
-export function requireNetAdmin(what: string): void {
-  if (!hasNetAdmin()) {
-    throw new ExitError(
-      'needsRoot',
-      `${what} needs root (CAP_NET_ADMIN); nothing was changed`,
-      'run it with sudo, or as root',
-    );
-  }
-}
-
-export function requireRoot(what: string): void {
-  if (!isRoot())
-    throw new ExitError('needsRoot', `${what} needs root; nothing was changed`, 'run it with sudo, or as root');
 }

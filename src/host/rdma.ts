@@ -2,10 +2,8 @@
 import { ExitError } from '../exit-codes.js';
 import { parseRdmaLinkJson, parseRdmaLinkText, type RdmaPort } from '../core/rdma-links.js';
 import { ToolOutputError } from '../core/iproute-json.js';
+import { RdmaUnavailable } from './host-errors.js';
 import { firstLine, type Runner } from './runner.js';
-
-/** No RDMA netlink (the erdma driver not loaded yet): worth waiting for at boot; exit 4 otherwise. */
-export class RdmaUnavailable extends Error {}
 
 const UNUSABLE_HINT = 'check the rdma tool by hand (rdma link show); reinstall iproute if it is broken';
 
@@ -36,8 +34,4 @@ export async function listRdmaPorts(runner: Runner): Promise<RdmaPort[]> {
     if (!(e instanceof ToolOutputError)) throw e;
     throw new ExitError('missingTool', `rdma is unusable: ${e.message}`, UNUSABLE_HINT);
   }
-}
-
-export function rdmaError(e: RdmaUnavailable): ExitError {
-  return new ExitError('noDevice', e.message, 'modprobe erdma, or check that this instance type has an eRDMA NIC');
 }

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { Deadline } from '../core/deadline.js';
 import { ExitError } from '../exit-codes.js';
-import { ToolNotFound } from './tool-not-found.js';
+import { ToolNotFound } from './host-errors.js';
 
 export interface CommandSpec {
   file: string;

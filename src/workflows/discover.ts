@@ -6,7 +6,7 @@ import { findPrimary, linkByName, type Primary } from '../core/topology.js';
 import type { LinkInfo } from '../core/iproute-json.js';
 import { invalidIfNameReason } from '../core/ifname.js';
 import type { Host, Observation } from '../host/host.js';
-import { rdmaError, RdmaUnavailable } from '../host/rdma.js';
+import { rdmaError, RdmaUnavailable } from '../host/host-errors.js';
 import type { Logger } from '../ui/logger.js';
 
 /** An eRDMA NIC as discovery hands it on: its name is one the kernel allows, and it has a MAC. */

@@ -4,7 +4,7 @@
  * and otherwise the first failure in argument order, never whichever happened to lose a race.
  */
 import { ExitError } from '../exit-codes.js';
-import { ToolNotFound } from '../host/tool-not-found.js';
+import { ToolNotFound } from '../host/host-errors.js';
 
 function missingTools(e: unknown): string | undefined {
   return e instanceof ToolNotFound ? e.tools.join(' or ') : undefined;

@@ -91,7 +91,7 @@ async function installPackage(host: Host, spec: string, question: string, yes: b
 }
 
 export async function runKernelUpgrade(host: Host, o: UpgradeOptions, log: Logger): Promise<UpgradeReport> {
-  host.changes.mayChange('kernel upgrade');
+  host.changes.requirePrivilege('root', 'kernel upgrade');
   const [running, installed, available] = await gather([
     host.runningKernel(),
     host.installedKernels(),
@@ -107,10 +107,10 @@ export async function runKernelUpgrade(host: Host, o: UpgradeOptions, log: Logge
   const target = formatKernel(choice.target);
   const spec = `kernel-${target}`;
   const step = choice.alreadyInstalled
-    ? await host.changes.apply([])
+    ? { changes: [], applied: host.changes.applies }
     : await installPackage(host, spec, `install ${spec}?`, o.yes, log);
   const commands = [...step.changes];
-  // Only a real install moves the default boot entry; under dry-run there is nothing new to look at.
+  // Only a run that changes the node can have moved the default boot entry; otherwise there is nothing new to see.
   const defaultBoot = step.applied ? await host.defaultBootKernel() : undefined;
   const defaultBootIsTarget = defaultBoot !== undefined && formatKernel(defaultBoot) === target;
   const rebootNeeded = formatKernel(running) !== target;
@@ -208,7 +208,7 @@ export async function runHotfix(
       message: `nothing to do: ${HOTFIX.packageName} is already installed${after}`,
     };
   }
-  host.changes.mayChange('hotfix');
+  host.changes.requirePrivilege('root', 'hotfix');
   const offered = await log.spin(`looking for ${HOTFIX.packageName}…`, () => host.repoPackages(HOTFIX.packageName));
   if (offered.length === 0) {
     throw new ExitError(

@@ -6,7 +6,8 @@ import { ExitError } from '../exit-codes.js';
 import type { Deadline } from '../core/deadline.js';
 import { shorten, validateNicMetadata, type NicConfig, type RawNicMetadata } from '../core/nic-config.js';
 import type { Host, MetadataSource } from '../host/host.js';
-import { MetadataError, nicPath, NIC_KEYS } from '../host/metadata.js';
+import { nicPath, NIC_KEYS } from '../core/metadata-layout.js';
+import { MetadataError } from '../host/host-errors.js';
 import type { Logger } from '../ui/logger.js';
 
 function metadataFailure(e: MetadataError, nicOfPath: (path: string) => string | undefined): ExitError {

@@ -1,7 +1,8 @@
 /** Writing setup's record after the NICs changed (setup, reset). */
 import type { LinkInfo } from '../core/iproute-json.js';
 import type { OwnedRecord } from '../core/owned-record.js';
-import { EffectsFailed, type LinkOutcome } from '../host/executor.js';
+import { EffectsFailed } from '../host/host-errors.js';
+import type { LinkOutcome } from '../host/host.js';
 import type { Host } from '../host/host.js';
 
 /**

@@ -6,7 +6,7 @@ import { ExitError } from '../exit-codes.js';
 import type { Deadline } from '../core/deadline.js';
 import { describeAction, planReset, type OwnedAddress, type ResetPlan } from '../core/nic-plan.js';
 import { recordAfterReset, recordedFor, type LinkResult } from '../core/owned-record.js';
-import type { LinkOutcome } from '../host/executor.js';
+import type { LinkOutcome } from '../host/host.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 import { discover, type Nic } from './discover.js';
@@ -56,7 +56,7 @@ interface Ours {
 async function whatIsOurs(
   host: Host,
   nics: Nic[],
-  owned: ReturnType<Host['ownedRecord']>,
+  owned: ReturnType<Host['changes']['ownedRecord']>,
   o: ResetOptions,
   log: Logger,
 ) {
@@ -100,8 +100,15 @@ function report({ nic, source, plan, outcome }: ResetNic & { outcome: LinkOutcom
 }
 
 export async function runReset(host: Host, options: ResetOptions, log: Logger): Promise<ResetReport> {
+  // The privilege, then the lock, then the work; the executor knows whether this run needs the first two.
+  host.changes.requirePrivilege('net-admin', 'reset');
+  const onWait = () => log.info('another asm-erdma run is in progress; waiting for it…');
+  return host.changes.exclusively(options.deadline, onWait, () => resetLocked(host, options, log));
+}
+
+async function resetLocked(host: Host, options: ResetOptions, log: Logger): Promise<ResetReport> {
   // The record is checked before anything else: a fault in it refuses the run with nothing changed.
-  const owned = host.ownedRecord();
+  const owned = host.changes.ownedRecord();
   const discoverOptions = { interfaces: options.interfaces, waitForDevices: false, deadline: options.deadline };
   const { primary, nics } = await discover(host, discoverOptions, log);
   const ours = await whatIsOurs(host, nics, owned, options, log);

@@ -1,15 +1,17 @@
 /**
- * install-service / uninstall-service on a live node or into an image root: read what is there (systemctl
- * present, current files and enablement), plan (core/service-plan), and run the plan through the executor —
- * all or nothing. Starting the unit (--now) runs after it: a failed start keeps the install and is reported.
+ * install-service / uninstall-service on a live node or into an image root: read what is there (the sysconfig
+ * file, where asm-erdma lives, systemctl present, current files and enablement), plan (core/service-plan), and
+ * run the plan through the executor — all or nothing. Starting the unit (--now) runs after it: a failed start
+ * keeps the install and is reported.
  */
 import { ExitError } from '../exit-codes.js';
 import { renderHotplugUnit, renderUdevRule } from '../core/hotplug.js';
 import { planInstall, planUninstall, servicePaths, type FileResult, type LegacyResult } from '../core/service-plan.js';
 import { LEGACY_UNIT_NAME, renderUnit, UNIT_NAME, type UnitOptions } from '../core/unit.js';
-import { EffectsFailed } from '../host/executor.js';
+import { EffectsFailed } from '../host/host-errors.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
+import { execForRoot } from './exec-path.js';
 
 export interface ServiceOptions {
   root: string | undefined;
@@ -37,7 +39,7 @@ export interface ServiceReport {
 /** Live needs root; an image root needs only a directory we may write. */
 function checkTarget(host: Host, o: ServiceOptions, what: string): void {
   if (o.root === undefined) {
-    host.changes.mayChange(what);
+    host.changes.requirePrivilege('root', what);
     return;
   }
   if (o.now) {
@@ -59,21 +61,40 @@ function contentOf(host: Host, path: string): string | undefined {
 
 const observed = (host: Host, path: string, desired: string) => ({ path, desired, previous: contentOf(host, path) });
 
-export async function installService(
-  host: Host,
-  o: ServiceOptions & { keepLegacy: boolean; unit: UnitOptions },
-  log: Logger,
-): Promise<ServiceReport> {
+export interface InstallOptions extends ServiceOptions {
+  keepLegacy: boolean;
+  /** --exec: where asm-erdma lives on the target; undefined: how this CLI runs now. */
+  exec: string | undefined;
+  /** The flags written into ExecStart. */
+  flags: Omit<UnitOptions, 'exec' | 'bootTimeoutSeconds'>;
+}
+
+/**
+ * The unit as it will be written: the boot-time setup reads the sysconfig file (the image's own under --root),
+ * so only flags go into ExecStart, and TimeoutStartSec follows the file's timeout as it is now.
+ */
+function unitFor(host: Host, o: InstallOptions): UnitOptions {
+  const bootTimeout = host.sysconfig(o.root).get('ASM_ERDMA_TIMEOUT');
+  return {
+    exec: execForRoot(host, o.root, o.exec),
+    ...o.flags,
+    // The file's values were checked when it was read.
+    ...(bootTimeout !== undefined ? { bootTimeoutSeconds: Number(bootTimeout.raw) } : {}),
+  };
+}
+
+export async function installService(host: Host, o: InstallOptions, log: Logger): Promise<ServiceReport> {
+  const unit = unitFor(host, o);
   checkTarget(host, o, 'install-service');
   const paths = servicePaths(o.root);
-  const desired = renderUnit(o.unit);
+  const desired = renderUnit(unit);
   // Read-only questions first: a missing systemctl fails here, before anything is written.
   const enabled = await host.unitEnabled(UNIT_NAME, o.root);
   const legacyEnabled = o.keepLegacy ? undefined : await host.unitEnabled(LEGACY_UNIT_NAME, o.root);
   const plan = planInstall({
     root: o.root,
     unit: observed(host, paths.unit, desired),
-    hotplug: [observed(host, paths.template, renderHotplugUnit(o.unit)), observed(host, paths.rule, renderUdevRule())],
+    hotplug: [observed(host, paths.template, renderHotplugUnit(unit)), observed(host, paths.rule, renderUdevRule())],
     enabled,
     legacyEnabled,
   });

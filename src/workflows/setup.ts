@@ -10,7 +10,7 @@ import type { NicConfig } from '../core/nic-config.js';
 import { describeAction, planSetup, type SetupPlan } from '../core/nic-plan.js';
 import { recordAfterSetup, recordedFor, type LinkResult } from '../core/owned-record.js';
 import { erdmaMetric } from '../core/topology.js';
-import type { LinkOutcome } from '../host/executor.js';
+import type { LinkOutcome } from '../host/host.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 import { discover, type Nic } from './discover.js';
@@ -77,8 +77,15 @@ function report({ nic, config, metric, plan, outcome }: SetupNic & { outcome: Li
 }
 
 export async function runSetup(host: Host, options: SetupOptions, log: Logger): Promise<SetupReport> {
+  // The privilege, then the lock, then the work; the executor knows whether this run needs the first two.
+  host.changes.requirePrivilege('net-admin', 'setup');
+  const onWait = () => log.info('another asm-erdma run is in progress; waiting for it…');
+  return host.changes.exclusively(options.deadline, onWait, () => setupLocked(host, options, log));
+}
+
+async function setupLocked(host: Host, options: SetupOptions, log: Logger): Promise<SetupReport> {
   // The record is checked before anything else: a fault in it refuses the run with nothing changed.
-  const owned = host.ownedRecord();
+  const owned = host.changes.ownedRecord();
   const { found, wanted } = await withMetadata(host, options, log, async (source) => {
     const { interfaces, wait, deadline, settleMs } = options;
     const found = await discover(

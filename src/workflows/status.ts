@@ -140,3 +140,17 @@ export async function runStatus(
     checks.push(...conflictChecks({ networkManager: nm, terwayPresent: host.terwayPresent() }, nic.nics));
   return { command: 'status', ...summary(checks), checks };
 }
+
+/**
+ * How a printed status run ends: a tool killed at the deadline marked its check, but the exit code still says a
+ * tool hung (9), not "not ready" (14); undefined when the node is ready.
+ */
+export function statusFailure(host: Host, report: StatusReport, timeoutSeconds: number): ExitError | undefined {
+  const hung = host.killedTools()[0];
+  if (hung) {
+    const what = `${hung} did not answer within ${timeoutSeconds} s; it was killed (its check is marked above)`;
+    return new ExitError('toolTimeout', what, 'run it by hand to see why it hangs');
+  }
+  if (!report.ready) return new ExitError('notReady', 'not ready', undefined, true);
+  return undefined;
+}

@@ -4,6 +4,7 @@
  * executor is the real one (host/executor.ts): dry-run and rollback are what production runs. Every change the
  * backend makes is logged in order; `failIp` / `failEffect` make a chosen change fail.
  */
+import { join } from 'node:path';
 import { describeEffect, type Effect } from '../../src/core/effects.js';
 import type { Ipv4Address, LinkInfo, RouteInfo } from '../../src/core/iproute-json.js';
 import type { KernelRelease } from '../../src/core/kernel-release.js';
@@ -12,11 +13,12 @@ import { describeAction, type Action } from '../../src/core/nic-plan.js';
 import type { OwnedRecord } from '../../src/core/owned-record.js';
 import type { RdmaPort } from '../../src/core/rdma-links.js';
 import type { SmcSocket } from '../../src/core/smcss.js';
+import { parseSysconfig, SYSCONFIG_PATH, type SysconfigEntry, type SysconfigKey } from '../../src/core/sysconfig.js';
 import { ExitError } from '../../src/exit-codes.js';
-import { ActionFailed, Executor, type Backend, type BatchResult } from '../../src/host/executor.js';
+import { ActionFailed, Executor, type Backend, type BatchResult, type Privilege } from '../../src/host/executor.js';
 import type { Host, MetadataSource, Observation } from '../../src/host/host.js';
-import { MetadataError, nicPath } from '../../src/host/metadata.js';
-import { RdmaUnavailable } from '../../src/host/rdma.js';
+import { nicPath } from '../../src/core/metadata-layout.js';
+import { MetadataError, RdmaUnavailable } from '../../src/host/host-errors.js';
 import { toolTimeout } from '../../src/host/runner.js';
 import { Logger } from '../../src/ui/logger.js';
 
@@ -167,8 +169,16 @@ class FakeBackend implements Backend {
 
   links = async () => structuredClone(this.h.state.links);
 
-  mustBeRoot(what: string): void {
-    if (!this.h.root) throw new ExitError('needsRoot', `${what} changes the node and needs root`, 'run it with sudo');
+  hasPrivilege = (privilege: Privilege) => (privilege === 'net-admin' ? (this.h.netAdmin ?? this.h.root) : this.h.root);
+
+  ownedRecord(o: { writable: boolean }): { path: string; record: OwnedRecord } {
+    this.h.recordOpened.push(o.writable ? 'writable' : 'read-only');
+    return { path: RECORD_PATH, record: structuredClone(this.h.state.record) };
+  }
+
+  async lock(): Promise<{ release(): Promise<void> }> {
+    this.h.lockEvents.push('lock');
+    return { release: async () => void this.h.lockEvents.push('unlock') };
   }
 
   async confirm(question: string, yes: boolean): Promise<void> {
@@ -220,6 +230,12 @@ export class FakeHost implements Host {
   failEffect?: (e: Effect) => string | undefined;
   hangBatchAfter?: number;
   root = true;
+  /** CAP_NET_ADMIN; undefined: as `root`. */
+  netAdmin?: boolean;
+  /** The run lock taken and released, in order (kept apart from `log`: it changes nothing). */
+  readonly lockEvents: string[] = [];
+  /** How setup's record was opened, per run. */
+  readonly recordOpened: ('writable' | 'read-only')[] = [];
   answerYes = false;
 
   constructor(
@@ -251,7 +267,6 @@ export class FakeHost implements Host {
     };
   }
 
-  ownedRecord = () => ({ path: RECORD_PATH, record: structuredClone(this.state.record) });
   readFile = (path: string) => this.state.files.get(path);
   exists = (path: string) => this.state.files.has(path);
   isDirectory = (path: string) => path === '/' || [...this.state.files.keys()].some((f) => f.startsWith(`${path}/`));
@@ -289,7 +304,26 @@ export class FakeHost implements Host {
     structuredClone(
       (this.state.smcSamples.length > 1 ? this.state.smcSamples.shift() : this.state.smcSamples[0]) ?? [],
     );
-  installedPaths = () => ({ exec: ['/usr/bin/asm-erdma'] });
+  /** Tools "killed at the deadline" in this run. */
+  killed: string[] = [];
+  killedTools = () => this.killed;
+  /** How this CLI runs (real paths) and whose home this is. */
+  ownExec = ['/usr/bin/asm-erdma'];
+  home: string | undefined = '/root';
+  installedPaths = () => ({ exec: [...this.ownExec] });
+  existsInRoot = (root: string, path: string) => this.isPresent(join(root, path));
+  realPath = (path: string) => (this.isPresent(path) ? path : undefined);
+  homeDirectory = () => this.home;
+  private isPresent = (path: string) => this.state.files.has(path) || this.isDirectory(path);
+
+  sysconfig(root: string | undefined): Map<SysconfigKey, SysconfigEntry> {
+    const path = join(root ?? '/', SYSCONFIG_PATH);
+    const text = this.state.files.get(path);
+    if (text === undefined) return new Map();
+    const parsed = parseSysconfig(text);
+    if (!parsed.ok) throw new ExitError('usage', `${path} line ${parsed.line}: ${parsed.message}`, parsed.hint);
+    return parsed.entries;
+  }
 }
 
 /** A Logger whose lines (warnings, info) are kept for assertions instead of going to stderr. */

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Effect } from '../../src/core/effects.js';
 import type { Action } from '../../src/core/nic-plan.js';
-import { EffectsFailed } from '../../src/host/executor.js';
+import { Deadline } from '../../src/core/deadline.js';
+import { ExitCode, ExitError } from '../../src/exit-codes.js';
+import { EffectsFailed } from '../../src/host/host-errors.js';
 import { FakeHost, node } from '../helpers/fake-host.js';
 
 const enable = (unit: string): Effect => ({ kind: 'systemctl', verb: 'enable', unit });
@@ -124,13 +126,73 @@ test('changeLinks: a name ip -batch cannot carry runs one command at a time; dry
   assert.deepEqual(dry.log, []);
 });
 
-test('mayChange needs root, except under dry-run', () => {
+test('requirePrivilege: CAP_NET_ADMIN for the NICs, uid 0 for the rest, neither under dry-run', () => {
   const host = new FakeHost(node(0));
   host.root = false;
-  assert.throws(() => host.changes.mayChange('setup'), /needs root/);
+  host.netAdmin = true;
+  assert.doesNotThrow(() => host.changes.requirePrivilege('net-admin', 'setup'));
+  assert.throws(() => host.changes.requirePrivilege('root', 'install-service'), {
+    message: 'install-service needs root; nothing was changed',
+  });
+  host.netAdmin = false;
+  assert.throws(
+    () => host.changes.requirePrivilege('net-admin', 'setup'),
+    (e: unknown) => {
+      assert.ok(e instanceof ExitError);
+      assert.equal(e.code, ExitCode.needsRoot);
+      assert.equal(e.message, 'setup needs root (CAP_NET_ADMIN); nothing was changed');
+      assert.equal(e.hint, 'run it with sudo, or as root');
+      return true;
+    },
+  );
   const dry = new FakeHost(node(0), { dryRun: true });
   dry.root = false;
-  assert.doesNotThrow(() => dry.changes.mayChange('setup'));
+  dry.netAdmin = false;
+  assert.doesNotThrow(() => dry.changes.requirePrivilege('net-admin', 'setup'));
+  assert.doesNotThrow(() => dry.changes.requirePrivilege('root', 'kernel upgrade'));
+  assert.equal(dry.changes.applies, false);
+  assert.equal(host.changes.applies, true);
+});
+
+test('exclusively: the lock is held around the work and released after a failure; dry-run takes none', async () => {
+  const host = new FakeHost(node(0));
+  const seen: string[][] = [];
+  const deadline = new Deadline(10_000);
+  await host.changes.exclusively(
+    deadline,
+    () => undefined,
+    async () => void seen.push([...host.lockEvents]),
+  );
+  await assert.rejects(
+    host.changes.exclusively(
+      deadline,
+      () => undefined,
+      async () => {
+        throw new Error('boom');
+      },
+    ),
+    /boom/,
+  );
+  assert.deepEqual(seen, [['lock']]);
+  assert.deepEqual(host.lockEvents, ['lock', 'unlock', 'lock', 'unlock']);
+  const dry = new FakeHost(node(0), { dryRun: true });
+  assert.equal(
+    await dry.changes.exclusively(
+      deadline,
+      () => undefined,
+      async () => 'done',
+    ),
+    'done',
+  );
+  assert.deepEqual(dry.lockEvents, []);
+});
+
+test('ownedRecord: opened for writing (run directory, probe) only when the run changes the node', () => {
+  const host = new FakeHost(node(0));
+  host.changes.ownedRecord();
+  const dry = new FakeHost(node(0), { dryRun: true });
+  dry.changes.ownedRecord();
+  assert.deepEqual([host.recordOpened, dry.recordOpened], [['writable'], ['read-only']]);
 });
 
 test('changeLinks: a batch killed at the deadline is settled from the links; what it changed is put back', async () => {

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Deadline } from '../../src/core/deadline.js';
-import { MetadataClient, MetadataError, nicPath, NIC_KEYS, parseRetryAfter } from '../../src/host/metadata.js';
+import { nicPath, NIC_KEYS } from '../../src/core/metadata-layout.js';
+import { MetadataError } from '../../src/host/host-errors.js';
+import { MetadataClient, parseRetryAfter } from '../../src/host/metadata.js';
 import { macOf } from '../../scripts/sim/sim-node.js';
 import { LoopbackMetadata } from '../helpers/loopback-metadata.js';
 import { roundTripDepth, type MetadataConfig } from '../../scripts/sim/metadata-model.js';
@@ -52,10 +54,19 @@ for (const m of modes) {
 
 test('a GET sent after the token arrived carries it', async () => {
   const server = await LoopbackMetadata.start({ tokenMode: 'enforced' });
-  const client = new MetadataClient({ baseUrl: server.url, deadline: new Deadline(10_000) });
+  let tokenAnswered = (): void => undefined;
+  const answered = new Promise<void>((resolve) => {
+    tokenAnswered = resolve;
+  });
+  const trace = (line: string) => {
+    if (line.startsWith('PUT /latest/api/token → 200')) tokenAnswered();
+  };
+  const client = new MetadataClient({ baseUrl: server.url, deadline: new Deadline(10_000), trace });
   try {
     client.prefetchToken();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The token's answer is in; the client keeps it in the promise callbacks that run before the next turn.
+    await answered;
+    await new Promise((resolve) => setImmediate(resolve));
     await client.getAll(paths);
     const gets = server.requests().filter((r) => r.method === 'GET');
     assert.equal(gets.length, 3);

@@ -2,17 +2,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { servicePaths } from '../../src/core/service-plan.js';
 import { LEGACY_UNIT_NAME, UNIT_NAME, type UnitOptions } from '../../src/core/unit.js';
-import { EffectsFailed } from '../../src/host/executor.js';
+import { EffectsFailed } from '../../src/host/host-errors.js';
 import { ExitError } from '../../src/exit-codes.js';
 import { installService, uninstallService } from '../../src/workflows/service.js';
 import { captureLog, FakeHost, node } from '../helpers/fake-host.js';
 
-const unit: UnitOptions = { exec: ['/usr/bin/asm-erdma'], interfaces: [] };
 const live = servicePaths(undefined);
-const install = (host: FakeHost, o: { root?: string; now?: boolean; keepLegacy?: boolean } = {}) =>
+type InstallFlags = { root?: string; now?: boolean; keepLegacy?: boolean; exec?: string; flags?: Partial<UnitOptions> };
+const install = (host: FakeHost, o: InstallFlags = {}) =>
   installService(
     host,
-    { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), unit },
+    {
+      root: o.root,
+      now: Boolean(o.now),
+      keepLegacy: Boolean(o.keepLegacy),
+      exec: o.exec,
+      flags: { interfaces: [], ...o.flags },
+    },
     captureLog().log,
   );
 const uninstall = (host: FakeHost, o: { root?: string; now?: boolean } = {}) =>
@@ -92,7 +98,7 @@ test('install-service --dry-run lists the changes and makes none; needs no root'
 
 test('install-service --root: systemctl --root, no daemon-reload; --now with --root is a usage error', async () => {
   const state = node(0);
-  state.files.set('/img/etc/os-release', 'ID=alinux\n');
+  state.files.set('/img/usr/bin/asm-erdma', "the image's own binary");
   const host = new FakeHost(state);
   const r = await install(host, { root: '/img' });
   assert.deepEqual(r.changes.slice(-1), [`systemctl --root=/img enable ${UNIT_NAME}`]);
@@ -141,4 +147,98 @@ test('uninstall-service: stop, disable, remove the files, one reload; a failing 
   assert.equal(host.state.files.size, 0);
   const again = await uninstall(host);
   assert.deepEqual([again.changes, again.unitFile], [[], 'absent']);
+});
+
+const execStart = (host: FakeHost, path = live.unit) => /^ExecStart=(.*)$/m.exec(host.state.files.get(path) ?? '')?.[1];
+const usageError = (message: RegExp) => (x: unknown) =>
+  x instanceof ExitError && x.code === 2 && message.test(x.message);
+
+test("install-service: TimeoutStartSec follows the sysconfig file (the image's own under --root)", async () => {
+  const state = node(0);
+  state.files.set('/img/usr/bin/asm-erdma', '');
+  state.files.set('/img/etc/sysconfig/asm-erdma', 'ASM_ERDMA_TIMEOUT=200\nASM_ERDMA_INTERFACES="eth1 eth2"\n');
+  state.files.set('/etc/sysconfig/asm-erdma', 'ASM_ERDMA_TIMEOUT=40\n');
+  const host = new FakeHost(state);
+  await install(host, { root: '/img' });
+  const inImage = host.state.files.get('/img/etc/systemd/system/asm-erdma.service') ?? '';
+  assert.match(inImage, /^TimeoutStartSec=230$/m);
+  assert.match(inImage, /^ExecStart=\/usr\/bin\/asm-erdma setup --wait$/m, 'the file is read at boot, not baked in');
+  await install(host, { flags: { timeoutSeconds: 60, interfaces: ['eth1'] } });
+  assert.equal(execStart(host), '/usr/bin/asm-erdma setup --wait --timeout 60 --interface eth1');
+  assert.match(host.state.files.get(live.unit) ?? '', /^TimeoutStartSec=90$/m);
+  host.state.files.set('/etc/sysconfig/asm-erdma', 'ASM_ERDMA_TIMEOUT=forever\n');
+  const before = structuredClone(host.state.files);
+  await assert.rejects(install(host), usageError(/^\/etc\/sysconfig\/asm-erdma line 1: ASM_ERDMA_TIMEOUT: must be/));
+  assert.deepEqual(host.state.files, before);
+});
+
+test("install-service --root with the image's own binary names it by its path inside the image", async () => {
+  const state = node(0);
+  state.files.set('/tmp/img/usr/bin/asm-erdma', '');
+  const host = new FakeHost(state);
+  host.ownExec = ['/tmp/img/usr/bin/asm-erdma'];
+  const r = await install(host, { root: '/tmp/img' });
+  assert.equal(execStart(host, r.unitPath), '/usr/bin/asm-erdma setup --wait');
+  // A binary outside the image is looked for inside it, as before: not there, refused with the fix.
+  const outside = new FakeHost(node(0));
+  outside.state.files.set('/img2/etc/os-release', '');
+  outside.ownExec = ['/opt/asm-erdma/asm-erdma'];
+  await assert.rejects(
+    install(outside, { root: '/img2' }),
+    usageError(/^--root \/img2: \/opt\/asm-erdma\/asm-erdma does not exist inside the image/),
+  );
+});
+
+test('install-service refuses a binary a reboot may clear or in a home directory; --exec is the fix', async () => {
+  const places: [string[], string | undefined, RegExp][] = [
+    [['/tmp/asm-erdma'], '/root', /\/tmp\/asm-erdma is under \/tmp, which a reboot may clear$/],
+    [['/var/tmp/x/asm-erdma'], '/root', /under \/var\/tmp/],
+    [['/run/user/0/asm-erdma'], '/root', /under \/run/],
+    [['/dev/shm/asm-erdma'], '/root', /under \/dev\/shm/],
+    [['/home/alice/bin/asm-erdma'], '/home/alice', /in a home directory \(\/home\), which the boot unit may not see$/],
+    [['/root/.nvm/node', '/usr/lib/asm-erdma/cli.js'], '/root', /\/root\/.nvm\/node is in a home directory/],
+    [['/srv/me/asm-erdma'], '/srv/me', /in a home directory \(\/srv\/me\)/],
+  ];
+  for (const [exec, home, why] of places) {
+    const host = new FakeHost(node(0));
+    host.ownExec = exec;
+    host.home = home;
+    const refused = await install(host).catch((x: unknown) => x);
+    assert.ok(refused instanceof ExitError && refused.code === 2, `${exec}: ${String(refused)}`);
+    assert.match(refused.message, /^the boot unit cannot start asm-erdma from where it runs now: /);
+    assert.match(refused.message, why);
+    assert.equal(
+      refused.hint,
+      'install the RPM (it puts asm-erdma at /usr/bin/asm-erdma), or say where it lives: --exec PATH',
+    );
+    assert.deepEqual([host.log, host.state.files.size], [[], 0], 'nothing written');
+    // The same refusal under --root, for the path inside the image.
+    host.state.files.set(`/img${exec[0]}`, '');
+    host.state.files.set(`/img${exec[1] ?? exec[0]}`, '');
+    await assert.rejects(install(host, { root: '/img' }), usageError(why));
+    host.state.files.set('/usr/local/bin/asm-erdma', '');
+    await install(host, { exec: '/usr/local/bin/asm-erdma' });
+    assert.equal(execStart(host), '/usr/local/bin/asm-erdma setup --wait');
+  }
+  // Lasting places are fine, and a home of '/' (a system user) makes nothing a home directory.
+  const host = new FakeHost(node(0));
+  host.ownExec = ['/opt/tmp/asm-erdma'];
+  host.home = '/';
+  await install(host);
+  assert.equal(execStart(host), '/opt/tmp/asm-erdma setup --wait');
+});
+
+test('install-service --exec: must be absolute, and exist on this node (or in the image)', async () => {
+  const host = new FakeHost(node(0));
+  await assert.rejects(install(host, { exec: 'asm-erdma' }), usageError(/^--exec asm-erdma: not an absolute path$/));
+  await assert.rejects(
+    install(host, { exec: '/nonexistent/asm-erdma' }),
+    usageError(/^--exec \/nonexistent\/asm-erdma: no such file on this node$/),
+  );
+  host.state.files.set('/img/etc/os-release', '');
+  await assert.rejects(
+    install(host, { root: '/img', exec: '/usr/bin/asm-erdma' }),
+    usageError(/^--root \/img: \/usr\/bin\/asm-erdma does not exist inside the image/),
+  );
+  assert.deepEqual(host.log, []);
 });

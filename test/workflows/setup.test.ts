@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Deadline } from '../../src/core/deadline.js';
 import { ExitError } from '../../src/exit-codes.js';
-import { nicPath } from '../../src/host/metadata.js';
+import { nicPath } from '../../src/core/metadata-layout.js';
 import { runSetup, type SetupOptions } from '../../src/workflows/setup.js';
 import { addr, captureLog, FakeHost, macOf, node, RECORD_PATH } from '../helpers/fake-host.js';
 

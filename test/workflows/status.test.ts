@@ -4,7 +4,7 @@ import { Deadline } from '../../src/core/deadline.js';
 import { DEFAULT_MIN_KERNEL } from '../../src/core/kernel-policy.js';
 import { parseKernelRelease, type KernelRelease } from '../../src/core/kernel-release.js';
 import { runSetup } from '../../src/workflows/setup.js';
-import { runStatus } from '../../src/workflows/status.js';
+import { runStatus, statusFailure } from '../../src/workflows/status.js';
 import { captureLog, FakeHost, node } from '../helpers/fake-host.js';
 
 const min = parseKernelRelease(`${DEFAULT_MIN_KERNEL}.al8.x86_64`) as KernelRelease;
@@ -62,4 +62,17 @@ test('status still reports when rdma is unavailable and the kernel is below the 
   assert.equal(c['erdma-devices']?.state, 'fail');
   assert.equal(c.kernel?.state, 'fail');
   assert.equal(r.ready, false);
+});
+
+test('statusFailure: a tool killed at the deadline is exit 9 naming it, before "not ready" (14)', async () => {
+  const deadline = 2.5;
+  const host = new FakeHost(node(1));
+  const notReady = await status(host);
+  assert.equal(statusFailure(host, notReady, deadline)?.code, 14);
+  host.killed.push('rpm', 'systemctl');
+  const hung = statusFailure(host, notReady, deadline);
+  assert.equal(hung?.code, 9);
+  assert.equal(hung?.message, 'rpm did not answer within 2.5 s; it was killed (its check is marked above)');
+  assert.equal(hung?.hint, 'run it by hand to see why it hangs');
+  assert.equal(statusFailure(new FakeHost(node(1)), { ...notReady, ready: true }, deadline), undefined);
 });
