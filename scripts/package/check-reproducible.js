@@ -1,7 +1,7 @@
 // The release check that two builds of one commit are the same bytes (.ci/run runs it after npm test; it takes
-// 8–9 minutes on a loaded 2-core machine, too long for the test suite). It clones the commit checked out here twice into
-// fresh directories, runs `npm ci` (offline from npm's cache where it can) and `npm run package` in each, and
-// compares the sha256 of every artefact. Exit 0: all identical; 1: a file differs or is missing (listed).
+// 8–9 minutes on a loaded 2-core machine, too long for the test suite). It clones the commit checked out here
+// twice into fresh directories, runs `npm ci` (offline from npm's cache where it can) and `npm run package` in
+// each, and compares the sha256 of every artefact. Exit 0: all identical; 1: a file differs or is missing (listed).
 // Uncommitted changes are not part of the check (a clone has only commits): commit first.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
