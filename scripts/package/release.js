@@ -244,17 +244,14 @@ function rpm(arch, binary, payloadFiles) {
   return join(out, name);
 }
 
-/** SHA256SUMS over every artefact in out, in the format `sha256sum -c` reads (two spaces: text mode). */
-function checksums() {
-  const files = readdirSync(out)
-    .filter((f) => f !== 'SHA256SUMS' && !f.startsWith('.'))
-    .sort();
-  const lines = files.map(
-    (f) =>
-      `${createHash('sha256')
-        .update(readFileSync(join(out, f)))
-        .digest('hex')}  ${f}`,
-  );
+/** SHA256SUMS over the artefacts of this run (not whatever else is in out), in the format `sha256sum -c` reads. */
+function checksums(paths) {
+  const files = paths.map((p) => relative(out, p)).sort();
+  const sha256 = (f) =>
+    createHash('sha256')
+      .update(readFileSync(join(out, f)))
+      .digest('hex');
+  const lines = files.map((f) => `${sha256(f)}  ${f}`);
   writeFileSync(join(out, 'SHA256SUMS'), `${lines.join('\n')}\n`);
   log(`${relative(REPO, join(out, 'SHA256SUMS'))}: ${files.length} files`);
 }
@@ -305,9 +302,11 @@ if (opts.sign) {
   signRpms(opts.sign, rpms);
   log(`signed ${rpms.length} RPM(s) with ${opts.sign}`);
 }
+const tarball = [];
 if (opts.npm && !opts['no-npm']) {
   run('npm', ['pack', '--silent', '--pack-destination', out], { cwd: REPO });
-  log(`${relative(REPO, join(out, `asm-erdma-${VERSION}.tgz`))}`);
+  tarball.push(join(out, `asm-erdma-${VERSION}.tgz`));
+  log(`${relative(REPO, tarball[0])}`);
 }
 rmSync(work, { recursive: true, force: true });
-checksums();
+checksums([...Object.values(built), ...rpms, ...tarball, join(out, 'asm-erdma.cdx.json')]);
