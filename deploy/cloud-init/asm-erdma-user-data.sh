@@ -63,7 +63,7 @@ install_rpm() {
       [ "$rpm" = "$ASM_ERDMA_RPM" ] || rm -f "$rpm"
       return 0
     fi
-    log "dnf install $ASM_ERDMA_RPM failed (try $try of $ASM_ERDMA_INSTALL_TRIES)"
+    log "fetching or installing $ASM_ERDMA_RPM failed (try $try of $ASM_ERDMA_INSTALL_TRIES)"
     rc=0
     sleep $((try * 5))
   done
