@@ -3,12 +3,14 @@
 # (iproute2 for namespaces, curl for the legacy script, dnf/rpm/rpmbuild/createrepo_c for the package repo,
 # systemd for systemctl --root and systemd-analyze verify; binutils, the aarch64 binutils, qemu-user and the
 # arm64 libraries to strip and run the standalone binaries; ansible-core + openssh for the fleet test; man-db to
-# render the man page), then the
-# npm packages from the lock file.
+# render the man page; gnupg to sign the RPMs; mmdebstrap and systemd-container (systemd-nspawn) to build and
+# boot the node image of test/e2e/real-boot.test.ts, cached under /var/cache/asm-erdma-test), then the npm packages
+# from the lock file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(iproute2 curl util-linux procps time systemd dnf rpm gnupg createrepo-c binutils binutils-aarch64-linux-gnu qemu-user
-  libc6-arm64-cross libstdc++6-arm64-cross ansible-core openssh-server openssh-client man-db)
+packages=(iproute2 curl util-linux procps time systemd dnf rpm gnupg createrepo-c binutils binutils-aarch64-linux-gnu
+  qemu-user libc6-arm64-cross libstdc++6-arm64-cross ansible-core openssh-server openssh-client man-db
+  prometheus prometheus-node-exporter mmdebstrap systemd-container)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -17,8 +19,9 @@ if ((${#missing[@]})); then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  # Installing openssh-server must not start an sshd on this machine (the fleet test starts its own, inside
-  # network namespaces): a policy-rc.d that forbids service starts (exit 101) during the install only.
+  # Installing openssh-server, prometheus or prometheus-node-exporter must not start their daemons on this machine
+  # (the tests start their own, inside network namespaces): a policy-rc.d that forbids service starts (exit 101)
+  # during the install only.
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
     chmod 755 /usr/sbin/policy-rc.d

@@ -3,7 +3,6 @@
  * usage errors become 2, anything else is a bug (1) and prints its stack only with --verbose. Every error is one
  * line, `error: <what was wrong> (<what to do>)`.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type HelpContext } from 'commander';
 import { ExitCode, ExitError, exitCodeMeaning, type ExitCodeName } from './exit-codes.js';
 import { jsonAlreadyWritten, printJson, splitHint } from './commands/common.js';
@@ -17,25 +16,8 @@ import { COLOR_MODES, coloursFor, setColorMode, type ColorMode } from './ui/colo
 import { errorLine } from './ui/error-line.js';
 import { stopSpinners } from './ui/logger.js';
 import { setQuiet } from './ui/output-mode.js';
-
-/** Set by the bundler (scripts/build.js); unbundled (tests importing dist/src) read from package.json. */
-declare const ASM_ERDMA_VERSION: string | undefined;
-declare const ASM_ERDMA_COMMIT: string | null | undefined;
-declare const ASM_ERDMA_BUILT: string | null | undefined;
-
-function versionInfo(): { version: string; commit: string | null; node: string; built: string | null } {
-  const version =
-    typeof ASM_ERDMA_VERSION === 'string'
-      ? ASM_ERDMA_VERSION
-      : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-          .version;
-  return {
-    version,
-    commit: typeof ASM_ERDMA_COMMIT === 'string' ? ASM_ERDMA_COMMIT : null,
-    node: process.version,
-    built: typeof ASM_ERDMA_BUILT === 'string' ? ASM_ERDMA_BUILT : null,
-  };
-}
+import { versionInfo } from './version.js';
+import { registerMetricsCommand } from './commands/metrics-command.js';
 
 function exitCodeTable(): string {
   return (Object.keys(ExitCode) as ExitCodeName[])
@@ -174,6 +156,7 @@ ${exitCodeTable()}`,
   registerKernelCommands(program);
   registerStatusCommand(program);
   registerDiagCommand(program);
+  registerMetricsCommand(program);
   // Every (sub)command reports usage errors to the one boundary in main().
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) cmd.exitOverride();

@@ -37,7 +37,9 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   metadata: 'the metadata server was unreachable or gave an invalid answer; nothing was changed',
   apply:
     'a change to a NIC, unit or file failed (that NIC was rolled back / the install put back), ' +
-    "or setup's record under the run directory is unusable (nothing was changed)",
+    "or a file it must read before changing it is unusable: setup's record under the run directory, or a unit " +
+    'file or udev rule that is unreadable, not a regular file, or behind a link leading out of --root ' +
+    '(nothing was changed)',
   locked: 'another asm-erdma run held the lock for the whole --timeout (or for most of it, and the rest ran out)',
   missingTool:
     'a required system tool (ip, rdma, yum, rpm, systemctl, uname, smcss) is missing or unusable ' +

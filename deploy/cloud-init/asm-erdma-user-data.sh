@@ -6,7 +6,8 @@
 #      ASM_ERDMA_RPM_GPG_KEY (docs/verify.md); a mismatch is refused and logged, and nothing is installed,
 #   2. applies the 5.10.134-16.3 hotfix when this kernel needs it (ASM_ERDMA_HOTFIX=1),
 #   3. runs `asm-erdma install-service --now`: the boot unit is written, enabled and started, so the eRDMA NICs
-#      are configured now (setup --wait waits for the driver and the metadata server) and at every boot,
+#      are configured now (setup --wait waits for the driver and the metadata server) and at every boot
+#      (with ASM_ERDMA_METRICS also the metrics timer, for node_exporter's textfile collector),
 #   4. prints `asm-erdma status` into the cloud-init log (/var/log/cloud-init-output.log); it does not fail the
 #      boot for a check that is not ok.
 # Settings (edit here, or export them before running by hand):
@@ -18,6 +19,8 @@ ASM_ERDMA_HOTFIX=${ASM_ERDMA_HOTFIX:-1}            # 1: asm-erdma hotfix --yes; 
 ASM_ERDMA_BOOT_TIMEOUT=${ASM_ERDMA_BOOT_TIMEOUT:-120}
 ASM_ERDMA_INTERFACES=${ASM_ERDMA_INTERFACES:-}     # "" = every eRDMA NIC; else e.g. "eth1 eth2"
 ASM_ERDMA_METADATA_URL=${ASM_ERDMA_METADATA_URL:-} # "" = http://100.100.100.200
+ASM_ERDMA_METRICS=${ASM_ERDMA_METRICS:-}           # "" = no metrics timer; 1 = node_exporter's default textfile
+                                                   # directory; /some/dir = that one (docs/metrics.md)
 ASM_ERDMA_INSTALL_TRIES=${ASM_ERDMA_INSTALL_TRIES:-5}
 set -euo pipefail
 export NO_COLOR=1
@@ -81,6 +84,11 @@ fi
 args=(install-service --now --timeout "$ASM_ERDMA_BOOT_TIMEOUT")
 [ -n "$ASM_ERDMA_METADATA_URL" ] && args+=(--metadata-url "$ASM_ERDMA_METADATA_URL")
 for i in $ASM_ERDMA_INTERFACES; do args+=(--interface "$i"); done
+case "$ASM_ERDMA_METRICS" in
+  "") ;;
+  1) args+=(--metrics) ;;
+  *) args+=("--metrics=$ASM_ERDMA_METRICS") ;;
+esac
 "$ASM_ERDMA_CMD" "${args[@]}"
 
 # For the log only: the node's readiness (exit 14 when a check fails, e.g. smc not loaded yet).

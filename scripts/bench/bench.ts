@@ -8,11 +8,16 @@
  *  3. setup in the node simulator with 50 ms metadata latency against the legacy script's algorithm, at 1, 4 and
  *     8 NICs (targets: 4 NICs ≤ 0.22× legacy; 8 NICs ≤ 1.15× 1 NIC); status on 2 NICs against setup
  *     (≤ 1.2×); peak RSS of setup (≤ 50 MB, /usr/bin/time's maximum resident set).
+ *  4. metrics against status on 2 configured NICs, smcss (the stand-in) listing fallbacks (≤ 1.3×).
+ *  5. setup at 1 ms metadata latency against the least a Node program must do for the same result
+ *     (scripts/bench/node-floor-setup.mjs: the same reads, requests and one ip -batch, nothing else loaded),
+ *     both run the same way inside the node (target ≤ 1.15×).
  * Builds the release it measures (scripts/package/release.js, about three minutes) unless BENCH_RELEASE=DIR names one.
- * BENCH_ONLY=startup,setup,status runs only those sections (startup includes the RPM sizes and the release build).
+ * BENCH_ONLY=startup,setup,status,metrics,floor runs only those sections (startup includes the RPM sizes and the
+ * release build).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT, SimNode, simUnavailableReason } from '../sim/sim-node.js';
@@ -22,7 +27,7 @@ const LATENCY_MS = 50;
 const REPS = Number(process.env.BENCH_REPS ?? 7);
 const START_REPS = Number(process.env.BENCH_START_REPS ?? 21);
 const SIZES = [1, 4, 8];
-const SECTIONS = (process.env.BENCH_ONLY ?? 'startup,setup,status').split(',').map((x) => x.trim());
+const SECTIONS = (process.env.BENCH_ONLY ?? 'startup,setup,status,metrics,floor').split(',').map((x) => x.trim());
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 const median = (xs: number[]): number => {
@@ -207,6 +212,72 @@ async function statusVsSetup(): Promise<void> {
   }
 }
 
+/**
+ * metrics is status's checks plus one smcss reading (run alongside them): on a configured node with the smc module
+ * "loaded" (a scratch /sys) and the stand-in smcss listing connections that fell back, both commands alternating.
+ */
+async function metricsVsStatus(): Promise<void> {
+  const node = await SimNode.create({ nics: 2, latencyMs: LATENCY_MS, tokenMode: 'optional' });
+  const sysroot = mkdtempSync(join(tmpdir(), 'bench-metrics-'));
+  try {
+    mkdirSync(join(sysroot, 'sys/module/smc'), { recursive: true });
+    const env = {
+      PATH: `${join(REPO_ROOT, 'scripts/standins/smc')}:${node.cliEnv().PATH}`,
+      ASM_ERDMA_SYSROOT: sysroot,
+      SIM_SMCSS_SOCKETS: join(REPO_ROOT, 'test/fixtures/smc/sockets-mixed.txt'),
+    };
+    if ((await node.cli(['setup'])).exitCode !== 0) throw new Error('setup failed');
+    const status: number[] = [];
+    const metrics: number[] = [];
+    for (let i = 0; i < REPS; i++) {
+      // 14: some check fails in the simulator (no real SMC kernel); status still ran every check.
+      status.push(await timed(() => node.cli(['status'], env), [0, 14]));
+      metrics.push(await timed(() => node.cli(['metrics'], env)));
+    }
+    out.push(
+      '',
+      `metrics vs status on 2 NICs, median of ${REPS}: metrics ${fmt(median(metrics))}, status ${fmt(median(status))}`,
+    );
+    targets.push({ name: 'metrics(2 NICs) / status(2 NICs)', value: ratio(metrics, status), limit: 1.3, unit: '×' });
+  } finally {
+    rmSync(sysroot, { recursive: true, force: true });
+    await node.destroy();
+  }
+}
+
+const FLOOR = join(REPO_ROOT, 'scripts/bench/node-floor-setup.mjs');
+
+/** A NIC back as the node had it: down, no IPv4 address (between rounds; setup's record is dropped too). */
+async function unconfigure(node: SimNode): Promise<void> {
+  for (const nic of node.nics) {
+    await node.exec('ip', ['addr', 'flush', 'dev', nic.name]);
+    await node.exec('ip', ['link', 'set', nic.name, 'down']);
+  }
+  rmSync(join(node.dir, 'run'), { recursive: true, force: true });
+}
+
+async function setupVsFloor(): Promise<void> {
+  const node = await SimNode.create({ nics: 2, latencyMs: 1, tokenMode: 'optional' });
+  try {
+    const ours: number[] = [];
+    const floor: number[] = [];
+    for (let i = 0; i < REPS * 2; i++) {
+      floor.push(await timed(() => node.exec(process.execPath, [FLOOR], node.cliEnv())));
+      await unconfigure(node);
+      ours.push(await timed(() => node.cli(['setup'])));
+      await unconfigure(node);
+    }
+    out.push(
+      '',
+      `setup vs the Node floor (${FLOOR.slice(REPO_ROOT.length + 1)}) on 2 NICs, 1 ms metadata latency, median of ` +
+        `${REPS * 2}: setup ${fmt(median(ours))}, floor ${fmt(median(floor))}`,
+    );
+    targets.push({ name: 'setup(2 NICs, 1 ms) / Node floor', value: ratio(ours, floor), limit: 1.15, unit: '×' });
+  } finally {
+    await node.destroy();
+  }
+}
+
 const why = await simUnavailableReason();
 if (why) {
   process.stderr.write(`bench: ${why}\n`);
@@ -232,6 +303,14 @@ try {
   if (SECTIONS.includes('status')) {
     log('status vs setup…');
     await statusVsSetup();
+  }
+  if (SECTIONS.includes('metrics')) {
+    log('metrics vs status…');
+    await metricsVsStatus();
+  }
+  if (SECTIONS.includes('floor')) {
+    log('setup vs the Node floor…');
+    await setupVsFloor();
   }
 } finally {
   rel?.cleanup();

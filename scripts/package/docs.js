@@ -49,6 +49,9 @@ export function manPage(program, version, date) {
     '.TP',
     '/etc/systemd/system/asm-erdma.service',
     'the boot unit, written only by \\fBasm\\-erdma install\\-service\\fR and removed by \\fBuninstall\\-service\\fR',
+    '.TP',
+    '/etc/systemd/system/asm\\-erdma\\-metrics.service, asm\\-erdma\\-metrics.timer',
+    '\\fBasm\\-erdma metrics \\-\\-textfile\\fR every 60 s, written by \\fBinstall\\-service \\-\\-metrics\\fR',
     '.SH SEE ALSO',
     '\\fBsystemctl\\fR(1), \\fBip\\fR(8), \\fBrdma\\fR(8)',
   );

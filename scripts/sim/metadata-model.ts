@@ -14,6 +14,8 @@ export interface Fault {
   retryAfter?: string;
   /** Only requests with this method (e.g. 'PUT' for the token endpoint); any method when absent. */
   method?: string;
+  /** An outage of this length: the fault applies from the first request it matches until this many ms later. */
+  forMs?: number;
 }
 
 export interface MetadataConfig {

@@ -22,6 +22,8 @@ if (!configPath) {
 const [host = '100.100.100.200', port = '80'] = (arg('--listen') ?? '100.100.100.200:80').split(':');
 const tokens = new Set<string>();
 const burstSeen = new Map<string, number>();
+/** When each fault with forMs first matched (by its index in the config). */
+const outageStarted = new Map<number, number>();
 
 interface Answer {
   status: number;
@@ -33,6 +35,11 @@ function answer(req: http.IncomingMessage, config: MetadataConfig): Answer | 'ha
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   for (const [i, fault] of config.faults.entries()) {
     if (!path.includes(fault.match) || (fault.method && fault.method !== req.method)) continue;
+    if (fault.forMs !== undefined) {
+      const started = outageStarted.get(i) ?? Date.now();
+      outageStarted.set(i, started);
+      if (Date.now() - started >= fault.forMs) continue;
+    }
     const headers = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : undefined;
     if (fault.kind === 'hang') return 'hang';
     if (fault.kind === 'status')

@@ -6,7 +6,7 @@
  * Everything the CLI does runs inside the namespace via `ip netns exec`; nothing reaches the host's links.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,11 @@ export interface SimOptions {
   nicNames?: string[];
   /** The default route is multipath: `nexthop via 192.168.0.253 dev P nexthop via 192.168.0.252 dev P`. */
   multipathDefault?: boolean;
+  /**
+   * A sysfs tree (ASM_ERDMA_SYSROOT for the CLI) with one eRDMA PCI function per NIC: bound to erdma with its
+   * RDMA device when the devices are visible, unbound with no erdma module while they are hidden.
+   */
+  pci?: boolean;
 }
 
 export interface RunResult {
@@ -75,12 +80,15 @@ export class SimNode {
   readonly primary: string;
   readonly nics: SimNic[];
   readonly config: MetadataConfig;
+  /** The scratch sysfs root when the node has a PCI tree (options.pci). */
+  readonly sysroot: string | undefined;
   private server: ChildProcess | undefined;
 
   private constructor(options: Required<SimOptions>) {
     this.ns = `asmsim-${process.pid}-${counter++}`;
     this.dir = mkdtempSync(join(tmpdir(), 'asm-erdma-sim-'));
     this.primary = options.primaryName;
+    this.sysroot = options.pci ? join(this.dir, 'sysroot') : undefined;
     const count = options.nicNames.length > 0 ? options.nicNames.length : options.nics;
     this.nics = Array.from({ length: count }, (_, i) => ({
       name: options.nicNames[i] ?? `eth${i + 1}`,
@@ -120,6 +128,7 @@ export class SimNode {
       serverDown: false,
       nicNames: [],
       multipathDefault: false,
+      pci: false,
       ...options,
     });
     try {
@@ -148,9 +157,45 @@ export class SimNode {
     for (const [i, nic] of this.nics.entries()) {
       await ip('-n', ns, 'link', 'add', nic.name, 'address', nic.mac, 'type', 'veth', 'peer', 'name', `peer${i + 1}`);
       await ip('-n', ns, 'link', 'set', `peer${i + 1}`, 'up');
-      if (!hideDevices) await ip('-n', ns, 'link', 'set', nic.name, 'alias', `erdma_${i}`);
+      this.addPciFunction(i);
+      if (!hideDevices) await this.revealDevice(nic.name);
     }
+    if (!hideDevices) this.setDriverState('live');
     this.writeConfig();
+  }
+
+  /** The PCI address of the i-th eRDMA NIC's function in the scratch sysfs. */
+  pciAddress = (i: number): string => `0000:00:${(i + 5).toString(16).padStart(2, '0')}.0`;
+
+  private addPciFunction(i: number): void {
+    if (!this.sysroot) return;
+    const dir = join(this.sysroot, 'sys/bus/pci/devices', this.pciAddress(i));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'vendor'), '0x1ded\n');
+    writeFileSync(join(dir, 'device'), '0x107f\n');
+    mkdirSync(join(this.sysroot, 'sys/bus/pci/drivers/erdma'), { recursive: true });
+  }
+
+  /** The erdma module's /sys/module/erdma/initstate (the tree's driver): loading (`coming`) or done (`live`). */
+  setDriverState(state: 'coming' | 'live'): void {
+    if (!this.sysroot) return;
+    const dir = join(this.sysroot, 'sys/module/erdma');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'initstate'), `${state}\n`);
+  }
+
+  /** The driver's probe of a function started: it is bound, but has no RDMA device yet. */
+  bindFunction(name: string): void {
+    const i = this.nicIndex(name);
+    if (!this.sysroot) return;
+    const link = join(this.sysroot, 'sys/bus/pci/devices', this.pciAddress(i), 'driver');
+    if (!existsSync(link)) symlinkSync('../../drivers/erdma', link);
+  }
+
+  private nicIndex(name: string): number {
+    const i = this.nics.findIndex((n) => n.name === name);
+    if (i < 0) throw new Error(`no simulated eRDMA NIC ${name}`);
+    return i;
   }
 
   /** The eRDMA driver registers its devices: the stand-in rdma starts listing them. */
@@ -158,10 +203,19 @@ export class SimNode {
     for (const nic of this.nics) await this.revealDevice(nic.name);
   }
 
-  /** One device registers (they do one by one at boot, or when an ENI is hot-plugged). */
+  /**
+   * One device registers (they do one by one at boot, or when an ENI is hot-plugged): the stand-in rdma lists
+   * it and, with a PCI tree, its function is bound and its RDMA device points at it.
+   */
   async revealDevice(name: string): Promise<void> {
-    const i = this.nics.findIndex((n) => n.name === name);
-    if (i < 0) throw new Error(`no simulated eRDMA NIC ${name}`);
+    const i = this.nicIndex(name);
+    if (this.sysroot) {
+      this.bindFunction(name);
+      const dev = join(this.sysroot, 'sys/class/infiniband', `erdma_${i}`);
+      mkdirSync(dev, { recursive: true });
+      const link = join(dev, 'device');
+      if (!existsSync(link)) symlinkSync(`../../../bus/pci/devices/${this.pciAddress(i)}`, link);
+    }
     await ip('-n', this.ns, 'link', 'set', name, 'alias', `erdma_${i}`);
   }
 
@@ -228,6 +282,7 @@ export class SimNode {
       PATH: `${STANDIN_BIN}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
       ASM_ERDMA_RUN_DIR: join(this.dir, 'run'),
       NO_COLOR: '1',
+      ...(this.sysroot ? { ASM_ERDMA_SYSROOT: this.sysroot } : {}),
       ...extra,
     };
   }

@@ -134,9 +134,10 @@ export function registerNicCommands(program: Command): void {
       .option('--wait', 'boot mode: wait (within --timeout) for the eRDMA driver and the metadata server')
       .option(
         '--settle <seconds>',
-        'with --wait and no -i: go on once no eRDMA device was added for this long',
+        'with --wait and no -i: after every eRDMA device the PCI tree announces is ready, also wait until ' +
+          'none was added for this long',
         parseSettle,
-        3,
+        0,
       ),
   )
     .addHelpText(

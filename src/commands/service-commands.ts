@@ -1,6 +1,13 @@
 /** `install-service` and `uninstall-service`: options → workflow → human text or --json. */
 import type { Command } from 'commander';
 import { DEFAULT_BOOT_TIMEOUT_S, SYSCONFIG_FILE, UNIT_NAME } from '../core/unit.js';
+import {
+  DEFAULT_TEXTFILE_DIR,
+  METRICS_INTERVAL_S,
+  METRICS_TIMER_NAME,
+  textfileDirProblem,
+} from '../core/metrics-unit.js';
+import { TEXTFILE_NAME } from '../host/textfile.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
 import { installService, uninstallService, type ServiceReport } from '../workflows/service.js';
 import { ExitError } from '../exit-codes.js';
@@ -17,6 +24,8 @@ interface ServiceFlags {
   timeout?: number;
   metadataUrl?: string;
   interface?: string[];
+  /** --metrics alone is true; --metrics=DIR a directory. */
+  metrics?: string | true;
   dryRun?: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -36,7 +45,8 @@ function render(report: ServiceReport & { dryRun: boolean }): void {
     if (report.unitFile === 'unchanged') out.push(`${report.unitPath} is already up to date`);
     const idle = report.changes.length === 0 && !report.startError;
     const started = report.started ? ' and started' : '';
-    const done = `${UNIT_NAME} is installed and enabled`;
+    const metrics = report.metrics ? ` (and ${METRICS_TIMER_NAME})` : '';
+    const done = `${UNIT_NAME}${metrics} is installed and enabled`;
     out.push(idle ? `nothing to do: ${done}` : `${done}${started}`);
     if (!report.root)
       out.push(`check it after the next boot: systemctl status ${UNIT_NAME}; journalctl -u ${UNIT_NAME}`);
@@ -49,6 +59,15 @@ function render(report: ServiceReport & { dryRun: boolean }): void {
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function metricsDir(value: string | true): string {
+  const dir = value === true ? DEFAULT_TEXTFILE_DIR : value.replace(/(.)\/+$/, '$1');
+  const problem = textfileDirProblem(dir);
+  if (problem) {
+    throw new ExitError('usage', `--metrics '${dir}': ${problem}`, `e.g. --metrics=${DEFAULT_TEXTFILE_DIR}`);
+  }
+  return dir;
 }
 
 export function registerServiceCommands(program: Command): void {
@@ -79,6 +98,11 @@ export function registerServiceCommands(program: Command): void {
       'only this eRDMA NIC at boot, written into the unit (repeatable; default: the sysconfig file, else every one)',
       collectInterface,
     )
+    .option(
+      '--metrics [dir]',
+      `also install ${METRICS_TIMER_NAME}: asm-erdma metrics writes DIR/${TEXTFILE_NAME} every ` +
+        `${METRICS_INTERVAL_S} s for node_exporter (default DIR: ${DEFAULT_TEXTFILE_DIR})`,
+    )
     .option('-n, --dry-run', 'print the unit and the systemctl commands; change nothing')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'log every command')
@@ -87,6 +111,7 @@ export function registerServiceCommands(program: Command): void {
       `
 Examples:
   asm-erdma install-service                 install and enable on this node
+  asm-erdma install-service --metrics       … and the metrics timer (node_exporter textfile collector)
   asm-erdma install-service --now           … and run it now
   asm-erdma install-service --root /mnt/img into an image being built
   asm-erdma install-service --root /mnt/img --exec /usr/bin/asm-erdma
@@ -95,6 +120,7 @@ Defaults for the boot-time setup (metadata URL, interfaces, timeout) belong in /
 which the unit reads (EnvironmentFile=) and setup reads too; flags given here are written into ExecStart.`,
     )
     .action(async (o: ServiceFlags) => {
+      const metrics = o.metrics === undefined ? undefined : { textfileDir: metricsDir(o.metrics) };
       const ctx = makeContext(o, SERVICE_TIMEOUT_S);
       const flags = {
         interfaces: o.interface ?? [],
@@ -103,7 +129,14 @@ which the unit reads (EnvironmentFile=) and setup reads too; flags given here ar
           ? { metadataUrl: o.metadataUrl }
           : {}),
       };
-      const options = { root: o.root, now: Boolean(o.now), keepLegacy: Boolean(o.keepLegacy), exec: o.exec, flags };
+      const options = {
+        root: o.root,
+        now: Boolean(o.now),
+        keepLegacy: Boolean(o.keepLegacy),
+        exec: o.exec,
+        flags,
+        ...(metrics ? { metrics } : {}),
+      };
       const report = withDryRun(ctx, await installService(ctx.host, options, ctx.log));
       if (ctx.json) printJson(report);
       else render(report);
@@ -116,7 +149,7 @@ which the unit reads (EnvironmentFile=) and setup reads too; flags given here ar
 
   program
     .command('uninstall-service')
-    .description(`disable and remove ${UNIT_NAME} (the NICs are left as they are: see reset)`)
+    .description(`disable and remove ${UNIT_NAME} and the metrics timer (the NICs are left as they are: see reset)`)
     .option('--root <dir>', 'remove from an image root')
     .option('--now', 'also stop it now (live node only)')
     .option('-n, --dry-run', 'print the systemctl commands; change nothing')

@@ -13,6 +13,8 @@ const USES: Record<string, SysconfigKey[]> = {
   setup: ['ASM_ERDMA_METADATA_URL', 'ASM_ERDMA_INTERFACES', 'ASM_ERDMA_TIMEOUT', 'ASM_ERDMA_SETTLE'],
   reset: ['ASM_ERDMA_METADATA_URL', 'ASM_ERDMA_INTERFACES', 'ASM_ERDMA_TIMEOUT'],
   status: ['ASM_ERDMA_METADATA_URL', 'ASM_ERDMA_MIN_KERNEL'],
+  // The same as status: asm_erdma_ready is what status would say.
+  metrics: ['ASM_ERDMA_METADATA_URL', 'ASM_ERDMA_MIN_KERNEL'],
   'kernel check': ['ASM_ERDMA_MIN_KERNEL'],
   'kernel list': ['ASM_ERDMA_MIN_KERNEL'],
   'kernel upgrade': ['ASM_ERDMA_MIN_KERNEL'],
@@ -39,12 +41,11 @@ export function applySysconfig(cmd: Command): void {
     let value: unknown;
     try {
       const parse = option.parseArg as ((v: string, previous: unknown) => unknown) | undefined;
-      if (option.long === '--interface')
-        value = entry.raw
-          .split(/[\s,]+/)
-          .filter(Boolean)
-          .reduce<unknown>((prev, w) => (parse ? parse(w, prev) : w), []);
-      else value = parse ? parse(entry.raw, undefined) : entry.raw;
+      if (option.long === '--interface') {
+        // Each name through -i's own parser; duplicates dropped as -i drops them, with a Set (the list may be long).
+        const words = entry.raw.split(/[\s,]+/).filter(Boolean);
+        value = [...new Set(words.flatMap((w) => (parse ? (parse(w, undefined) as string[]) : [w])))];
+      } else value = parse ? parse(entry.raw, undefined) : entry.raw;
     } catch (e) {
       if (!(e instanceof InvalidArgumentError)) throw e;
       const { reason, hint } = splitHint(e.message);

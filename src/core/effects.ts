@@ -3,7 +3,7 @@
  * it is, how to say it (dry-run and --json print exactly this), and what undoes it given what was observed
  * before. The executor in host/executor.ts is the only code that turns them into changes.
  */
-import type { OwnedRecord } from './owned-record.js';
+import type { LastSetup, OwnedRecord } from './owned-record.js';
 
 export type SystemctlVerb = 'enable' | 'disable' | 'daemon-reload' | 'start' | 'restart' | 'stop';
 
@@ -16,6 +16,8 @@ export type Effect =
   /** `root`: an image root (systemctl --root=DIR); undefined on a live node. */
   | { kind: 'systemctl'; verb: SystemctlVerb; unit?: string; root?: string }
   | { kind: 'write-record'; path: string; record: OwnedRecord }
+  /** How setup's run ended, next to the record (written last, like it; never undone). */
+  | { kind: 'write-last-setup'; path: string; outcome: LastSetup }
   | { kind: 'install-package'; tool: 'yum' | 'dnf'; spec: string }
   | { kind: 'reboot' };
 
@@ -46,6 +48,7 @@ export function describeEffect(e: Effect): string {
     case 'systemctl':
       return `systemctl ${systemctlArgv(e).join(' ')}`;
     case 'write-record':
+    case 'write-last-setup':
       return `write ${e.path}`;
     case 'install-package':
       return installArgv(e).join(' ');

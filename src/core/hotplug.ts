@@ -5,7 +5,15 @@
  * the same idempotent `setup --wait` as the boot unit. Per-device instances (as amazon-ec2-net-utils does per
  * interface) mean a second device arriving while the first one's run is still going is never merged away.
  */
-import { execWord, setupArgs, startTimeoutSeconds, SYSCONFIG_FILE, UNIT_NAME, type UnitOptions } from './unit.js';
+import {
+  execWord,
+  setupArgs,
+  setupSandbox,
+  startTimeoutSeconds,
+  SYSCONFIG_FILE,
+  UNIT_NAME,
+  type UnitOptions,
+} from './unit.js';
 
 export const HOTPLUG_TEMPLATE_NAME = 'asm-erdma-hotplug@.service';
 export const UDEV_RULE_NAME = '90-asm-erdma.rules';
@@ -29,6 +37,7 @@ EnvironmentFile=-${SYSCONFIG_FILE}
 UnsetEnvironment=NODE_OPTIONS
 ExecStart=${exec}
 TimeoutStartSec=${startTimeoutSeconds(o)}
+${setupSandbox()}
 `;
 }
 

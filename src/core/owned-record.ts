@@ -2,8 +2,12 @@
  * setup's record of the address it gave each NIC (kept by host/owned-state.ts under /run), and how a run's
  * outcomes change it. Only an entry with the NIC's own MAC counts: a name reused by another ENI is not ours.
  */
+import { dirname, join } from 'node:path/posix';
 import type { LinkInfo } from './iproute-json.js';
 import type { OwnedAddress } from './nic-plan.js';
+
+/** Where the record lives on a node (tmpfs: gone at reboot with the addresses); the boot units may write only here. */
+export const RECORD_DIR = '/run/asm-erdma';
 
 export type OwnedEntry = OwnedAddress & { mac: string };
 export type OwnedRecord = Record<string, OwnedEntry>;
@@ -53,4 +57,28 @@ export function recordAfterReset(
     else if (result === 'failed' && after && old && !carries(after, name, old)) delete next[name];
   }
   return next;
+}
+
+/** How setup's last run on this node ended (kept next to the record; `metrics` exports it). */
+export interface LastSetup {
+  /** Unix time, seconds. */
+  at: number;
+  /** Every NIC it was asked to configure carries its address and the record was written. */
+  success: boolean;
+}
+
+/** Next to the record, in the run directory openRecord checked. */
+export const lastSetupPath = (recordPath: string): string => join(dirname(recordPath), 'last-setup.json');
+
+/** The file's content; undefined when it is not what setup writes (never trusted further than its two fields). */
+export function parseLastSetup(text: string): LastSetup | undefined {
+  try {
+    const doc = JSON.parse(text) as Partial<LastSetup> | null;
+    if (typeof doc?.at === 'number' && Number.isFinite(doc.at) && typeof doc.success === 'boolean') {
+      return { at: doc.at, success: doc.success };
+    }
+  } catch {
+    // not JSON: the same as no file
+  }
+  return undefined;
 }

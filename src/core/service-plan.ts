@@ -6,20 +6,41 @@
 import { join } from 'node:path/posix';
 import type { Effect } from './effects.js';
 import { HOTPLUG_TEMPLATE_NAME, UDEV_RULE_NAME } from './hotplug.js';
+import { METRICS_SERVICE_NAME, METRICS_TIMER_NAME } from './metrics-unit.js';
 import { LEGACY_UNIT_NAME, UNIT_NAME } from './unit.js';
 
 export type FileResult = 'created' | 'updated' | 'unchanged' | 'removed' | 'absent';
 export type LegacyResult = 'disabled' | 'kept' | 'not-enabled';
 
-export const unitDir = (root: string | undefined): string => join(root ?? '/', 'etc/systemd/system');
+/** The directories install-service writes into, relative to the root; systemctl enable links in the *.wants. */
+export const UNIT_DIR = 'etc/systemd/system';
+export const WANTS_DIR = `${UNIT_DIR}/multi-user.target.wants`;
+/** Where enabling the metrics timer links it (WantedBy=timers.target). */
+export const TIMER_WANTS_DIR = `${UNIT_DIR}/timers.target.wants`;
+export const RULES_DIR = 'etc/udev/rules.d';
 
-export function servicePaths(root: string | undefined): { unit: string; template: string; rule: string } {
-  return {
-    unit: join(unitDir(root), UNIT_NAME),
-    template: join(unitDir(root), HOTPLUG_TEMPLATE_NAME),
-    rule: join(root ?? '/', 'etc/udev/rules.d', UDEV_RULE_NAME),
-  };
+export const unitDir = (root: string | undefined): string => join(root ?? '/', UNIT_DIR);
+
+export interface ServicePaths {
+  unit: string;
+  template: string;
+  rule: string;
+  metricsService: string;
+  metricsTimer: string;
 }
+
+/** The paths in `root` as written; under an image root the workflow resolves the directories inside it first. */
+export function servicePaths(root: string | undefined): ServicePaths {
+  return inDirs(unitDir(root), join(root ?? '/', RULES_DIR));
+}
+
+export const inDirs = (units: string, rules: string): ServicePaths => ({
+  unit: join(units, UNIT_NAME),
+  metricsService: join(units, METRICS_SERVICE_NAME),
+  metricsTimer: join(units, METRICS_TIMER_NAME),
+  template: join(units, HOTPLUG_TEMPLATE_NAME),
+  rule: join(rules, UDEV_RULE_NAME),
+});
 
 export interface ObservedFile {
   path: string;
@@ -35,6 +56,8 @@ export interface InstallObserved {
   /** `systemctl is-enabled` of our unit and (undefined with --keep-legacy) of the old script's unit. */
   enabled: string;
   legacyEnabled: string | undefined;
+  /** --metrics: the metrics service and timer files, and whether the timer is enabled. */
+  metrics?: { files: (ObservedFile & { desired: string })[]; timerEnabled: string };
 }
 
 function fileResult(files: (ObservedFile & { desired: string })[]): FileResult {
@@ -51,8 +74,9 @@ export function planInstall(o: InstallObserved): {
   unitFile: FileResult;
   hotplug: FileResult;
   legacy: LegacyResult;
+  metrics: FileResult | undefined;
 } {
-  const stale = [o.unit, ...o.hotplug].filter((f) => f.previous !== f.desired);
+  const stale = [o.unit, ...o.hotplug, ...(o.metrics?.files ?? [])].filter((f) => f.previous !== f.desired);
   // Undone newest first: only the oldest file's undo reloads systemd, once, after every file is back.
   const files: Effect[] = stale.map((f, i) => ({
     kind: 'write-file',
@@ -72,25 +96,43 @@ export function planInstall(o: InstallObserved): {
     ...(o.enabled !== 'enabled'
       ? [{ kind: 'systemctl', verb: 'enable', unit: UNIT_NAME, ...withRoot(o.root) } as const]
       : []),
+    ...(o.metrics && o.metrics.timerEnabled !== 'enabled'
+      ? [{ kind: 'systemctl', verb: 'enable', unit: METRICS_TIMER_NAME, ...withRoot(o.root) } as const]
+      : []),
   ];
-  return { effects, unitFile: fileResult([o.unit]), hotplug: fileResult(o.hotplug), legacy };
+  const metrics = o.metrics ? fileResult(o.metrics.files) : undefined;
+  return { effects, unitFile: fileResult([o.unit]), hotplug: fileResult(o.hotplug), legacy, metrics };
 }
 
 export interface UninstallObserved {
   root: string | undefined;
-  /** Our unit file, the hot-plug template and the udev rule; `exists` also covers a file that cannot be read. */
+  /** Our unit file, the hot-plug template and the udev rule (an unreadable one is refused before planning). */
   unit: ObservedFile & { exists: boolean };
   hotplug: (ObservedFile & { exists: boolean })[];
   enabled: string;
   /** --now: stop the unit first. */
   stop: boolean;
+  /** The metrics service and timer files (installed or not), and whether the timer is enabled. */
+  metrics: { files: (ObservedFile & { exists: boolean })[]; timerEnabled: string };
 }
 
-export function planUninstall(o: UninstallObserved): { effects: Effect[]; unitFile: FileResult; hotplug: FileResult } {
-  const files = [...o.hotplug, o.unit].filter((f) => f.exists);
+export function planUninstall(o: UninstallObserved): {
+  effects: Effect[];
+  unitFile: FileResult;
+  hotplug: FileResult;
+  metrics: FileResult;
+} {
+  const metricsFiles = o.metrics.files.filter((f) => f.exists);
+  const files = [...metricsFiles, ...o.hotplug, o.unit].filter((f) => f.exists);
+  const timerInstalled = metricsFiles.length > 0;
   const effects: Effect[] = [
-    // Stopping a oneshot only marks it inactive (there is no ExecStop): nothing to undo.
+    // Stopping a oneshot only marks it inactive (there is no ExecStop): nothing to undo. A timer stopped before a
+    // failure stays stopped until the next boot (its files and enablement are put back).
+    ...(o.stop && timerInstalled ? [{ kind: 'systemctl', verb: 'stop', unit: METRICS_TIMER_NAME } as const] : []),
     ...(o.stop && o.unit.exists ? [{ kind: 'systemctl', verb: 'stop', unit: UNIT_NAME } as const] : []),
+    ...(o.metrics.timerEnabled === 'enabled'
+      ? [{ kind: 'systemctl', verb: 'disable', unit: METRICS_TIMER_NAME, ...withRoot(o.root) } as const]
+      : []),
     ...(o.enabled === 'enabled'
       ? [{ kind: 'systemctl', verb: 'disable', unit: UNIT_NAME, ...withRoot(o.root) } as const]
       : []),
@@ -109,5 +151,6 @@ export function planUninstall(o: UninstallObserved): { effects: Effect[]; unitFi
     effects,
     unitFile: o.unit.exists ? 'removed' : 'absent',
     hotplug: o.hotplug.some((f) => f.exists) ? 'removed' : 'absent',
+    metrics: timerInstalled ? 'removed' : 'absent',
   };
 }

@@ -72,6 +72,12 @@ export interface DiagSample {
   reasons: FallbackGroup[];
 }
 
+/** One reading (a sample) and the labels that say where it was taken (none: the node's own network namespace). */
+export interface SmcScope {
+  labels: Record<string, string>;
+  sample: DiagSample;
+}
+
 export function summarize(sockets: SmcSocket[], at: Date): DiagSample {
   const connected = sockets.filter((s) => s.mode !== undefined && s.state !== 'LISTEN' && s.state !== 'INIT');
   const groups = new Map<string, { group: FallbackGroup; peers: Map<string, number> }>();

@@ -2,7 +2,8 @@
  * /etc/sysconfig/asm-erdma: defaults an operator sets once (the RHEL convention; the boot unit names it in
  * EnvironmentFile=). `KEY=value` lines, `#` or `;` comments, blank lines, a value optionally in "double" or
  * 'single' quotes — the subset systemd and a shell both read the same way. An unknown key or a bad value is an
- * error naming its line: a typo must not silently fall back to a default.
+ * error naming its line: a typo must not silently fall back to a default. A `#` after blanks behind a value is
+ * a comment to a shell but part of the value to systemd, so it is refused rather than guessed.
  */
 import {
   checkInterfaceList,
@@ -72,6 +73,15 @@ export function parseSysconfig(text: string): SysconfigParse {
         hint: `known keys: ${Object.keys(SYSCONFIG_KEYS).join(', ')}`,
       };
     }
+    const inline = inlineComment(m[2] as string);
+    if (inline !== undefined) {
+      return {
+        ok: false,
+        line,
+        message: `${key}: '${short(inline)}' after the value is not a comment (systemd reads it as part of the value)`,
+        hint: 'put the comment on a line of its own, starting with #',
+      };
+    }
     const raw = unquote(m[2] as string);
     if (raw === undefined) {
       return {
@@ -90,6 +100,19 @@ export function parseSysconfig(text: string): SysconfigParse {
     entries.set(key, { key, raw: raw.trim(), line });
   }
   return { ok: true, entries };
+}
+
+/** From an unquoted `#` that follows a blank to the end: what a shell would drop as a comment; else undefined. */
+function inlineComment(value: string): string | undefined {
+  let quote: string | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i] as string;
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && i > 0 && /\s/.test(value[i - 1] as string)) return value.slice(i);
+  }
+  return undefined;
 }
 
 function short(s: string): string {

@@ -1,4 +1,6 @@
 /** Pure rendering of the boot unit: what install-service writes and status compares against. */
+import { RECORD_DIR } from './owned-record.js';
+import { sandboxDirectives } from './unit-sandbox.js';
 
 export const UNIT_NAME = 'asm-erdma.service';
 export const LEGACY_UNIT_NAME = 'asm_erdma_eth_config.service';
@@ -33,6 +35,9 @@ export function execWord(word: string): string {
   return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+/** setup's sandbox: it may write only its record, which must outlive the unit (reset reads it later). */
+export const setupSandbox = (): string => sandboxDirectives({ writablePaths: [RECORD_DIR] }).join('\n');
+
 export function setupArgs(o: UnitOptions): string[] {
   const args = ['setup', '--wait'];
   if (o.timeoutSeconds !== undefined) args.push('--timeout', String(o.timeoutSeconds));
@@ -64,6 +69,7 @@ EnvironmentFile=-${SYSCONFIG_FILE}
 UnsetEnvironment=NODE_OPTIONS
 ExecStart=${exec}
 TimeoutStartSec=${startTimeoutSeconds(o)}
+${setupSandbox()}
 
 [Install]
 WantedBy=multi-user.target

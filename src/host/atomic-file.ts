@@ -8,6 +8,7 @@ import {
   constants,
   fchmodSync,
   fsyncSync,
+  mkdirSync,
   openSync,
   readFileSync,
   readSync,
@@ -24,13 +25,25 @@ export function createExclusive(path: string, mode: number): number {
   return openSync(path, CREATE_NEW, mode);
 }
 
+/** /dev/urandom could not be opened (a chroot without /dev): said as such, not as the file being written. */
+export class RandomSourceMissing extends Error {
+  constructor(readonly code: string) {
+    super(`/dev/urandom cannot be opened (${code}); it names the temporary file`);
+  }
+}
+
 /**
  * Random bytes from the kernel. Not node:crypto: loading it costs ~2 ms of every run's start-up (setup writes
  * its record each time) for six bytes.
  */
 function randomHex(bytes: number): string {
   const buf = Buffer.alloc(bytes);
-  const fd = openSync('/dev/urandom', constants.O_RDONLY);
+  let fd: number;
+  try {
+    fd = openSync('/dev/urandom', constants.O_RDONLY);
+  } catch (e) {
+    throw new RandomSourceMissing((e as NodeJS.ErrnoException).code ?? String(e));
+  }
   try {
     readSync(fd, buf);
   } finally {
@@ -43,8 +56,10 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(6)}.tmp`);
 }
 
-export function writeFileAtomic(path: string, content: string, mode: number): void {
+/** `createDirs`: make missing parent directories (mode 0755) — after everything that can fail without a change. */
+export function writeFileAtomic(path: string, content: string, mode: number, o: { createDirs?: boolean } = {}): void {
   const tmp = tempPathFor(path);
+  if (o.createDirs) mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   const fd = createExclusive(tmp, mode);
   try {
     fchmodSync(fd, mode); // the umask must not make a unit file unreadable
@@ -64,11 +79,14 @@ export function writeFileAtomic(path: string, content: string, mode: number): vo
   }
 }
 
-/** Reads a file without following a symlink at its last component (ELOOP then); undefined when absent. */
+/**
+ * Reads a file without following a symlink at its last component (ELOOP then); undefined when absent. Non-blocking:
+ * a FIFO put there after the caller's lstat cannot hold the run.
+ */
 export function readNoFollow(path: string): string | undefined {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;

@@ -10,10 +10,14 @@ import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-read
 import type { SmcSocket } from '../core/smcss.js';
 import type { SysconfigEntry, SysconfigKey } from '../core/sysconfig.js';
 import type { Deadline } from '../core/deadline.js';
+import type { ErdmaPci } from '../core/boot-wait.js';
+import type { FileState } from '../core/file-state.js';
+import type { Clock } from './clock.js';
 import type { Executor, LinkOutcome, Privilege } from './executor.js';
 import type { Observation } from './iproute.js';
+import type { RootedPath } from './rooted-path.js';
 
-export type { LinkOutcome, Observation, Privilege };
+export type { Clock, LinkOutcome, Observation, Privilege };
 
 /** The metadata server, for one run: the token round trip starts early, every request ends by close(). */
 export interface MetadataSource {
@@ -26,16 +30,24 @@ export interface MetadataSource {
 export interface Host {
   /** The only way to change the node, and the one place that knows whether this run may (dry-run, privileges). */
   readonly changes: Executor;
+  /** Time for waiting workflows (the boot wait polls and settles by it). */
+  readonly clock: Clock;
 
   /** `ip -j addr` and the main IPv4 routing table. */
   observe(): Promise<Observation>;
   /** `rdma link show`; RdmaUnavailable when there is no RDMA netlink yet (the driver not loaded). */
   rdmaPorts(): Promise<RdmaPort[]>;
+  /** The eRDMA functions of the PCI tree and the erdma driver's state (sysfs), for the boot wait. */
+  erdmaPci(): ErdmaPci;
   promotesSecondaries(dev: string): boolean;
   metadata(o: { baseUrl: string; deadline: Deadline; trace?: (line: string) => void }): MetadataSource;
 
-  /** A file's text; undefined when there is none (other errors are thrown). */
+  /** A file's text (a link followed); undefined when there is none; not a regular file or unreadable: thrown. */
   readFile(path: string): string | undefined;
+  /** What is at a path that may be written, replaced or removed (a symbolic link there is not followed). */
+  fileState(path: string): FileState;
+  /** `path` resolved inside an image root, as if the root were `/` (host/rooted-path.ts). */
+  inRoot(root: string, path: string): RootedPath;
   exists(path: string): boolean;
   isDirectory(path: string): boolean;
   /** `systemctl is-enabled` (under `root` for an image): enabled, disabled, static… or not-found. */

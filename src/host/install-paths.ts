@@ -4,8 +4,9 @@
  */
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { isSea } from 'node:sea';
+import { resolveInRoot } from './rooted-path.js';
 
 /** The standalone binary (a SEA: argv[1] is the binary again) is one word; an npm install is node + script. */
 export function installedPaths(): { exec: string[] } {
@@ -24,9 +25,12 @@ export function isDirectory(path: string): boolean {
 
 /** Something at `path` inside `root`, a dangling link included (the unit's ExecStart check). */
 export function existsInRoot(root: string, path: string): boolean {
+  // The directories on the way resolved inside the image (an absolute link there means the image's own path, not
+  // this machine's); the last component lstat'ed, since a link there points into the image too.
+  const dir = resolveInRoot(root, dirname(path));
+  if (!dir.ok) return false;
   try {
-    // lstat: an absolute symlink in the image points into the image, not into this host.
-    lstatSync(join(root, path));
+    lstatSync(join(dir.path, basename(path)));
     return true;
   } catch {
     return false;

@@ -1,11 +1,12 @@
 /** The Host of a real node: tools through the one runner, files through node:fs, changes through the executor. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { installArgv, systemctlArgv, UNIT_FILE_MODE, type Effect } from '../core/effects.js';
 import type { Deadline } from '../core/deadline.js';
 import type { Action } from '../core/nic-plan.js';
 import { ExitError } from '../exit-codes.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { RandomSourceMissing, writeFileAtomic } from './atomic-file.js';
+import { systemClock } from './clock.js';
+import { readErdmaPci } from './erdma-pci.js';
 import { Executor, type Backend, type Privilege } from './executor.js';
 import type { Host, MetadataSource } from './host.js';
 import { existsInRoot, homeDirectory, installedPaths, isDirectory, realPath } from './install-paths.js';
@@ -17,6 +18,8 @@ import * as packages from './packages.js';
 import { acquireLock } from './lock.js';
 import { hasNetAdmin, isRoot } from './privileges.js';
 import { listRdmaPorts } from './rdma.js';
+import { inspectFile } from './regular-file.js';
+import { resolveInRoot } from './rooted-path.js';
 import { firstLine, type Runner } from './runner.js';
 import { listSmcSockets } from './smcss.js';
 import { readSysconfig, sysconfigPath } from './sysconfig.js';
@@ -33,9 +36,13 @@ export interface NodeHostOptions {
 
 function writeUnitFile(path: string, content: string): void {
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-    writeFileAtomic(path, content, UNIT_FILE_MODE);
+    writeFileAtomic(path, content, UNIT_FILE_MODE, { createDirs: true });
   } catch (e) {
+    if (e instanceof RandomSourceMissing) {
+      const hint =
+        'mount /dev where this runs (a chroot needs mount --bind /dev IMG/dev), or use --root IMG from outside';
+      throw new ExitError('apply', `cannot write ${path}: ${e.message}`, hint);
+    }
     const code = errno(e);
     // The executor adds what was put back ("nothing was changed" when this was the first step).
     const hint = code === 'EACCES' || code === 'EROFS' ? 'is the root writable by this user?' : undefined;
@@ -78,6 +85,8 @@ class NodeBackend implements Backend {
         return this.systemctl(systemctlArgv(e));
       case 'write-record':
         return writeOwned(e.record, e.path);
+      case 'write-last-setup':
+        return writeFileAtomic(e.path, `${JSON.stringify(e.outcome)}\n`, 0o644);
       case 'install-package':
         return packages.install(this.runner, e.tool, installArgv(e).slice(1), this.o.streamInstall);
       case 'reboot':
@@ -88,6 +97,7 @@ class NodeBackend implements Backend {
 
 export class NodeHost implements Host {
   readonly changes: Executor;
+  readonly clock = systemClock;
 
   constructor(
     private readonly runner: Runner,
@@ -98,17 +108,27 @@ export class NodeHost implements Host {
 
   observe = () => observe(this.runner);
   rdmaPorts = () => listRdmaPorts(this.runner);
+  erdmaPci = () => readErdmaPci();
   promotesSecondaries = (dev: string) => promotesSecondaries(dev);
   metadata = (o: ConstructorParameters<typeof MetadataClient>[0]): MetadataSource => new MetadataClient(o);
 
   readFile(path: string): string | undefined {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (e) {
-      if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
-      throw e;
+    const state = inspectFile(path, { follow: true });
+    switch (state.kind) {
+      case 'absent':
+        return undefined;
+      case 'regular':
+        return state.content;
+      case 'not-regular':
+        throw new Error(`${path} is ${state.what}, not a regular file`);
+      case 'unreadable':
+        if (state.code === 'ENOTDIR') return undefined;
+        throw new Error(`cannot read ${path}: ${state.code}`);
     }
   }
+
+  fileState = (path: string) => inspectFile(path, { follow: false });
+  inRoot = (root: string, path: string) => resolveInRoot(root, path);
 
   exists = (path: string) => existsSync(path);
 

@@ -10,11 +10,11 @@
 import { closeSync, lstatSync, mkdirSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ExitError } from '../exit-codes.js';
-import type { OwnedEntry, OwnedRecord } from '../core/owned-record.js';
-import { createExclusive, readNoFollow, tempPathFor, writeFileAtomic } from './atomic-file.js';
+import { RECORD_DIR, type OwnedEntry, type OwnedRecord } from '../core/owned-record.js';
+import { createExclusive, RandomSourceMissing, readNoFollow, tempPathFor, writeFileAtomic } from './atomic-file.js';
 
 function stateDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.ASM_ERDMA_RUN_DIR ?? '/run/asm-erdma';
+  return env.ASM_ERDMA_RUN_DIR ?? RECORD_DIR;
 }
 
 export const recordPath = (): string => join(stateDir(), 'owned.json');
@@ -110,7 +110,7 @@ export function openRecord(options: { readOnly: boolean }): OwnedRecord {
       closeSync(createExclusive(probe, 0o600));
       rmSync(probe, { force: true });
     } catch (e) {
-      throw refuse(`cannot write in ${dir}: ${errno(e)}`);
+      throw refuse(`cannot write in ${dir}: ${e instanceof RandomSourceMissing ? e.message : errno(e)}`);
     }
   }
   return record;

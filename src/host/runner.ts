@@ -101,6 +101,9 @@ export class Runner {
     // Only runs with a deadline (setup, reset, status) kill whole groups; yum keeps the terminal's Ctrl-C.
     const grouped = this.deadline !== undefined;
     const started = performance.now();
+    // Before the spawn: a SIGTERM that arrives while spawn() returns must already find the handler that kills the
+    // group, or we would die of it and leave the tool running.
+    if (grouped) hookSignals();
     // node:child_process rather than execa: execa's start-up and ~15 MB of memory cost more than a whole setup run.
     const child = spawn(spec.file, spec.args, {
       stdio: [spec.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
@@ -113,10 +116,7 @@ export class Runner {
     let timer: NodeJS.Timeout | undefined;
     const pid = child.pid;
     if (pid !== undefined) {
-      if (grouped) {
-        hookSignals();
-        liveGroups.add(pid);
-      }
+      if (grouped) liveGroups.add(pid);
       timer = setTimeout(() => {
         timedOut = true;
         if (grouped) killGroup(pid);

@@ -3,8 +3,8 @@
  * scratch tree, so the simulator can give the CLI an smc module, erdma parameters or listeners this
  * development kernel does not have. Unset on a node: the real /sys and /proc.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 function sysPath(path: string): string {
   const root = process.env.ASM_ERDMA_SYSROOT;
@@ -29,6 +29,17 @@ export function listSysDir(path: string): string[] | undefined {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/** The last component of a symbolic link's target (sysfs links: a driver's or a device's name); undefined if none. */
+export function sysLinkName(path: string): string | undefined {
+  try {
+    return basename(readlinkSync(sysPath(path)));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EINVAL') return undefined;
     throw e;
   }
 }

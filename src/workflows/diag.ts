@@ -4,7 +4,7 @@
  * stops at once with one line saying which.
  */
 import { ExitError } from '../exit-codes.js';
-import { summarize, type DiagSample } from '../core/smcss.js';
+import { summarize, type DiagSample, type SmcScope } from '../core/smcss.js';
 import type { Host } from '../host/host.js';
 
 export interface DiagOptions {
@@ -30,6 +30,16 @@ function preflight(host: Host): string {
   ];
   const fix = [...(smc ? [] : ['modprobe smc']), ...(smcss ? [] : ['yum install -y smc-tools'])].join(' && ');
   throw new ExitError('missingTool', `cannot look at SMC sockets: ${missing.join(' and ')}`, fix);
+}
+
+/**
+ * The SMC connections as diag sees them, each reading with the labels of where it was taken: today one reading,
+ * `smcss` in this network namespace (no labels). Throws diag's missingTool error when smcss or the smc module is
+ * missing, or smcss fails.
+ */
+export async function readSmc(host: Host, at = new Date()): Promise<SmcScope[]> {
+  const smcss = preflight(host);
+  return [{ labels: {}, sample: summarize(await host.smcSockets(smcss), at) }];
 }
 
 /** Resolves after `ms`, or at once when SIGINT arrives (then `stopped` is true). */

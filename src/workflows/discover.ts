@@ -1,6 +1,7 @@
 /** Finds the primary NIC (default route) and the eRDMA NICs (rdma netdevs), restricted by --interface. */
 import { ExitError } from '../exit-codes.js';
-import { sleep, type Deadline } from '../core/deadline.js';
+import { bootReadiness } from '../core/boot-wait.js';
+import type { Deadline } from '../core/deadline.js';
 import { erdmaNetdevs } from '../core/rdma-links.js';
 import { findPrimary, linkByName, type Primary } from '../core/topology.js';
 import type { LinkInfo } from '../core/iproute-json.js';
@@ -23,42 +24,59 @@ export interface DiscoverOptions {
   /** Boot mode: the erdma driver may not have registered yet; poll until the deadline. */
   waitForDevices: boolean;
   /**
-   * Boot mode without --interface: devices register one by one, so the set must stay unchanged this long
-   * before we go on (otherwise the first device is configured and the second left down).
+   * Boot mode without --interface, on top of the PCI-exact wait: the set of devices must stay unchanged this
+   * long before we go on (--settle; 0 by default).
    */
   settleMs?: number;
   deadline: Deadline;
 }
 
-const POLL_MS = 500;
-export const DEFAULT_SETTLE_MS = 3000;
+/** Sysfs and `rdma link show` are cheap: a short poll keeps the boot wait close to the moment devices are ready. */
+const POLL_MS = 100;
+/** Operators may ask for a settle time (--settle); the PCI tree makes one unnecessary at boot. */
+export const DEFAULT_SETTLE_MS = 0;
 /** Settling never eats the time metadata and ip need: it stops this close to the deadline. */
 const RESERVE_MAX_MS = 5000;
 
 const listNames = (names: string[]): string => (names.length > 0 ? names.join(', ') : 'none');
 
-async function currentNames(host: Host): Promise<{ names: string[]; unavailable?: RdmaUnavailable }> {
+interface Current {
+  names: string[];
+  /** RDMA devices listed with a netdev. */
+  withNetdev: Set<string>;
+  unavailable?: RdmaUnavailable;
+}
+
+async function current(host: Host): Promise<Current> {
   try {
-    return { names: erdmaNetdevs(await host.rdmaPorts()) };
+    const ports = await host.rdmaPorts();
+    return { names: erdmaNetdevs(ports), withNetdev: new Set(ports.filter((p) => p.netdev).map((p) => p.device)) };
   } catch (e) {
     if (!(e instanceof RdmaUnavailable)) throw e;
-    return { names: [], unavailable: e };
+    return { names: [], withNetdev: new Set(), unavailable: e };
   }
 }
 
 /**
- * Boot wait. With --interface: until every named NIC has an eRDMA device. Without: until at least one
- * device is there and the set has not changed for the settle period. Polls, bounded by the deadline.
+ * Boot wait, polling by the Host's clock and bounded by the deadline. With --interface: until every named NIC
+ * has an eRDMA device. Without: until every eRDMA PCI function the driver bound has its RDMA device and netdev
+ * (core/boot-wait.ts; the first device when the PCI tree lists none), then, if the operator asked for one, until
+ * the set has not changed for the settle period.
  */
 async function waitForNames(host: Host, options: DiscoverOptions, log: Logger): Promise<string[]> {
   const { deadline, interfaces } = options;
+  const { clock } = host;
   const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   const reserveMs = Math.min(RESERVE_MAX_MS, deadline.totalMs / 4);
   let told = '';
+  const tell = (line: string): void => {
+    if (line !== told) log.info(line);
+    told = line;
+  };
   let settled = { key: '', since: 0 };
   for (;;) {
-    const { names, unavailable } = await currentNames(host);
-    const now = Date.now();
+    const { names, withNetdev, unavailable } = await current(host);
+    const now = clock.now();
     let pollMs = POLL_MS;
     if (interfaces.length > 0) {
       const missing = interfaces.filter((i) => !names.includes(i));
@@ -72,39 +90,44 @@ async function waitForNames(host: Host, options: DiscoverOptions, log: Logger): 
           'check that the ENI is attached and eRDMA-enabled, or raise --timeout',
         );
       }
-      const line = `waiting for the eRDMA device of ${missing.join(', ')} (seen so far: ${listNames(names)})…`;
-      if (line !== told) log.info(line);
-      told = line;
-    } else if (names.length > 0) {
-      const key = [...names].sort().join(' ');
-      if (key !== settled.key) {
-        settled = { key, since: now };
-        if (settleMs > 0) {
+      tell(`waiting for the eRDMA device of ${missing.join(', ')} (seen so far: ${listNames(names)})…`);
+    } else {
+      const readiness = bootReadiness(host.erdmaPci(), withNetdev);
+      if (!readiness.ready) {
+        if (names.length > 0 && deadline.remaining() <= reserveMs) {
+          log.warn(
+            `the deadline is near: going on with ${names.join(', ')} (still waiting for ${readiness.waitingFor})`,
+          );
+          return names;
+        }
+        if (deadline.expired()) {
+          if (unavailable) throw rdmaError(unavailable);
+          return [];
+        }
+        tell(`waiting for ${readiness.waitingFor}…`);
+      } else {
+        if (settleMs <= 0) return names;
+        const key = [...names].sort().join(' ');
+        if (key !== settled.key) {
+          settled = { key, since: now };
           log.info(`eRDMA NIC(s) so far: ${names.join(', ')}; going on when none is added for ${settleMs / 1000} s…`);
         }
+        const settleLeft = settled.since + settleMs - now;
+        if (settleLeft <= 0) return names;
+        if (deadline.remaining() <= reserveMs) {
+          log.info(`the deadline is near: going on with ${names.join(', ')}`);
+          return names;
+        }
+        pollMs = Math.min(POLL_MS, settleLeft, deadline.remaining() - reserveMs);
       }
-      const settleLeft = settled.since + settleMs - now;
-      if (settleLeft <= 0) return names;
-      if (deadline.remaining() <= reserveMs) {
-        log.info(`the deadline is near: going on with ${names.join(', ')}`);
-        return names;
-      }
-      pollMs = Math.min(POLL_MS, settleLeft, deadline.remaining() - reserveMs);
-    } else {
-      if (deadline.expired()) {
-        if (unavailable) throw rdmaError(unavailable);
-        return [];
-      }
-      if (!told) log.info('waiting for eRDMA devices to appear…');
-      told = 'devices';
     }
-    await sleep(Math.max(1, Math.min(pollMs, deadline.remaining())));
+    await clock.sleep(Math.max(1, Math.min(pollMs, deadline.remaining())));
   }
 }
 
 async function erdmaNames(host: Host, options: DiscoverOptions, log: Logger): Promise<string[]> {
   if (options.waitForDevices) return waitForNames(host, options, log);
-  const { names, unavailable } = await currentNames(host);
+  const { names, unavailable } = await current(host);
   if (unavailable) throw rdmaError(unavailable);
   return names;
 }
@@ -149,7 +172,10 @@ export async function discover(host: Host, options: DiscoverOptions, log: Logger
   }
   const unknown = options.interfaces.filter((i) => !erdma.includes(i));
   if (unknown.length > 0) {
-    const what = `--interface ${unknown.join(', ')}: not an eRDMA NIC`;
+    // A long list (a sysconfig file with thousands of names) is cut: the error stays one readable line.
+    const shown =
+      unknown.length > 8 ? `${unknown.slice(0, 8).join(', ')} and ${unknown.length - 8} more` : unknown.join(', ');
+    const what = `--interface ${shown}: not an eRDMA NIC`;
     throw new ExitError('noDevice', what, `eRDMA NICs here: ${erdma.join(', ')}`);
   }
   const chosen = options.interfaces.length > 0 ? erdma.filter((n) => options.interfaces.includes(n)) : erdma;

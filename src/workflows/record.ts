@@ -1,9 +1,8 @@
 /** Writing setup's record after the NICs changed (setup, reset). */
 import type { LinkInfo } from '../core/iproute-json.js';
-import type { OwnedRecord } from '../core/owned-record.js';
+import { lastSetupPath, type OwnedRecord } from '../core/owned-record.js';
 import { EffectsFailed } from '../host/host-errors.js';
-import type { LinkOutcome } from '../host/host.js';
-import type { Host } from '../host/host.js';
+import type { Host, LinkOutcome } from '../host/host.js';
 
 /**
  * A failure here must not hide the report of what changed: it is returned, and the command exits 6 after
@@ -32,4 +31,17 @@ export async function recordOutcome(
 ): Promise<string | undefined> {
   const after = applied.some((n) => n.outcome.result === 'failed') ? (await host.observe()).links : undefined;
   return saveRecord(host, owned.path, next(after));
+}
+
+/**
+ * Notes how this setup ended, for `metrics` (asm_erdma_last_setup_*). Best effort: the run's own report and
+ * exit code say what happened; a note that cannot be written only leaves the older note in place.
+ */
+export async function noteLastSetup(host: Host, owned: { path: string }, success: boolean): Promise<void> {
+  const outcome = { at: Math.floor(Date.now() / 1000), success };
+  try {
+    await host.changes.apply([{ kind: 'write-last-setup', path: lastSetupPath(owned.path), outcome }]);
+  } catch {
+    // see above
+  }
 }

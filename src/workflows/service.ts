@@ -5,9 +5,23 @@
  * keeps the install and is reported.
  */
 import { ExitError } from '../exit-codes.js';
+import { contentOf, unusableFile } from '../core/file-state.js';
 import { renderHotplugUnit, renderUdevRule } from '../core/hotplug.js';
-import { planInstall, planUninstall, servicePaths, type FileResult, type LegacyResult } from '../core/service-plan.js';
+import {
+  inDirs,
+  planInstall,
+  planUninstall,
+  RULES_DIR,
+  servicePaths,
+  TIMER_WANTS_DIR,
+  UNIT_DIR,
+  WANTS_DIR,
+  type FileResult,
+  type LegacyResult,
+  type ServicePaths,
+} from '../core/service-plan.js';
 import { LEGACY_UNIT_NAME, renderUnit, UNIT_NAME, type UnitOptions } from '../core/unit.js';
+import { METRICS_TIMER_NAME, renderMetricsService, renderMetricsTimer, textfileDirIn } from '../core/metrics-unit.js';
 import { EffectsFailed } from '../host/host-errors.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
@@ -29,6 +43,8 @@ export interface ServiceReport {
   legacy: LegacyResult;
   /** The hot-plug template unit and udev rule, together. */
   hotplug: FileResult;
+  /** The metrics service and timer, together (install: only with --metrics). */
+  metrics?: FileResult;
   /** Every change made (or, under --dry-run, that would be made), in order. */
   changes: string[];
   /** --now: the unit is installed and enabled, but starting it failed (why). */
@@ -50,16 +66,45 @@ function checkTarget(host: Host, o: ServiceOptions, what: string): void {
   }
 }
 
-/** A file that cannot be read counts as absent here: it is rewritten (or removed) like one that is not there. */
-function contentOf(host: Host, path: string): string | undefined {
-  try {
-    return host.readFile(path);
-  } catch {
-    return undefined;
-  }
+/**
+ * Where the files go. Under --root every directory is resolved inside the image, links followed as if it were `/`
+ * (never above it). systemctl --root=IMG, which enable and disable run, resolves the unit directory the plain way:
+ * where that would lead out of the image (an absolute link, or `..` above it) the run is refused, since systemctl
+ * would create or remove links on this machine.
+ */
+function locate(host: Host, root: string | undefined): ServicePaths {
+  if (root === undefined) return servicePaths(undefined);
+  const resolve = (path: string, systemctlToo: boolean): string => {
+    const r = host.inRoot(root, path);
+    if (!r.ok) throw new ExitError('apply', `--root ${root}: ${r.reason}; nothing was changed`, 'fix the image');
+    if (systemctlToo && r.kernelLeaves) {
+      const { link, target } = r.kernelLeaves;
+      throw new ExitError(
+        'apply',
+        `--root ${root}: ${link} links to ${target}, which systemctl --root would follow out of the image; ` +
+          'nothing was changed',
+        'make it a directory, or a relative link that stays inside the image',
+      );
+    }
+    return r.path;
+  };
+  resolve(WANTS_DIR, true);
+  resolve(TIMER_WANTS_DIR, true);
+  return inDirs(resolve(UNIT_DIR, true), resolve(RULES_DIR, false));
 }
 
-const observed = (host: Host, path: string, desired: string) => ({ path, desired, previous: contentOf(host, path) });
+/**
+ * The content of a file about to be written, replaced or removed; undefined when there is none. Anything that
+ * could not be put back as it was — unreadable, a FIFO, a device, a directory, a link — is refused first.
+ */
+function previousOf(host: Host, path: string): string | undefined {
+  const state = host.fileState(path);
+  const refusal = unusableFile(path, state);
+  if (refusal) throw new ExitError('apply', refusal.message, refusal.hint);
+  return contentOf(state);
+}
+
+const observed = (host: Host, path: string, desired: string) => ({ path, desired, previous: previousOf(host, path) });
 
 export interface InstallOptions extends ServiceOptions {
   keepLegacy: boolean;
@@ -67,6 +112,8 @@ export interface InstallOptions extends ServiceOptions {
   exec: string | undefined;
   /** The flags written into ExecStart. */
   flags: Omit<UnitOptions, 'exec' | 'bootTimeoutSeconds'>;
+  /** --metrics: also the metrics service (writing into this textfile directory) and its timer. */
+  metrics?: { textfileDir: string };
 }
 
 /**
@@ -86,17 +133,34 @@ function unitFor(host: Host, o: InstallOptions): UnitOptions {
 export async function installService(host: Host, o: InstallOptions, log: Logger): Promise<ServiceReport> {
   const unit = unitFor(host, o);
   checkTarget(host, o, 'install-service');
-  const paths = servicePaths(o.root);
+  const paths = locate(host, o.root);
   const desired = renderUnit(unit);
+  const unitFile = observed(host, paths.unit, desired);
+  const hotplug = [
+    observed(host, paths.template, renderHotplugUnit(unit)),
+    observed(host, paths.rule, renderUdevRule()),
+  ];
   // Read-only questions first: a missing systemctl fails here, before anything is written.
   const enabled = await host.unitEnabled(UNIT_NAME, o.root);
   const legacyEnabled = o.keepLegacy ? undefined : await host.unitEnabled(LEGACY_UNIT_NAME, o.root);
+  const metrics = o.metrics && {
+    files: [
+      observed(host, paths.metricsService, renderMetricsService({ exec: unit.exec, ...o.metrics })),
+      observed(host, paths.metricsTimer, renderMetricsTimer()),
+    ],
+    timerEnabled: await host.unitEnabled(METRICS_TIMER_NAME, o.root),
+  };
+  if (o.metrics && !host.isDirectory(textfileDirIn(o.root, o.metrics.textfileDir))) {
+    // Not refused: node_exporter may come later. Until DIR exists the sandbox cannot mount it and each run fails.
+    log.warn(`${o.metrics.textfileDir} does not exist yet: create it (or install node_exporter) for the metrics`);
+  }
   const plan = planInstall({
     root: o.root,
-    unit: observed(host, paths.unit, desired),
-    hotplug: [observed(host, paths.template, renderHotplugUnit(unit)), observed(host, paths.rule, renderUdevRule())],
+    unit: unitFile,
+    hotplug,
     enabled,
     legacyEnabled,
+    ...(metrics ? { metrics } : {}),
   });
   const { changes, applied } = await host.changes.apply(plan.effects);
   if (plan.legacy === 'disabled' && applied) {
@@ -108,7 +172,10 @@ export async function installService(host: Host, o: InstallOptions, log: Logger)
     // A changed unit must run again with its new options; an unchanged active one needs nothing.
     const verb = plan.unitFile === 'unchanged' ? 'start' : 'restart';
     try {
-      const start = await host.changes.apply([{ kind: 'systemctl', verb, unit: UNIT_NAME }]);
+      const start = await host.changes.apply([
+        { kind: 'systemctl', verb, unit: UNIT_NAME },
+        ...(metrics ? [{ kind: 'systemctl', verb: 'start', unit: METRICS_TIMER_NAME } as const] : []),
+      ]);
       changes.push(...start.changes);
       started = start.applied;
     } catch (e) {
@@ -126,6 +193,7 @@ export async function installService(host: Host, o: InstallOptions, log: Logger)
     stopped: false,
     legacy: plan.legacy,
     hotplug: plan.hotplug,
+    ...(plan.metrics ? { metrics: plan.metrics } : {}),
     changes,
     ...(startError ? { startError } : {}),
     unit: desired,
@@ -134,18 +202,22 @@ export async function installService(host: Host, o: InstallOptions, log: Logger)
 
 export async function uninstallService(host: Host, o: ServiceOptions, log: Logger): Promise<ServiceReport> {
   checkTarget(host, o, 'uninstall-service');
-  const paths = servicePaths(o.root);
-  const enabled = await host.unitEnabled(UNIT_NAME, o.root);
+  const paths = locate(host, o.root);
   const file = (path: string) => {
-    const previous = contentOf(host, path);
-    return { path, previous, exists: previous !== undefined || host.exists(path) };
+    const previous = previousOf(host, path);
+    return { path, previous, exists: previous !== undefined };
   };
+  const unit = file(paths.unit);
+  const hotplug = [file(paths.template), file(paths.rule)];
+  const metrics = [file(paths.metricsService), file(paths.metricsTimer)];
+  const enabled = await host.unitEnabled(UNIT_NAME, o.root);
   const plan = planUninstall({
     root: o.root,
-    unit: file(paths.unit),
-    hotplug: [file(paths.template), file(paths.rule)],
+    unit,
+    hotplug,
     enabled,
     stop: o.now,
+    metrics: { files: metrics, timerEnabled: await host.unitEnabled(METRICS_TIMER_NAME, o.root) },
   });
   const { changes } = await host.changes.apply(plan.effects);
   if (changes.length === 0) log.verbose(`${UNIT_NAME} is not installed${o.root ? ` in ${o.root}` : ''}`);
@@ -159,6 +231,7 @@ export async function uninstallService(host: Host, o: ServiceOptions, log: Logge
     stopped: o.now && plan.unitFile === 'removed',
     legacy: 'kept',
     hotplug: plan.hotplug,
+    metrics: plan.metrics,
     changes,
   };
 }

@@ -15,7 +15,7 @@ import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 import { discover, type Nic } from './discover.js';
 import { fetchNicConfigs, withMetadata } from './nic-metadata.js';
-import { recordOutcome } from './record.js';
+import { noteLastSetup, recordOutcome } from './record.js';
 
 export interface SetupOptions {
   interfaces: string[];
@@ -86,6 +86,24 @@ export async function runSetup(host: Host, options: SetupOptions, log: Logger): 
 async function setupLocked(host: Host, options: SetupOptions, log: Logger): Promise<SetupReport> {
   // The record is checked before anything else: a fault in it refuses the run with nothing changed.
   const owned = host.changes.ownedRecord();
+  let report: SetupReport;
+  try {
+    report = await configure(host, options, log, owned);
+  } catch (e) {
+    await noteLastSetup(host, owned, false);
+    throw e;
+  }
+  const ok = (n: NicReport): boolean => n.result === 'changed' || n.result === 'unchanged';
+  await noteLastSetup(host, owned, report.nics.every(ok) && !report.recordError);
+  return report;
+}
+
+async function configure(
+  host: Host,
+  options: SetupOptions,
+  log: Logger,
+  owned: ReturnType<Host['changes']['ownedRecord']>,
+): Promise<SetupReport> {
   const { found, wanted } = await withMetadata(host, options, log, async (source) => {
     const { interfaces, wait, deadline, settleMs } = options;
     const found = await discover(

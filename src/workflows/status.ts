@@ -87,11 +87,24 @@ async function nicFacts(
 /** The installed unit's text; undefined when there is none. */
 const readUnit = (host: Host): string | undefined => host.readFile(servicePaths(undefined).unit);
 
-export async function runStatus(
+/** The facts behind a report that `metrics` exports besides the checks. */
+export interface StatusFacts {
+  runningKernel: Fact<KernelRelease>;
+  nics: Fact<NicFacts>;
+}
+
+export type StatusOptions = { min: KernelRelease; metadataUrl: string; deadline: Deadline };
+
+export async function runStatus(host: Host, o: StatusOptions, log: Logger): Promise<StatusReport> {
+  return (await gatherStatus(host, o, log)).report;
+}
+
+/** Every check (the report) and the facts they were made from. */
+export async function gatherStatus(
   host: Host,
-  o: { min: KernelRelease; metadataUrl: string; deadline: Deadline },
+  o: StatusOptions,
   log: Logger,
-): Promise<StatusReport> {
+): Promise<{ report: StatusReport; facts: StatusFacts }> {
   // rdma and ip first: the metadata round trip waits on them; the other tools start while it is under way.
   const nicWork = nicFacts(host, o.metadataUrl, o.deadline, log);
   const packages = fact(() => host.kernelsAndHotfix(HOTFIX.packageName));
@@ -138,7 +151,10 @@ export async function runStatus(
   );
   if (!isUnknown(nic.nics))
     checks.push(...conflictChecks({ networkManager: nm, terwayPresent: host.terwayPresent() }, nic.nics));
-  return { command: 'status', ...summary(checks), checks };
+  return {
+    report: { command: 'status', ...summary(checks), checks },
+    facts: { runningKernel: runningK, nics: nic.nics },
+  };
 }
 
 /**

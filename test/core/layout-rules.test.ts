@@ -30,6 +30,8 @@ const DRY_RUN_ALLOWED: { file: RegExp; line: RegExp }[] = [
   // The --dry-run flag becomes the Host's executor, and the report's field is the executor's answer.
   { file: /^src\/commands\/common\.ts$/, line: /\{ dryRun: Boolean\(o\.dryRun\)|dryRun: !ctx\.host\.changes\.applies/ },
   { file: /^src\/host\/node-host\.ts$/, line: /^\s*dryRun: boolean;$|new Executor\(.*\bo\.dryRun\)/ },
+  // metrics is read-only by construction: it always runs on a dry-run host (its workflow refuses any other).
+  { file: /^src\/commands\/metrics-command\.ts$/, line: /makeContext\(\{ dryRun: true, / },
 ];
 
 /** Privilege facts are read only where they are defined and by the node's backend, which the executor asks. */

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { checkInterfaceList } from '../../src/core/option-values.js';
 import { parseSysconfig } from '../../src/core/sysconfig.js';
 
 const values = (text: string) => {
@@ -57,4 +58,29 @@ test('an unknown key, a bad value or a malformed line is an error naming its lin
     assert.match(r.message, message, text);
     assert.ok(r.hint.length > 0, text);
   }
+});
+
+test("a '#' after blanks behind a value is refused naming the line: systemd would keep it in the value", () => {
+  const refused = (text: string, line: number, comment: string) => {
+    const r = parseSysconfig(text);
+    assert.ok(!r.ok, text);
+    assert.equal(r.line, line);
+    assert.equal(
+      r.message,
+      `ASM_ERDMA_INTERFACES: '${comment}' after the value is not a comment (systemd reads it as part of the value)`,
+    );
+    assert.equal(r.hint, 'put the comment on a line of its own, starting with #');
+  };
+  refused('ASM_ERDMA_INTERFACES=eth1 # the eRDMA NIC', 1, '# the eRDMA NIC');
+  refused('# defaults\nASM_ERDMA_INTERFACES="eth1 eth2"\t#both', 2, '#both');
+  refused("ASM_ERDMA_INTERFACES='eth1' # one", 1, '# one');
+  // Inside quotes, or not after a blank, '#' is part of the value for systemd and a shell alike.
+  assert.deepEqual(values('ASM_ERDMA_INTERFACES="eth1 #2"'), { ASM_ERDMA_INTERFACES: ['eth1 #2', 1] });
+  assert.deepEqual(values('ASM_ERDMA_INTERFACES=eth#1'), { ASM_ERDMA_INTERFACES: ['eth#1', 1] });
+});
+
+// test/e2e/sysconfig.test.ts runs 1.5 M names through the CLI.
+test('interface lists keep the first of each name, in order', () => {
+  assert.deepEqual(checkInterfaceList('eth2 eth1,eth2  eth3,eth1'), { ok: true, value: ['eth2', 'eth1', 'eth3'] });
+  assert.deepEqual(checkInterfaceList(' , '), { ok: true, value: [] });
 });

@@ -129,3 +129,38 @@ test('setup --wait still gives up at its deadline', async (t) => {
     assert.match(r.stderr, /no eRDMA NIC found/);
   });
 });
+
+test('with a PCI tree: waits for the driver, then for every function it bound; no settle', async (t) => {
+  await withSim(t, { nics: 2, hideDevices: true, pci: true }, async (node) => {
+    const run = startCli(node, ['setup', '--wait', '--timeout', '30']);
+    await run.waitFor(/waiting for the erdma driver to load \(2 eRDMA PCI function\(s\)\)/);
+    node.setDriverState('coming');
+    await node.revealDevice('eth1');
+    await run.waitFor(/waiting for the erdma driver to finish probing 2 eRDMA PCI function\(s\)/);
+    node.setDriverState('live');
+    node.bindFunction('eth2'); // its probe started: bound, no RDMA device yet
+    await run.waitFor(/waiting for an RDMA device of 0000:00:06.0 \(2 of 2 eRDMA PCI function\(s\) bound by erdma\)/);
+    await node.revealDevice('eth2');
+    const r = await run.done;
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /configured 2 of 2 eRDMA NIC\(s\)/);
+    const state = await kernelState(node);
+    assert.deepEqual(ipv4Of(state, 'eth1'), ['192.168.0.11/24 metric 101 global']);
+    assert.deepEqual(ipv4Of(state, 'eth2'), ['192.168.0.12/24 metric 101 global']);
+  });
+});
+
+test('with a PCI tree: a function the driver left unbound is not waited for', async (t) => {
+  await withSim(t, { nics: 2, hideDevices: true, pci: true }, async (node) => {
+    await node.revealDevice('eth1');
+    node.setDriverState('live');
+    const started = Date.now();
+    const r = await node.cli(['setup', '--wait', '--timeout', '60', '-v']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /waiting for/);
+    assert.ok(Date.now() - started < 30_000, 'not the deadline');
+    const state = await kernelState(node);
+    assert.deepEqual(ipv4Of(state, 'eth1'), ['192.168.0.11/24 metric 101 global']);
+    assert.deepEqual(ipv4Of(state, 'eth2'), [], 'no RDMA device: not an eRDMA NIC to rdma');
+  });
+});

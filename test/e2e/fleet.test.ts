@@ -38,8 +38,10 @@ async function assertLikeSingleNodeSetup(fleet: Fleet): Promise<void> {
 
 test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent, fails one node alone', async (t) => {
   await withFleet(t, { nodes: 3, nics: NICS }, async (fleet) => {
-    // 1. First run: binary mode (the standalone binary), every node ends where a single-node setup ends.
-    const first = await fleet.playbook();
+    // 1. First run: binary mode (the standalone binary), every node ends where a single-node setup ends; the
+    //    metrics timer is installed too (asm_erdma_metrics).
+    const metrics = { groupVars: { asm_erdma_metrics: true } };
+    const first = await fleet.playbook(metrics);
     assert.equal(first.exitCode, 0, why(first));
     assert.deepEqual([...first.recap.keys()].sort(), ['node1', 'node2', 'node3'], why(first));
     for (const [host, recap] of first.recap) {
@@ -52,6 +54,12 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
     for (const node of fleet.nodes) {
       const calls = node.systemctlCalls();
       assert.ok(calls.includes('enable asm-erdma.service'), `${node.name}: ${calls.join('; ')}`);
+      assert.ok(calls.includes('enable asm-erdma-metrics.timer'), `${node.name}: ${calls.join('; ')}`);
+      const service = await node.shell('cat /etc/systemd/system/asm-erdma-metrics.service');
+      assert.match(
+        service.stdout,
+        /^ExecStart=\/usr\/local\/bin\/asm-erdma metrics --textfile \/var\/lib\/node_exporter\/textfile_collector$/m,
+      );
       const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service && test -x /usr/local/bin/asm-erdma');
       assert.equal(unit.exitCode, 0, unit.stderr);
       assert.match(
@@ -64,7 +72,7 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
     assert.ok(!existsSync('/etc/systemd/system/asm-erdma.service'), "the nodes' units stayed in their own mounts");
 
     // 2. Second run: nothing to do anywhere.
-    const second = await fleet.playbook();
+    const second = await fleet.playbook(metrics);
     assert.equal(second.exitCode, 0, why(second));
     for (const node of fleet.nodes) {
       const recap = second.recap.get(node.name);
@@ -128,7 +136,7 @@ async function assertRpmInstalled(node: FleetNode): Promise<void> {
 
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-test('fleet: the cloud-init user data checks the RPM, installs it and the unit, configures a new node', async (t) => {
+test('fleet: cloud-init user data checks the RPM; installs it, the unit and the metrics timer', async (t) => {
   await withFleet(t, { nodes: 1, nics: NICS, nodeRpmDb: true }, async (fleet) => {
     const node = fleet.nodes[0];
     assert.ok(node);
@@ -144,6 +152,9 @@ test('fleet: the cloud-init user data checks the RPM, installs it and the unit, 
     );
     assert.equal((await node.shell('/usr/bin/rpm -q asm-erdma')).exitCode, 1, 'not installed');
 
+    // node_exporter's textfile directory (the node's own /var/lib overlay), as its package creates it.
+    const textfiles = '/var/lib/node_exporter/textfile_collector';
+    assert.equal((await node.shell(`mkdir -p ${textfiles}`)).exitCode, 0);
     // Signed with the release key, checksum right: rpm --import, then dnf with localpkg_gpgcheck=1.
     const key = await throwawayKey(fleet.dir);
     let r: Awaited<ReturnType<typeof node.shell>>;
@@ -157,6 +168,7 @@ test('fleet: the cloud-init user data checks the RPM, installs it and the unit, 
         ASM_ERDMA_RPM: signed,
         ASM_ERDMA_RPM_SHA256: sha256(signed).toUpperCase(),
         ASM_ERDMA_RPM_GPG_KEY: key.pub,
+        ASM_ERDMA_METRICS: '1',
         SIM_SYSTEMCTL_RUN_UNITS: '1',
         SIM_SYSTEMCTL_JOURNAL: journal,
       });
@@ -171,6 +183,17 @@ test('fleet: the cloud-init user data checks the RPM, installs it and the unit, 
     const calls = node.systemctlCalls();
     const unitCalls = calls.filter((c) => c.endsWith(' asm-erdma.service') && !c.startsWith('is-'));
     assert.deepEqual(unitCalls, ['enable asm-erdma.service', 'restart asm-erdma.service']);
+    const timerCalls = calls.filter((c) => c.endsWith(' asm-erdma-metrics.timer') && !c.startsWith('is-'));
+    assert.deepEqual(timerCalls, ['enable asm-erdma-metrics.timer', 'start asm-erdma-metrics.timer']);
+    // What the timer starts: the metrics service writes the textfile; both NICs read as configured.
+    const run = await node.shell('systemctl start asm-erdma-metrics.service', {
+      SIM_SYSTEMCTL_RUN_UNITS: '1',
+      SIM_SYSTEMCTL_JOURNAL: journal,
+    });
+    assert.equal(run.exitCode, 0, run.stderr);
+    const prom = await node.shell(`cat ${textfiles}/asm_erdma.prom`);
+    assert.match(prom.stdout, /^asm_erdma_nic_configured\{ifname="eth1",mac="[0-9a-f:]+"\} 1$/m, prom.stdout);
+    assert.match(prom.stdout, /^asm_erdma_nic_configured\{ifname="eth2",mac="[0-9a-f:]+"\} 1$/m, prom.stdout);
     assert.match(readFileSync(journal, 'utf8'), /configured 2 of 2 eRDMA NIC\(s\)/);
     const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service');
     assert.match(unit.stdout, /^ExecStart=.* setup --wait --timeout 120$/m);

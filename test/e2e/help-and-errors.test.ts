@@ -22,6 +22,7 @@ const COMMANDS = [
   ['kernel', 'upgrade'],
   ['hotfix'],
   ['status'],
+  ['metrics'],
 ];
 
 test('help, help CMD and help CMD SUB exit 0 and print what --help prints', async () => {

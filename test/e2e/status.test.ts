@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { CLI, inPrivateMounts, REPO_ROOT, type SimNode } from '../../scripts/sim/sim-node.js';
 import { roundTripDepth } from '../../scripts/sim/metadata-model.js';
 import { withSim } from '../helpers/sim.js';
+import { sysroot, TCP_HEADER, type TreeEdit } from '../helpers/node-tree.js';
 
 const PKG = join(REPO_ROOT, 'scripts/standins/packages');
 const SYSTEMD = join(REPO_ROOT, 'scripts/standins/systemd');
@@ -19,39 +20,12 @@ interface Report {
 }
 
 const SMC_TOOLS = join(REPO_ROOT, 'scripts/standins/smc');
-const TCP_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
-
-/**
- * The /sys and /proc facts of a node (ASM_ERDMA_SYSROOT): the kernel here has no SMC and no erdma. With `smc`
- * the smc, smc_diag and erdma modules are loaded and net.smc has tcp2smc; rp_filter is 0 everywhere and
- * nothing listens. `edit` changes the tree afterwards.
- */
-function sysroot(dir: string, nics: string[], smc: boolean, edit?: StatusOptions['edit']): void {
-  const put = (path: string, text?: string) => {
-    const file = join(dir, path);
-    if (text === undefined) return void mkdirSync(file, { recursive: true });
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-  };
-  put('proc/net/tcp', TCP_HEADER);
-  put('proc/net/tcp6', TCP_HEADER);
-  for (const dev of ['all', 'default', 'lo', 'eth0', ...nics]) put(`proc/sys/net/ipv4/conf/${dev}/rp_filter`, '0\n');
-  if (smc) {
-    put('sys/module/smc/parameters');
-    put('sys/module/smc_diag');
-    put('sys/module/erdma/parameters/compat_mode', 'N\n');
-    for (const f of ['autocorking_size', 'smcr_buf_type']) put(`proc/sys/net/smc/${f}`, '65536\n');
-    put('proc/sys/net/smc/tcp2smc', '0\n');
-  }
-  edit?.(put, dir);
-}
-
 interface StatusOptions {
   running?: string;
   /** SMC modules, sysctls and smc-tools present. */
   smc?: boolean;
   /** Changes to the /sys and /proc tree. */
-  edit?: (put: (path: string, text?: string) => void, root: string) => void;
+  edit?: TreeEdit;
   /** Read the namespace's real /proc and /sys instead of a tree. */
   realProc?: boolean;
   terway?: boolean;

@@ -5,7 +5,9 @@
  * backend makes is logged in order; `failIp` / `failEffect` make a chosen change fail.
  */
 import { join } from 'node:path';
+import type { ErdmaPci } from '../../src/core/boot-wait.js';
 import { describeEffect, type Effect } from '../../src/core/effects.js';
+import type { FileState } from '../../src/core/file-state.js';
 import type { Ipv4Address, LinkInfo, RouteInfo } from '../../src/core/iproute-json.js';
 import type { KernelRelease } from '../../src/core/kernel-release.js';
 import { parseKernelRelease } from '../../src/core/kernel-release.js';
@@ -16,7 +18,7 @@ import type { SmcSocket } from '../../src/core/smcss.js';
 import { parseSysconfig, SYSCONFIG_PATH, type SysconfigEntry, type SysconfigKey } from '../../src/core/sysconfig.js';
 import { ExitError } from '../../src/exit-codes.js';
 import { ActionFailed, Executor, type Backend, type BatchResult, type Privilege } from '../../src/host/executor.js';
-import type { Host, MetadataSource, Observation } from '../../src/host/host.js';
+import type { Clock, Host, MetadataSource, Observation } from '../../src/host/host.js';
 import { nicPath } from '../../src/core/metadata-layout.js';
 import { MetadataError, RdmaUnavailable } from '../../src/host/host-errors.js';
 import { toolTimeout } from '../../src/host/runner.js';
@@ -31,6 +33,8 @@ export interface FakeState {
   metadata: Map<string, string>;
   record: OwnedRecord;
   files: Map<string, string>;
+  /** Paths holding something other than a readable regular file (unreadable, a FIFO…): they win over `files`. */
+  oddFiles: Map<string, FileState>;
   /** systemctl is-enabled per unit (absent: not-found). */
   enabled: Map<string, string>;
   promoteSecondaries: boolean;
@@ -44,6 +48,8 @@ export interface FakeState {
   tools: Set<string>;
   /** What each smcss run sees, one sample per run (the last one repeats). */
   smcSamples: SmcSocket[][];
+  /** The PCI tree's eRDMA functions and the driver's state (none: a node whose tree lists no eRDMA function). */
+  pci: ErdmaPci;
 }
 
 export const RECORD_PATH = '/run/asm-erdma/owned.json';
@@ -94,6 +100,7 @@ export function node(
     metadata,
     record: {},
     files: new Map(),
+    oddFiles: new Map(),
     enabled: new Map(),
     promoteSecondaries: true,
     running: '5.10.134-17.3.al8.x86_64',
@@ -104,6 +111,36 @@ export function node(
     smcLoaded: true,
     tools: new Set(['smcss']),
     smcSamples: [[]],
+    pci: { functions: [], driver: 'absent' },
+  };
+}
+
+/**
+ * Virtual time: sleep() moves it forward at once and runs what was scheduled (at()) up to then, so a test of a
+ * wait loop says what happens when, and runs in no real time.
+ */
+export class FakeClock implements Clock {
+  private t = 1_000_000;
+  readonly start = this.t;
+  private events: { at: number; run: () => void }[] = [];
+  /** Every sleep asked, in ms. */
+  readonly slept: number[] = [];
+
+  now = (): number => this.t;
+
+  /** Runs `run` once the clock reaches `ms` after the start. */
+  at(ms: number, run: () => void): void {
+    this.events.push({ at: this.start + ms, run });
+    this.events.sort((a, b) => a.at - b.at);
+  }
+
+  /** Milliseconds since the start. */
+  elapsed = (): number => this.t - this.start;
+
+  sleep = async (ms: number): Promise<void> => {
+    this.slept.push(ms);
+    this.t += ms;
+    while (this.events[0] && this.events[0].at <= this.t) this.events.shift()?.run();
   };
 }
 
@@ -210,6 +247,9 @@ class FakeBackend implements Backend {
       case 'write-record':
         s.record = structuredClone(e.record);
         return;
+      case 'write-last-setup':
+        s.files.set(e.path, `${JSON.stringify(e.outcome)}\n`);
+        return;
       case 'install-package':
         s.packages.add(e.spec);
         if (/^kernel-\d/.test(e.spec)) s.installed.push(e.spec.slice('kernel-'.length));
@@ -229,6 +269,7 @@ export class FakeHost implements Host {
   failIp?: (a: Action) => string | undefined;
   failEffect?: (e: Effect) => string | undefined;
   hangBatchAfter?: number;
+  readonly clock = new FakeClock();
   root = true;
   /** CAP_NET_ADMIN; undefined: as `root`. */
   netAdmin?: boolean;
@@ -253,6 +294,7 @@ export class FakeHost implements Host {
   }
 
   promotesSecondaries = () => this.state.promoteSecondaries;
+  erdmaPci = (): ErdmaPci => structuredClone(this.state.pci);
 
   metadata(): MetadataSource {
     return {
@@ -268,6 +310,13 @@ export class FakeHost implements Host {
   }
 
   readFile = (path: string) => this.state.files.get(path);
+  fileState = (path: string): FileState => {
+    const odd = this.state.oddFiles.get(path);
+    if (odd) return odd;
+    const content = this.state.files.get(path);
+    return content === undefined ? { kind: 'absent' } : { kind: 'regular', content };
+  };
+  inRoot = (root: string, path: string) => ({ ok: true as const, path: join(root, path) });
   exists = (path: string) => this.state.files.has(path);
   isDirectory = (path: string) => path === '/' || [...this.state.files.keys()].some((f) => f.startsWith(`${path}/`));
   unitEnabled = async (unit: string) => this.state.enabled.get(unit) ?? 'not-found';

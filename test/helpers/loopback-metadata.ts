@@ -56,8 +56,13 @@ export class LoopbackMetadata {
       : [];
   }
 
-  stop(): void {
-    this.child.kill('SIGTERM');
+  /** Stops the server and removes its directory once it has exited (it may still be writing its request log). */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -27,7 +27,7 @@ async function fetchWith(patch: Partial<MetadataConfig>, timeoutMs = 10_000, tra
     return { result, requests: server.requests(), elapsed: Date.now() - started };
   } finally {
     client.close();
-    server.stop();
+    await server.stop();
   }
 }
 
@@ -73,7 +73,7 @@ test('a GET sent after the token arrived carries it', async () => {
     assert.ok(gets.every((r) => r.withToken && r.status === 200));
   } finally {
     client.close();
-    server.stop();
+    await server.stop();
   }
 });
 
@@ -191,7 +191,7 @@ test('close() aborts an in-flight request and the retry loop; nothing keeps runn
     await assert.rejects(client.getAll(paths), (e: unknown) => e instanceof MetadataError && e.failure === 'closed');
   } finally {
     client.close();
-    server.stop();
+    await server.stop();
   }
 });
 

@@ -242,3 +242,45 @@ test('install-service --exec: must be absolute, and exist on this node (or in th
   );
   assert.deepEqual(host.log, []);
 });
+
+test('a unit file that cannot be read is refused before any change, never taken for absent (exit 6)', async () => {
+  const state = node(0);
+  state.oddFiles.set(live.unit, { kind: 'unreadable', code: 'EACCES' });
+  state.enabled.set(LEGACY_UNIT_NAME, 'enabled');
+  const host = new FakeHost(state);
+  // Had it been taken for absent, this failing enable would have "put back" a missing file: removed the unit.
+  host.failEffect = (e) => (e.kind === 'systemctl' && e.verb === 'enable' ? 'Access denied' : undefined);
+  for (const run of [() => install(host), () => uninstall(host)]) {
+    const e = await run().catch((x: unknown) => x);
+    assert.ok(e instanceof ExitError && !(e instanceof EffectsFailed), String(e));
+    assert.equal(e.code, 6);
+    assert.equal(e.message, `cannot read ${live.unit}: EACCES; nothing was changed`);
+    assert.match(e.hint ?? '', /what is there must be known before it is replaced/);
+    assert.deepEqual(host.log, []);
+    assert.equal(host.state.enabled.get(LEGACY_UNIT_NAME), 'enabled');
+  }
+});
+
+test('a FIFO, a directory or a link where a file is written or removed is refused, also under --dry-run', async () => {
+  const cases: [string, string, RegExp][] = [
+    [live.unit, 'a FIFO', /move it away, then run this again/],
+    [live.template, 'a directory', /move it away/],
+    [live.rule, 'a socket', /move it away/],
+    [live.unit, 'a symbolic link to /dev/null', /the unit is masked: systemctl unmask it first/],
+  ];
+  for (const [path, what, hint] of cases) {
+    for (const dryRun of [false, true]) {
+      const state = node(0);
+      state.oddFiles.set(path, { kind: 'not-regular', what });
+      const host = new FakeHost(state, { dryRun });
+      for (const run of [() => install(host), () => uninstall(host)]) {
+        const e = await run().catch((x: unknown) => x);
+        assert.ok(e instanceof ExitError, String(e));
+        assert.equal(e.code, 6);
+        assert.equal(e.message, `${path} is ${what}, not a regular file; nothing was changed`);
+        assert.match(e.hint ?? '', hint);
+        assert.deepEqual(host.log, []);
+      }
+    }
+  }
+});
