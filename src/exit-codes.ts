@@ -34,7 +34,9 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   noDevice:
     'no eRDMA NIC found, no RDMA netlink, no primary NIC, or a requested --interface is not an eRDMA NIC ' +
     '(with --wait: did not get one within the deadline)',
-  metadata: 'the metadata server was unreachable or gave an invalid answer; nothing was changed',
+  metadata:
+    'the metadata server was unreachable or gave an invalid answer; nothing was changed (setup --wait: a NIC it ' +
+    'still did not know at the deadline, HTTP 404, fails alone and the others are configured)',
   apply:
     'a change to a NIC, unit or file failed (that NIC was rolled back / the install put back), ' +
     "or a file it must read before changing it is unusable: setup's record under the run directory, or a unit " +

@@ -10,6 +10,10 @@
 #      (with ASM_ERDMA_METRICS also the metrics timer, for node_exporter's textfile collector),
 #   4. prints `asm-erdma status` into the cloud-init log (/var/log/cloud-init-output.log); it does not fail the
 #      boot for a check that is not ok.
+# A failed hotfix (e.g. exit 12: not in any enabled repository) or install-service does not stop the steps after
+# it: the NICs and the boot unit are configured regardless. Each failure is logged to stderr (cloud-init puts it
+# in /var/log/cloud-init-output.log) and to syslog (logger), and the script ends with the first failure's exit
+# code, so cloud-init reports the run as failed.
 # Settings (edit here, or export them before running by hand):
 ASM_ERDMA_RPM=${ASM_ERDMA_RPM-https://example.com/asm-erdma/asm-erdma-0.1.0-1.al8.x86_64.rpm} # URL, path or ""
 ASM_ERDMA_RPM_SHA256=${ASM_ERDMA_RPM_SHA256:-}    # the RPM's sha256 (SHA256SUMS); "" = not checked
@@ -22,6 +26,7 @@ ASM_ERDMA_METADATA_URL=${ASM_ERDMA_METADATA_URL:-} # "" = http://100.100.100.200
 ASM_ERDMA_METRICS=${ASM_ERDMA_METRICS:-}           # "" = no metrics timer; 1 = node_exporter's default textfile
                                                    # directory; /some/dir = that one (docs/metrics.md)
 ASM_ERDMA_INSTALL_TRIES=${ASM_ERDMA_INSTALL_TRIES:-5}
+ASM_ERDMA_SYSLOG=${ASM_ERDMA_SYSLOG:-1}             # 1: failures also go to syslog through logger
 set -euo pipefail
 export NO_COLOR=1
 
@@ -42,6 +47,20 @@ fetch_checked() {
     return 3
   fi
   echo "$file"
+}
+
+# A step that failed: logged now, and the script's exit code at the end (the first failure's).
+failures=()
+first_failure=0
+failed() {
+  local code=$1
+  shift
+  log "FAILED (exit $code): $*"
+  if [ "$ASM_ERDMA_SYSLOG" = 1 ] && command -v logger >/dev/null; then
+    logger -t asm-erdma-user-data -p user.err -- "FAILED (exit $code): $*" || true
+  fi
+  failures+=("$*")
+  [ "$first_failure" != 0 ] || first_failure=$code
 }
 
 install_rpm() {
@@ -78,7 +97,8 @@ install_rpm
 command -v "$ASM_ERDMA_CMD" >/dev/null || { log "$ASM_ERDMA_CMD is not installed"; exit 1; }
 
 if [ "$ASM_ERDMA_HOTFIX" = 1 ]; then
-  "$ASM_ERDMA_CMD" hotfix --yes
+  "$ASM_ERDMA_CMD" hotfix --yes ||
+    failed $? "$ASM_ERDMA_CMD hotfix --yes; the NICs and the boot unit are configured regardless"
 fi
 
 args=(install-service --now --timeout "$ASM_ERDMA_BOOT_TIMEOUT")
@@ -89,7 +109,12 @@ case "$ASM_ERDMA_METRICS" in
   1) args+=(--metrics) ;;
   *) args+=("--metrics=$ASM_ERDMA_METRICS") ;;
 esac
-"$ASM_ERDMA_CMD" "${args[@]}"
+"$ASM_ERDMA_CMD" "${args[@]}" || failed $? "$ASM_ERDMA_CMD ${args[*]}"
 
 # For the log only: the node's readiness (exit 14 when a check fails, e.g. smc not loaded yet).
 "$ASM_ERDMA_CMD" status || log "status reports the node is not ready yet (see above)"
+
+if [ ${#failures[@]} -gt 0 ]; then
+  log "finished with ${#failures[@]} failed step(s): $(printf '%s; ' "${failures[@]}")exit $first_failure"
+  exit "$first_failure"
+fi

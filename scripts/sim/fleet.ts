@@ -240,6 +240,9 @@ export interface PlaybookOptions {
   extraVars?: Vars;
   limit?: string;
   forks?: number;
+  /** ansible-playbook --check (and --diff). */
+  check?: boolean;
+  diff?: boolean;
 }
 
 export interface FleetOptions {
@@ -255,6 +258,8 @@ export interface FleetOptions {
    * dnf install: one rpm database, as on a real node, so a key rpm_key or `rpm --import` adds is the one dnf checks.
    */
   nodeRpmDb?: boolean;
+  /** With packages: the hotfix is in no repository the nodes have enabled. */
+  withoutHotfix?: boolean;
 }
 
 let fleets = 0;
@@ -299,7 +304,7 @@ export class Fleet {
     const sim = await SimNode.create({ nics: o.nics ?? 2, latencyMs: o.latencyMs ?? 0 });
     let pkgRoot = join(sim.dir, 'pkgroot');
     try {
-      if (o.packages) pkgRoot = packageNode({ installed: [] });
+      if (o.packages) pkgRoot = packageNode({ installed: [], withoutHotfix: Boolean(o.withoutHotfix) });
       else mkdirSync(pkgRoot);
     } catch (e) {
       await sim.destroy();
@@ -356,6 +361,8 @@ export class Fleet {
     const args = ['netns', 'exec', this.ctl, 'ansible-playbook', '-i', inventory, PLAYBOOK];
     if (o.extraVars) args.push('-e', JSON.stringify(o.extraVars));
     if (o.limit) args.push('--limit', o.limit);
+    if (o.check) args.push('--check');
+    if (o.diff) args.push('--diff');
     const env = {
       HOME: join(this.dir, 'home'),
       ANSIBLE_CONFIG: join(this.dir, 'ansible.cfg'),

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ExitError } from '../exit-codes.js';
 import { DEFAULT_METADATA_URL } from '../host/metadata.js';
 import { runReset, type ResetReport } from '../workflows/reset.js';
-import { runSetup, type SetupReport } from '../workflows/setup.js';
+import { runSetup, type NicReport, type SetupReport } from '../workflows/setup.js';
 import {
   collectInterface,
   makeContext,
@@ -48,14 +48,26 @@ function nicOptions(cmd: Command): Command {
     .option('-v, --verbose', 'log every command and metadata request');
 }
 
-function failIfAnyFailed(nics: { name: string; result: string; error?: string }[]): void {
-  const failed = nics.filter((n) => n.result === 'failed' || n.result === 'rolled-back');
+function failIfAnyFailed(nics: { name: string; result: string; error?: string; failedAt?: string }[]): void {
+  const failed = nics.filter((n) => (n.result === 'failed' || n.result === 'rolled-back') && !n.failedAt);
   if (failed.length > 0) {
     const first = failed[0] as { name: string; result: string; error?: string };
     const state = first.result === 'rolled-back' ? 'put back as it was' : 'left as it was';
     const hint = `${state}; check it with ip addr show dev ${first.name}, then run again`;
     throw new ExitError('apply', `${first.name}: ${first.error ?? 'failed'}`, hint);
   }
+}
+
+/** setup --wait: a NIC the metadata server never knew failed alone; the others are configured as reported. */
+function failIfMetadataMissing(nics: NicReport[]): void {
+  const missing = nics.filter((n) => n.failedAt === 'metadata');
+  const first = missing[0];
+  if (!first) return;
+  const others = nics.length - missing.length;
+  const done = others > 0 ? `the other ${others} eRDMA NIC(s) are configured; ` : '';
+  const names = missing.map((n) => `-i ${n.name}`).join(' ');
+  const hint = `${done}is the ENI attached (ECS console)? then: asm-erdma setup ${names}`;
+  throw new ExitError('metadata', `${first.name}: ${first.error ?? 'no metadata'}; it was left as it was`, hint);
 }
 
 /** The NICs changed as reported, but the record of what setup gave them could not be written. */
@@ -80,15 +92,17 @@ function renderSetup(report: SetupReport & { dryRun: boolean }, log: Logger): vo
   const count = report.nics.length;
   const left = `primary ${report.primary} left alone`;
   let out: string[];
-  const actions = report.nics.map((n) => n.actions);
+  const actions = report.nics.map((n) => (n.failedAt ? [`# ${n.name}: ${n.error ?? 'no metadata'}`] : n.actions));
   const names = report.nics.map((n) => n.name);
   if (report.dryRun) {
     const nothing = `nothing to do: ${count} eRDMA NIC(s) already configured (dry run; ${left})`;
     out = dryRunLines(actions, names, 'already configured, nothing to do', nothing);
   } else {
     out = report.nics.flatMap((nic) => [
-      `${nic.name}  ${nic.address}/${nic.prefix}  gateway ${nic.gateway}  metric ${nic.metric}  ${nic.result}` +
-        (nic.stale.length > 0 ? `  replaced ${nic.stale.join(', ')}` : ''),
+      nic.failedAt
+        ? `${nic.name}  ${nic.result}: no metadata`
+        : `${nic.name}  ${nic.address}/${nic.prefix}  gateway ${nic.gateway}  metric ${nic.metric}  ${nic.result}` +
+          (nic.stale.length > 0 ? `  replaced ${nic.stale.join(', ')}` : ''),
       ...nic.actions.map((a) => `  ${a}`),
     ]);
     const changed = report.nics.filter((n) => n.result === 'changed').length;
@@ -166,6 +180,7 @@ Examples:
       else renderSetup(report, ctx.log);
       failIfAnyFailed(report.nics);
       failIfRecordLost(report);
+      failIfMetadataMissing(report.nics);
     });
 
   nicOptions(

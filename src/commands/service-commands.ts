@@ -20,6 +20,7 @@ interface ServiceFlags {
   root?: string;
   exec?: string;
   now?: boolean;
+  keepGoing?: boolean;
   keepLegacy?: boolean;
   timeout?: number;
   metadataUrl?: string;
@@ -152,6 +153,11 @@ which the unit reads (EnvironmentFile=) and setup reads too; flags given here ar
     .description(`disable and remove ${UNIT_NAME} and the metrics timer (the NICs are left as they are: see reset)`)
     .option('--root <dir>', 'remove from an image root')
     .option('--now', 'also stop it now (live node only)')
+    .option(
+      '--keep-going',
+      'remove the files even when systemd cannot stop the unit or reload (no running systemd: an image, a chroot, ' +
+        'a container); the failure is still reported (exit 6)',
+    )
     .option('-n, --dry-run', 'print the systemctl commands; change nothing')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'log every command')
@@ -160,12 +166,18 @@ which the unit reads (EnvironmentFile=) and setup reads too; flags given here ar
       `
 Examples:
   asm-erdma uninstall-service               disable and remove it
-  asm-erdma uninstall-service --root /mnt/img`,
+  asm-erdma uninstall-service --root /mnt/img
+  asm-erdma uninstall-service --now --keep-going   what the RPM's erase runs`,
     )
     .action(async (o: ServiceFlags) => {
       const ctx = makeContext(o, SERVICE_TIMEOUT_S);
-      const report = withDryRun(ctx, await uninstallService(ctx.host, { root: o.root, now: Boolean(o.now) }, ctx.log));
+      const options = { root: o.root, now: Boolean(o.now), keepGoing: Boolean(o.keepGoing) };
+      const report = withDryRun(ctx, await uninstallService(ctx.host, options, ctx.log));
       if (ctx.json) printJson(report);
       else render(report);
+      if (report.stopError) {
+        const why = `${UNIT_NAME}'s files are removed, but systemd could not stop it or reload: ${report.stopError}`;
+        throw new ExitError('apply', why, 'nothing to do when no systemd runs here (an image, a chroot, a container)');
+      }
     });
 }

@@ -8,7 +8,7 @@ import { describeConflict, findConflicts } from './address-conflicts.js';
 import type { LinkInfo, RouteInfo } from './iproute-json.js';
 import type { NicConfig } from './nic-config.js';
 import type { RdmaPort } from './rdma-links.js';
-import { erdmaMetric, type Primary } from './topology.js';
+import { describeSubnetMismatch, erdmaMetric, subnetMismatch, subnetMismatchFix, type Primary } from './topology.js';
 import { LEGACY_UNIT_NAME, UNIT_NAME } from './unit.js';
 
 export type CheckState = 'ok' | 'warn' | 'fail';
@@ -195,6 +195,8 @@ export function nicChecks(f: NicFacts): Check[] {
           `${name} route metric ${addr.metric}, expected ${metric} (primary ${f.primary.name}'s + 1)`,
           setupFix,
         );
+      const subnet = subnetMismatch(f.links, f.primary.name, name, want);
+      if (subnet) return check(id, 'fail', describeSubnetMismatch(subnet), subnetMismatchFix(subnet));
     }
     return check(id, 'ok', `${name} up, ${want.address}/${want.prefix} metric ${addr.metric}`);
   });

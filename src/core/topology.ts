@@ -1,6 +1,7 @@
 /** Pure decisions about the node's links and routes: which NIC is primary, which metric an eRDMA NIC gets. */
 import type { LinkInfo, RouteInfo } from './iproute-json.js';
-import { parseIPv4, prefixToMask } from './ipv4.js';
+import { formatIPv4, parseIPv4, prefixToMask } from './ipv4.js';
+import type { NicConfig } from './nic-config.js';
 
 export interface Primary {
   name: string;
@@ -60,4 +61,49 @@ export function erdmaMetric(routes: RouteInfo[], primary: Primary, nicAddress: s
 
 export function linkByName(links: LinkInfo[], name: string): LinkInfo | undefined {
   return links.find((l) => l.name === name);
+}
+
+/** `10.0.5.20`, 24 → `10.0.5.0/24`. */
+export function subnetOf(address: string, prefix: number): string {
+  return `${formatIPv4(((parseIPv4(address) ?? 0) & prefixToMask(prefix)) >>> 0)}/${prefix}`;
+}
+
+export interface SubnetMismatch {
+  nic: string;
+  nicSubnet: string;
+  primary: string;
+  primarySubnets: string[];
+}
+
+/**
+ * ASM's procedure puts the eRDMA ENI on the primary ENI's vSwitch, so its subnet is one the primary NIC has:
+ * SMC-R looks for an RDMA device on the subnet the TCP connection uses and silently falls back to TCP otherwise.
+ * Undefined when the NIC is in one of the primary's subnets, or the primary has no IPv4 subnet to compare with.
+ */
+export function subnetMismatch(
+  links: LinkInfo[],
+  primary: string,
+  nic: string,
+  config: Pick<NicConfig, 'address' | 'prefix'>,
+): SubnetMismatch | undefined {
+  const primarySubnets = (linkByName(links, primary)?.ipv4 ?? [])
+    .filter((a) => a.scope === 'global')
+    .map((a) => subnetOf(a.local, a.prefixlen));
+  const nicSubnet = subnetOf(config.address, config.prefix);
+  if (primarySubnets.length === 0 || primarySubnets.includes(nicSubnet)) return undefined;
+  return { nic, nicSubnet, primary, primarySubnets: [...new Set(primarySubnets)] };
+}
+
+export function describeSubnetMismatch(m: SubnetMismatch): string {
+  return (
+    `${m.nic} is in ${m.nicSubnet}, not in the primary NIC ${m.primary}'s subnet ${m.primarySubnets.join(', ')}: ` +
+    "SMC-R over eRDMA needs the eRDMA NIC in the primary NIC's subnet and falls back to TCP otherwise"
+  );
+}
+
+export function subnetMismatchFix(m: SubnetMismatch): string {
+  return (
+    `attach an eRDMA ENI from ${m.primary}'s vSwitch (${m.primarySubnets.join(', ')}) instead of ${m.nic}'s ` +
+    "(ECS console: the eRDMA ENI's vSwitch must be the primary ENI's), then asm-erdma setup"
+  );
 }

@@ -71,7 +71,8 @@ export interface Host {
   erdmaDriverFacts(devicesListed: boolean): ErdmaDriverFacts;
   rpFilterFacts(nics: string[]): RpFilterFacts;
   tcpListeners(): Listener[];
-  findOnPath(name: string): string | undefined;
+  /** A tool we run: on PATH, else in /usr/sbin or /sbin. */
+  findTool(name: string): string | undefined;
   smcSockets(smcss: string): Promise<SmcSocket[]>;
   /** Tools this run killed at its deadline, in order (status marks their checks, then exits 9). */
   killedTools(): readonly string[];

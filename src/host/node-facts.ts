@@ -7,6 +7,7 @@ import { delimiter, join } from 'node:path';
 import { parseListeners, type Listener } from '../core/proc-net-tcp.js';
 import type { ErdmaDriverFacts, RpFilterFacts, SmcFacts } from '../core/smc-readiness.js';
 import { listSysDir, readSysFile } from './sysroot.js';
+import { SYSTEM_TOOL_DIRS } from './host-errors.js';
 
 /**
  * The first executable file `name` on PATH, as a shell would find it (an empty entry is the current directory);
@@ -27,6 +28,13 @@ export function findOnPath(name: string, path = process.env.PATH ?? ''): string 
   return undefined;
 }
 
+/**
+ * Where a tool we run is: the first on PATH, else in /usr/sbin or /sbin (SYSTEM_TOOL_DIRS); undefined when nowhere.
+ */
+export function findTool(name: string, path = process.env.PATH ?? ''): string | undefined {
+  return findOnPath(name, path) ?? findOnPath(name, SYSTEM_TOOL_DIRS.join(delimiter));
+}
+
 const moduleLoaded = (name: string): boolean => listSysDir(`/sys/module/${name}`) !== undefined;
 
 /** SMC is there: the module, or (built into the kernel, no /sys/module entry) its net.smc sysctls. */
@@ -38,7 +46,7 @@ export function smcFacts(): SmcFacts {
     smcDiagLoaded: moduleLoaded('smc_diag'),
     sysctls: listSysDir('/proc/sys/net/smc') ?? [],
     tcp2smc: readSysFile('/proc/sys/net/smc/tcp2smc'),
-    smcss: findOnPath('smcss'),
+    smcss: findTool('smcss'),
   };
 }
 

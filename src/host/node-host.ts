@@ -139,7 +139,7 @@ export class NodeHost implements Host {
    * tool is reported at the first question (install-service asks before it writes anything).
    */
   async unitEnabled(unit: string, root?: string): Promise<string> {
-    if (!unitFileMayExist(unit, root) && facts.findOnPath('systemctl')) return 'not-found';
+    if (!unitFileMayExist(unit, root) && facts.findTool('systemctl')) return 'not-found';
     const r = await this.runner.run({
       file: 'systemctl',
       args: [...(root ? [`--root=${root}`] : []), 'is-enabled', unit],
@@ -192,7 +192,7 @@ export class NodeHost implements Host {
   erdmaDriverFacts = (listed: boolean) => facts.erdmaDriverFacts(listed);
   rpFilterFacts = (nics: string[]) => facts.rpFilterFacts(nics);
   tcpListeners = () => facts.tcpListeners();
-  findOnPath = (name: string) => facts.findOnPath(name);
+  findTool = (name: string) => facts.findTool(name);
   smcSockets = (smcss: string) => listSmcSockets(this.runner, smcss);
   killedTools = () => [...this.runner.killed];
   installedPaths = () => installedPaths();

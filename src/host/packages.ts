@@ -1,8 +1,8 @@
 /** yum/rpm/grubby/uname/reboot: what the node runs and offers, and installing a package. */
 import { ExitError } from '../exit-codes.js';
 import { parseKernelRelease, type KernelRelease } from '../core/kernel-release.js';
-import { findOnPath } from './node-facts.js';
-import { ToolNotFound } from './host-errors.js';
+import { findTool } from './node-facts.js';
+import { NOT_FOUND_WHERE, ToolNotFound } from './host-errors.js';
 import { firstLine, type CommandResult, type Runner } from './runner.js';
 
 /**
@@ -10,11 +10,11 @@ import { firstLine, type CommandResult, type Runner } from './runner.js';
  * error naming both, never a guess at which one is missing.
  */
 export function packageTool(path = process.env.PATH ?? ''): 'yum' | 'dnf' {
-  if (findOnPath('yum', path)) return 'yum';
-  if (findOnPath('dnf', path)) return 'dnf';
+  if (findTool('yum', path)) return 'yum';
+  if (findTool('dnf', path)) return 'dnf';
   throw new ToolNotFound(
     ['yum', 'dnf'],
-    'neither yum nor dnf was found on PATH',
+    `neither yum nor dnf was found ${NOT_FOUND_WHERE}`,
     'install dnf; on Alibaba Cloud Linux 3 yum is dnf',
   );
 }

@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { Deadline } from '../core/deadline.js';
 import { ExitError } from '../exit-codes.js';
-import { ToolNotFound } from './host-errors.js';
+import { findTool } from './node-facts.js';
+import { NOT_FOUND_WHERE, ToolNotFound } from './host-errors.js';
 
 export interface CommandSpec {
   file: string;
@@ -101,11 +102,14 @@ export class Runner {
     // Only runs with a deadline (setup, reset, status) kill whole groups; yum keeps the terminal's Ctrl-C.
     const grouped = this.deadline !== undefined;
     const started = performance.now();
+    // Looked up here rather than by spawn: PATH, then /usr/sbin and /sbin (see findTool).
+    const file = spec.file.includes('/') ? spec.file : findTool(spec.file);
+    if (file === undefined) throw toolNotFound(spec.file);
     // Before the spawn: a SIGTERM that arrives while spawn() returns must already find the handler that kills the
     // group, or we would die of it and leave the tool running.
     if (grouped) hookSignals();
     // node:child_process rather than execa: execa's start-up and ~15 MB of memory cost more than a whole setup run.
-    const child = spawn(spec.file, spec.args, {
+    const child = spawn(file, spec.args, {
       stdio: [spec.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       // Its own process group, so a hung tool is killed with every child it started (which would otherwise
       // keep its output pipe open, and us waiting).
@@ -127,11 +131,7 @@ export class Runner {
     clearTimeout(timer);
     if (pid !== undefined) liveGroups.delete(pid);
     const durationMs = performance.now() - started;
-    if (result.error?.code === 'ENOENT') {
-      const provider = PROVIDERS[spec.file];
-      const hint = provider ? `install ${provider}` : undefined;
-      throw new ToolNotFound([spec.file], `'${spec.file}' was not found on PATH`, hint);
-    }
+    if (result.error?.code === 'ENOENT') throw toolNotFound(spec.file);
     if (timedOut) {
       this.killed.push(spec.file);
       this.trace?.(`${argv.join(' ')} → killed after ${Math.round(durationMs)} ms`);
@@ -187,6 +187,16 @@ function collect(child: ChildProcess, spec: CommandSpec): Promise<Collected> {
     child.once('error', (e: NodeJS.ErrnoException) => finish(null, e));
     child.once('close', (code) => finish(code));
   });
+}
+
+/** Said only after looking on PATH and in /usr/sbin and /sbin, so "install" is the right advice. */
+function toolNotFound(tool: string): ToolNotFound {
+  const provider = PROVIDERS[tool];
+  return new ToolNotFound(
+    [tool],
+    `'${tool}' was not found ${NOT_FOUND_WHERE}`,
+    provider ? `install ${provider}` : undefined,
+  );
 }
 
 export function toolTimeout(argv: string[], withinMs: number): ExitError {

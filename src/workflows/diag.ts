@@ -22,7 +22,7 @@ export interface DiagReport {
 
 function preflight(host: Host): string {
   const smc = host.smcPresent();
-  const smcss = host.findOnPath('smcss');
+  const smcss = host.findTool('smcss');
   if (smc && smcss) return smcss;
   const missing = [
     ...(smc ? [] : ['the smc kernel module is not loaded (no connection can use SMC)']),

@@ -4,7 +4,7 @@
  * and otherwise the first failure in argument order, never whichever happened to lose a race.
  */
 import { ExitError } from '../exit-codes.js';
-import { ToolNotFound } from '../host/host-errors.js';
+import { NOT_FOUND_WHERE, ToolNotFound } from '../host/host-errors.js';
 
 function missingTools(e: unknown): string | undefined {
   return e instanceof ToolNotFound ? e.tools.join(' or ') : undefined;
@@ -20,7 +20,11 @@ export async function gather<T extends readonly unknown[]>(
   const names = [...new Set(missing.map((e) => missingTools(e) as string))];
   if (names.length > 1) {
     const hints = [...new Set(missing.map((e) => e.hint).filter((h): h is string => Boolean(h)))];
-    throw new ExitError('missingTool', `not found on PATH: ${names.join(', ')}`, hints.join('; ') || undefined);
+    throw new ExitError(
+      'missingTool',
+      `not found ${NOT_FOUND_WHERE}: ${names.join(', ')}`,
+      hints.join('; ') || undefined,
+    );
   }
   throw missing[0] ?? failures[0];
 }

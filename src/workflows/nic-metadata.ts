@@ -3,7 +3,7 @@
  * (setup, reset without a record, status).
  */
 import { ExitError } from '../exit-codes.js';
-import type { Deadline } from '../core/deadline.js';
+import { backoffMs, sleepUnlessAborted, type Deadline } from '../core/deadline.js';
 import { shorten, validateNicMetadata, type NicConfig, type RawNicMetadata } from '../core/nic-config.js';
 import type { Host, MetadataSource } from '../host/host.js';
 import { nicPath, NIC_KEYS } from '../core/metadata-layout.js';
@@ -55,18 +55,86 @@ export async function fetchNicConfigs<N extends { name: string; mac: string }>(
     if (e instanceof MetadataError) throw metadataFailure(e, (p) => pathOwner.get(p));
     throw e;
   }
-  return nics.map((nic) => {
-    const answer = (key: (typeof NIC_KEYS)[number]): string => answers.get(nicPath(nic.mac, key)) ?? '';
-    const raw: RawNicMetadata = {
-      'primary-ip-address': answer('primary-ip-address'),
-      netmask: answer('netmask'),
-      gateway: answer('gateway'),
-    };
-    const v = validateNicMetadata(raw);
-    if (!v.ok) {
-      const what = `${nic.name}: metadata ${v.key} is invalid: '${shorten(v.value)}' (${v.reason})`;
-      throw new ExitError('metadata', `${what}; nothing was changed`);
+  return nics.map((nic) => ({ nic, config: configOf(nic, answers) }));
+}
+
+function configOf(nic: { name: string; mac: string }, answers: Map<string, string>): NicConfig {
+  const answer = (key: (typeof NIC_KEYS)[number]): string => answers.get(nicPath(nic.mac, key)) ?? '';
+  const raw: RawNicMetadata = {
+    'primary-ip-address': answer('primary-ip-address'),
+    netmask: answer('netmask'),
+    gateway: answer('gateway'),
+  };
+  const v = validateNicMetadata(raw);
+  if (!v.ok) {
+    const what = `${nic.name}: metadata ${v.key} is invalid: '${shorten(v.value)}' (${v.reason})`;
+    throw new ExitError('metadata', `${what}; nothing was changed`);
+  }
+  return v.config;
+}
+
+/** The end of the deadline kept for ip after the last 404 retry (as discover keeps it after settling). */
+const RESERVE_MAX_MS = 5000;
+
+/** A NIC the metadata server still did not know (HTTP 404) when the retries had to stop. */
+export interface UnknownNic<N> {
+  nic: N;
+  error: string;
+}
+
+/**
+ * Boot and hot-plug mode (--wait): the metadata service may learn of a just-attached ENI seconds after the
+ * kernel does, so a NIC answered 404 is asked again (with backoff) until the deadline, less what ip needs;
+ * then that NIC alone is given up on and the others go on. Any other failure or a bad answer still refuses
+ * the whole run before any change, as fetchNicConfigs does.
+ */
+export async function fetchNicConfigsWaiting<N extends { name: string; mac: string }>(
+  source: MetadataSource,
+  nics: N[],
+  deadline: Deadline,
+  log: Logger,
+): Promise<{ wanted: { nic: N; config: NicConfig }[]; unknown: UnknownNic<N>[] }> {
+  const reserveMs = Math.min(RESERVE_MAX_MS, deadline.totalMs / 4);
+  const stop = new AbortController();
+  const askUntilKnown = async (nic: N): Promise<Map<string, string> | MetadataError> => {
+    const paths = NIC_KEYS.map((key) => nicPath(nic.mac, key));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await source.getAll(paths);
+      } catch (e) {
+        if (!(e instanceof MetadataError && e.failure === 'http' && e.status === 404)) throw e;
+        const left = deadline.remaining() - reserveMs;
+        if (left <= 0) return e;
+        if (attempt === 0)
+          log.info(`${nic.name}: the metadata server does not know this NIC yet (HTTP 404); asking again…`);
+        await sleepUnlessAborted(Math.min(backoffMs(attempt, 500, 3000), left), stop.signal);
+        if (stop.signal.aborted) return e;
+      }
     }
-    return { nic, config: v.config };
-  });
+  };
+  let asked: (Map<string, string> | MetadataError)[];
+  try {
+    asked = await log.spin('asking the metadata server…', () => Promise.all(nics.map(askUntilKnown)));
+  } catch (e) {
+    if (e instanceof MetadataError)
+      throw metadataFailure(e, (p) => nics.find((n) => p.startsWith(nicPath(n.mac, '')))?.name);
+    throw e;
+  } finally {
+    stop.abort();
+  }
+  const wanted: { nic: N; config: NicConfig }[] = [];
+  const unknown: UnknownNic<N>[] = [];
+  for (const [i, nic] of nics.entries()) {
+    const answers = asked[i] as Map<string, string> | MetadataError;
+    if (answers instanceof MetadataError) {
+      const seconds = Math.round(deadline.totalMs / 1000);
+      const error =
+        `the metadata server still answers HTTP 404 for MAC ${nic.mac} after asking until the ${seconds} s ` +
+        'deadline';
+      unknown.push({ nic, error });
+    } else {
+      wanted.push({ nic, config: configOf(nic, answers) });
+    }
+  }
+  return { wanted, unknown };
 }

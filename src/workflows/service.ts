@@ -21,6 +21,7 @@ import {
   type ServicePaths,
 } from '../core/service-plan.js';
 import { LEGACY_UNIT_NAME, renderUnit, UNIT_NAME, type UnitOptions } from '../core/unit.js';
+import type { Effect } from '../core/effects.js';
 import { METRICS_TIMER_NAME, renderMetricsService, renderMetricsTimer, textfileDirIn } from '../core/metrics-unit.js';
 import { EffectsFailed } from '../host/host-errors.js';
 import type { Host } from '../host/host.js';
@@ -30,6 +31,8 @@ import { execForRoot } from './exec-path.js';
 export interface ServiceOptions {
   root: string | undefined;
   now: boolean;
+  /** uninstall-service: remove the files even when stopping the unit or reloading systemd fails. */
+  keepGoing?: boolean;
 }
 
 export interface ServiceReport {
@@ -49,6 +52,8 @@ export interface ServiceReport {
   changes: string[];
   /** --now: the unit is installed and enabled, but starting it failed (why). */
   startError?: string;
+  /** --keep-going: the files are removed, but stopping the unit or reloading systemd failed (why). */
+  stopError?: string;
   unit?: string;
 }
 
@@ -219,7 +224,9 @@ export async function uninstallService(host: Host, o: ServiceOptions, log: Logge
     stop: o.now,
     metrics: { files: metrics, timerEnabled: await host.unitEnabled(METRICS_TIMER_NAME, o.root) },
   });
-  const { changes } = await host.changes.apply(plan.effects);
+  const { changes, stopError } = o.keepGoing
+    ? await applyKeepGoing(host, plan.effects)
+    : { ...(await host.changes.apply(plan.effects)), stopError: undefined };
   if (changes.length === 0) log.verbose(`${UNIT_NAME} is not installed${o.root ? ` in ${o.root}` : ''}`);
   return {
     command: 'uninstall-service',
@@ -228,10 +235,36 @@ export async function uninstallService(host: Host, o: ServiceOptions, log: Logge
     unitFile: plan.unitFile,
     enabled: false,
     started: false,
-    stopped: o.now && plan.unitFile === 'removed',
+    stopped: o.now && plan.unitFile === 'removed' && stopError === undefined,
     legacy: 'kept',
     hotplug: plan.hotplug,
     metrics: plan.metrics,
     changes,
+    ...(stopError ? { stopError } : {}),
   };
+}
+
+/** Asks the running service manager, which an image, a chroot without /proc or a container does not have. */
+const managerVerb = (e: Effect, verb: 'stop' | 'daemon-reload'): boolean => e.kind === 'systemctl' && e.verb === verb;
+
+/**
+ * uninstall-service --keep-going (the RPM's %preun): the stop and the daemon-reload are tried on their own, and
+ * their failure does not keep the files from going (disable and the removals are still all or nothing).
+ */
+async function applyKeepGoing(host: Host, effects: Effect[]): Promise<{ changes: string[]; stopError?: string }> {
+  const changes: string[] = [];
+  const errors: string[] = [];
+  const tryAlone = async (e: Effect): Promise<void> => {
+    try {
+      changes.push(...(await host.changes.apply([e])).changes);
+    } catch (x) {
+      const cause = x instanceof EffectsFailed ? x.reason : x;
+      errors.push(cause instanceof Error ? cause.message : String(cause));
+    }
+  };
+  for (const e of effects.filter((x) => managerVerb(x, 'stop'))) await tryAlone(e);
+  const files = effects.filter((x) => !managerVerb(x, 'stop') && !managerVerb(x, 'daemon-reload'));
+  changes.push(...(await host.changes.apply(files)).changes);
+  for (const e of effects.filter((x) => managerVerb(x, 'daemon-reload'))) await tryAlone(e);
+  return { changes, ...(errors.length > 0 ? { stopError: errors.join('; ') } : {}) };
 }

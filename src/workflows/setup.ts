@@ -9,12 +9,12 @@ import { describeConflict, findConflicts } from '../core/address-conflicts.js';
 import type { NicConfig } from '../core/nic-config.js';
 import { describeAction, planSetup, type SetupPlan } from '../core/nic-plan.js';
 import { recordAfterSetup, recordedFor, type LinkResult } from '../core/owned-record.js';
-import { erdmaMetric } from '../core/topology.js';
+import { describeSubnetMismatch, erdmaMetric, subnetMismatch, type SubnetMismatch } from '../core/topology.js';
 import type { LinkOutcome } from '../host/host.js';
 import type { Host } from '../host/host.js';
 import type { Logger } from '../ui/logger.js';
 import { discover, type Nic } from './discover.js';
-import { fetchNicConfigs, withMetadata } from './nic-metadata.js';
+import { fetchNicConfigs, fetchNicConfigsWaiting, withMetadata, type UnknownNic } from './nic-metadata.js';
 import { noteLastSetup, recordOutcome } from './record.js';
 
 export interface SetupOptions {
@@ -30,16 +30,19 @@ export interface SetupOptions {
 export interface NicReport {
   name: string;
   mac: string;
-  address: string;
-  prefix: number;
-  gateway: string;
-  metric: number;
+  /** The four below are absent when the NIC failed before planning (failedAt 'metadata'). */
+  address?: string;
+  prefix?: number;
+  gateway?: string;
+  metric?: number;
   /** Addresses setup's record gave this NIC that metadata no longer gives: replaced in this run. */
   stale: string[];
   actions: string[];
   result: LinkResult;
   warnings: string[];
   error?: string;
+  /** setup --wait: the metadata server still did not know this NIC at the deadline; it was left as it was. */
+  failedAt?: 'metadata';
 }
 
 export interface SetupReport {
@@ -55,14 +58,19 @@ interface SetupNic {
   config: NicConfig;
   metric: number;
   plan: SetupPlan;
+  /** Outside the primary's subnet: configured all the same (the address is the ENI's), with a warning. */
+  subnet: SubnetMismatch | undefined;
 }
 
-function report({ nic, config, metric, plan, outcome }: SetupNic & { outcome: LinkOutcome }): NicReport {
+function report({ nic, config, metric, plan, subnet, outcome }: SetupNic & { outcome: LinkOutcome }): NicReport {
   const warnings = plan.foreign.map(
     (a) =>
       `${nic.name} also carries ${a.local}/${a.prefixlen}, which the metadata server did not give ` +
       '(Terway? check its eni_tag_filter)',
   );
+  if (subnet) {
+    warnings.push(`${describeSubnetMismatch(subnet)}; configured as the metadata server says (asm-erdma status)`);
+  }
   return {
     name: nic.name,
     mac: nic.mac,
@@ -73,6 +81,19 @@ function report({ nic, config, metric, plan, outcome }: SetupNic & { outcome: Li
     result: outcome.result,
     warnings,
     ...(outcome.error ? { error: outcome.error } : {}),
+  };
+}
+
+function unknownReport({ nic, error }: UnknownNic<Nic>): NicReport {
+  return {
+    name: nic.name,
+    mac: nic.mac,
+    stale: [],
+    actions: [],
+    result: 'failed',
+    warnings: [],
+    error,
+    failedAt: 'metadata',
   };
 }
 
@@ -104,14 +125,15 @@ async function configure(
   log: Logger,
   owned: ReturnType<Host['changes']['ownedRecord']>,
 ): Promise<SetupReport> {
-  const { found, wanted } = await withMetadata(host, options, log, async (source) => {
+  const { found, wanted, unknown } = await withMetadata(host, options, log, async (source) => {
     const { interfaces, wait, deadline, settleMs } = options;
     const found = await discover(
       host,
       { interfaces, waitForDevices: wait, deadline, ...(settleMs !== undefined ? { settleMs } : {}) },
       log,
     );
-    return { found, wanted: await fetchNicConfigs(source, found.nics, log) };
+    if (wait) return { found, ...(await fetchNicConfigsWaiting(source, found.nics, deadline, log)) };
+    return { found, wanted: await fetchNicConfigs(source, found.nics, log), unknown: [] };
   });
   const { observation, primary } = found;
   const conflicts = findConflicts(
@@ -128,7 +150,8 @@ async function configure(
     const metric = erdmaMetric(observation.routes, primary, config.address);
     const mine = recordedFor(owned.record, nic);
     const plan = planSetup(nic, config, metric, mine ? [mine] : [], host.promotesSecondaries(nic.name));
-    return { nic, config, metric, plan };
+    const subnet = subnetMismatch(observation.links, primary.name, nic.name, config);
+    return { nic, config, metric, plan, subnet };
   });
 
   const applied = await host.changes.changeLinks(nics, (n) => n.plan.actions);
@@ -141,7 +164,11 @@ async function configure(
   return {
     command: 'setup',
     primary: primary.name,
-    nics: applied.map(report),
+    // In discovery order: a NIC the metadata server never knew (--wait) among the others.
+    nics: found.nics.map((n) => {
+      const done = applied.find((a) => a.nic === n);
+      return done ? report(done) : unknownReport(unknown.find((u) => u.nic === n) as UnknownNic<Nic>);
+    }),
     ...(recordError ? { recordError } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffMs, Deadline } from '../../src/core/deadline.js';
+import { backoffMs, Deadline, sleepUnlessAborted } from '../../src/core/deadline.js';
 
 test('deadline counts down and never goes negative', () => {
   let now = 1000;
@@ -30,4 +30,14 @@ test('backoff doubles, is capped, and jitters within [ceiling/2, ceiling]', () =
     backoffMs(10, 200, 2000, () => 1),
     2000,
   );
+});
+
+test('sleepUnlessAborted ends as soon as its signal aborts (a minute-long wait does not hold the caller)', async () => {
+  const stop = new AbortController();
+  const waiting = sleepUnlessAborted(60_000, stop.signal);
+  stop.abort();
+  await waiting;
+  const already = new AbortController();
+  already.abort();
+  await sleepUnlessAborted(60_000, already.signal);
 });

@@ -178,3 +178,31 @@ test('network-manager: the fix works now (nmcli … managed no) and persists (co
   const unmanaged = conflictChecks({ networkManager: new Map([['eth1', 'unmanaged']]), terwayPresent: false }, f);
   assert.equal(unmanaged[0]?.state, 'ok');
 });
+
+test("NIC: outside the primary NIC's subnet fails, naming both subnets and the vSwitch fix", () => {
+  const eth0 = {
+    name: 'eth0',
+    mac: '00:16:3e:00:00:00',
+    adminUp: true,
+    operstate: 'UP',
+    ipv4: [{ local: '192.168.0.10', prefixlen: 24, scope: 'global', metric: 0, secondary: false }],
+  };
+  const same = facts(101);
+  assert.equal(nicChecks({ ...same, links: [eth0, ...same.links] })[0]?.state, 'ok');
+  const eth1 = {
+    ...(same.links[0] as NicFacts['links'][number]),
+    ipv4: [{ local: '10.0.5.20', prefixlen: 24, scope: 'global', metric: 101, secondary: false }],
+  };
+  const other = nicChecks({
+    ...same,
+    links: [eth0, eth1],
+    desired: new Map([['eth1', { address: '10.0.5.20', prefix: 24, gateway: '10.0.5.253' }]]),
+  })[0];
+  assert.equal(other?.state, 'fail');
+  assert.equal(
+    other?.detail,
+    "eth1 is in 10.0.5.0/24, not in the primary NIC eth0's subnet 192.168.0.0/24: SMC-R over eRDMA needs the " +
+      "eRDMA NIC in the primary NIC's subnet and falls back to TCP otherwise",
+  );
+  assert.match(other?.fix ?? '', /^attach an eRDMA ENI from eth0's vSwitch \(192\.168\.0\.0\/24\) instead of eth1's/);
+});

@@ -38,6 +38,20 @@ async function assertLikeSingleNodeSetup(fleet: Fleet): Promise<void> {
 
 test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent, fails one node alone', async (t) => {
   await withFleet(t, { nodes: 3, nics: NICS }, async (fleet) => {
+    // 0. --check --diff on fresh nodes: nothing is installed or changed, no host fails, setup says it would change.
+    const pristine = await nodeState(fleet.nodes[0] as FleetNode);
+    const fresh = await fleet.playbook({ check: true, diff: true });
+    assert.equal(fresh.exitCode, 0, why(fresh));
+    for (const [host, recap] of fresh.recap)
+      assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(fresh)}`);
+    const freshSetup = taskOutput(fresh, 'asm-erdma setup');
+    assert.match(freshSetup, /^changed: \[node1\]/m, why(fresh));
+    assert.match(freshSetup, /^check mode: \/usr\/local\/bin\/asm-erdma is not installed yet .*; setup not run$/m);
+    for (const node of fleet.nodes) {
+      assert.deepEqual(await nodeState(node), pristine, `${node.name} unchanged by check mode`);
+      assert.notEqual((await node.shell('test -e /usr/local/bin/asm-erdma')).exitCode, 0, 'nothing copied');
+    }
+
     // 1. First run: binary mode (the standalone binary), every node ends where a single-node setup ends; the
     //    metrics timer is installed too (asm_erdma_metrics).
     const metrics = { groupVars: { asm_erdma_metrics: true } };
@@ -91,6 +105,21 @@ test('fleet: site.yml over ssh configures 3 nodes like setup does, is idempotent
       const reset = await node.shell(`/usr/local/bin/asm-erdma reset ${args}`);
       assert.equal(reset.exitCode, 0, reset.stderr);
     }
+    // --check --diff on installed nodes whose NICs are down: setup's --dry-run plan is the diff, the gate does not
+    // hold against them what the run itself would fix, and nothing changes.
+    const installedVars = { asm_erdma_install: 'none', asm_erdma_command: '/usr/local/bin/asm-erdma' };
+    const before = await nodeState(node3);
+    const planned = await fleet.playbook({ check: true, diff: true, groupVars: installedVars, limit: 'node2,node3' });
+    assert.equal(planned.exitCode, 0, why(planned));
+    for (const [host, recap] of planned.recap) {
+      assert.equal(recap.failed + recap.unreachable, 0, `${host}: ${why(planned)}`);
+    }
+    const setupTask = taskOutput(planned, 'asm-erdma setup');
+    assert.match(setupTask, /^changed: \[node3\]/m, why(planned));
+    assert.match(setupTask, /^eth1: ip link set dev eth1 up$/m, `the plan is the diff: ${why(planned)}`);
+    assert.match(setupTask, /^eth2: ip addr add 192\.168\.0\.12\/24 dev eth2 metric 101$/m, why(planned));
+    assert.match(taskOutput(planned, 'asm-erdma status (readiness gate)'), /^ok: \[node3\]$/m, why(planned));
+    assert.deepEqual(await nodeState(node3), before, 'check mode changed nothing');
     node3.sim.setFaults([{ match: 'primary-ip-address', kind: 'status', status: 404 }]);
     const mixed = await fleet.playbook({
       extraVars: { asm_erdma_max_fail_percentage: 70 },
@@ -198,6 +227,43 @@ test('fleet: cloud-init user data checks the RPM; installs it, the unit and the 
     const unit = await node.shell('cat /etc/systemd/system/asm-erdma.service');
     assert.match(unit.stdout, /^ExecStart=.* setup --wait --timeout 120$/m);
     assert.match(r.stdout, /^nic:eth1 +ok /m, 'status printed into the log');
+    assert.deepEqual(await nodeState(node), await singleNodeSetupState(NICS));
+  });
+});
+
+test('fleet: cloud-init on a 16.3 node whose hotfix is in no repository configures all, then exits 12', async (t) => {
+  const kernels = [kernelRelease('16.3')];
+  await withFleet(t, { nodes: 1, nics: NICS, kernels, packages: true, withoutHotfix: true }, async (fleet) => {
+    const node = fleet.nodes[0];
+    assert.ok(node);
+    const journal = join(node.sim.dir, 'journal.log');
+    const r = await node.shell(`bash ${USER_DATA}`, {
+      ASM_ERDMA_RPM: nodeRpm(fleet.dir),
+      SIM_SYSTEMCTL_RUN_UNITS: '1',
+      SIM_SYSTEMCTL_JOURNAL: journal,
+      // This machine's syslog is not the node's: the stderr lines (cloud-init-output.log) are what is checked.
+      ASM_ERDMA_SYSLOG: '0',
+    });
+    const output = `${r.stdout}\n${r.stderr}`;
+    assert.equal(r.exitCode, 12, output);
+    assert.match(r.stderr, /^error: kernel-hotfix-16664924-5\.10\.134-16\.3 is not in any enabled repository/m, output);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        String.raw`^asm-erdma user-data: FAILED \(exit 12\): asm-erdma hotfix --yes; ` +
+          'the NICs and the boot unit are configured regardless$',
+        'm',
+      ),
+    );
+    assert.match(
+      r.stderr.trim().split('\n').at(-1) ?? '',
+      /^asm-erdma user-data: finished with 1 failed step\(s\): asm-erdma hotfix --yes; .*exit 12$/,
+    );
+    // Everything after the hotfix still ran: the unit written, enabled and started (setup ran), status printed.
+    const unitCalls = node.systemctlCalls().filter((c) => c.endsWith(' asm-erdma.service') && !c.startsWith('is-'));
+    assert.deepEqual(unitCalls, ['enable asm-erdma.service', 'restart asm-erdma.service']);
+    assert.match(readFileSync(journal, 'utf8'), /configured 2 of 2 eRDMA NIC\(s\)/);
+    assert.match(r.stdout, /^hotfix +fail /m, 'status printed, naming the missing hotfix');
     assert.deepEqual(await nodeState(node), await singleNodeSetupState(NICS));
   });
 });

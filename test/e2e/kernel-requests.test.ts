@@ -114,10 +114,13 @@ test('only dnf on PATH: dnf is used and named; a missing tool is named the same 
     }
     assert.deepEqual(
       [...both],
-      ['error: not found on PATH: rpm, yum or dnf (install rpm; install dnf; on Alibaba Cloud Linux 3 yum is dnf)'],
+      [
+        'error: not found on PATH, /usr/sbin or /sbin: rpm, yum or dnf ' +
+          '(install rpm; install dnf; on Alibaba Cloud Linux 3 yum is dnf)',
+      ],
     );
     const rpmOnly = await node.run(['kernel', 'list'], { withoutTools: ['rpm'] });
-    assert.equal(rpmOnly.stderr, "error: 'rpm' was not found on PATH (install rpm)");
+    assert.equal(rpmOnly.stderr, "error: 'rpm' was not found on PATH, /usr/sbin or /sbin (install rpm)");
   });
 });
 
@@ -127,6 +130,6 @@ test('on a TTY a spinner is cleared before an error is printed (kernel list, rpm
     assert.equal(r.exitCode, 8, r.stdout);
     assert.match(r.stdout, /querying the repositories for kernel/, 'the spinner was drawn');
     const visible = screenLines(r.stdout.replace(/\r\n/g, '\n')).filter((l) => l.trim() !== '');
-    assert.deepEqual(visible, ["error: 'rpm' was not found on PATH (install rpm)"]);
+    assert.deepEqual(visible, ["error: 'rpm' was not found on PATH, /usr/sbin or /sbin (install rpm)"]);
   });
 });

@@ -206,7 +206,8 @@ test('kernel upgrade: --verbose streams yum to stderr; yum missing and not root 
     assert.equal(noYum.exitCode, 8);
     assert.equal(
       noYum.stderr,
-      'error: neither yum nor dnf was found on PATH (install dnf; on Alibaba Cloud Linux 3 yum is dnf)',
+      'error: neither yum nor dnf was found on PATH, /usr/sbin or /sbin ' +
+        '(install dnf; on Alibaba Cloud Linux 3 yum is dnf)',
     );
     const notRoot = await node.run(['kernel', 'upgrade', '--yes'], { asUser: 65534 });
     assert.equal(notRoot.exitCode, 3);

@@ -116,3 +116,49 @@ test('a metadata server with no token endpoint (normal mode) works', async (t) =
     );
   });
 });
+
+test('--wait (hot-plug): a NIC answered 404 for a while is asked again and configured', async (t) => {
+  await withSim(t, { nics: 2, faults: [{ match: '00:02/', kind: 'burst', status: 404, count: 3 }] }, async (node) => {
+    const r = await node.cli(['setup', '--wait', '--settle', '0', '--timeout', '20']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /eth2: the metadata server does not know this NIC yet \(HTTP 404\); asking again…/);
+    const state = await kernelState(node);
+    assert.deepEqual(ipv4Of(state, 'eth1'), ['192.168.0.11/24 metric 101 global']);
+    assert.deepEqual(ipv4Of(state, 'eth2'), ['192.168.0.12/24 metric 101 global']);
+    const eth2Asks = node.requests().filter((q) => q.path.includes('00:02/gateway'));
+    assert.deepEqual(
+      eth2Asks.map((q) => q.status),
+      [404, 404, 404, 200],
+    );
+  });
+});
+
+test('--wait (hot-plug): a NIC still 404 at the deadline fails alone (exit 5), the other is configured', async (t) => {
+  await withSim(t, { nics: 2, faults: [{ match: '00:02/', kind: 'status', status: 404 }] }, async (node) => {
+    const started = Date.now();
+    const r = await node.cli(['setup', '--wait', '--settle', '0', '--timeout', '6', '--json']);
+    const elapsed = Date.now() - started;
+    assert.equal(r.exitCode, 5, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(
+      lines.at(-1),
+      'error: eth2: the metadata server still answers HTTP 404 for MAC 00:16:3e:5a:00:02 after asking until the 6 s ' +
+        'deadline; it was left as it was (the other 1 eRDMA NIC(s) are configured; ' +
+        'is the ENI attached (ECS console)? then: ' +
+        'asm-erdma setup -i eth2)',
+    );
+    const report = JSON.parse(r.stdout) as { nics: { name: string; result: string; failedAt?: string }[] };
+    assert.deepEqual(
+      report.nics.map((n) => [n.name, n.result, n.failedAt]),
+      [
+        ['eth1', 'changed', undefined],
+        ['eth2', 'failed', 'metadata'],
+      ],
+    );
+    const state = await kernelState(node);
+    assert.deepEqual(ipv4Of(state, 'eth1'), ['192.168.0.11/24 metric 101 global']);
+    assert.deepEqual(state.links.eth2, { up: false, ipv4: [] }, 'eth2 untouched');
+    assert.ok(node.requests().filter((q) => q.path.endsWith('00:02/primary-ip-address')).length >= 3, 'retried');
+    assert.ok(elapsed < 6000 + 3000, `ended on time (${elapsed} ms)`);
+  });
+});

@@ -230,6 +230,30 @@ test("binary: install-service --root names the image's own binary by its path in
   });
 });
 
+test('rpm -e with no systemd to reach: the unit, template, wants link and rule go; the error is shown', async (t) => {
+  await withInstalled(t, async (root) => {
+    const bin = join(root, 'usr/bin/asm-erdma');
+    const r = await execa(bin, ['install-service', '--root', root, '--exec', '/usr/bin/asm-erdma'], { reject: false });
+    assert.equal(r.exitCode, 0, String(r.stderr));
+    const files = [UNIT, WANTS, 'etc/systemd/system/asm-erdma-hotplug@.service', 'etc/udev/rules.d/90-asm-erdma.rules'];
+    for (const f of files) assert.ok(linkPresent(join(root, f)), `${f} installed`);
+    // An image build without /proc in the root: the real systemctl cannot tell it is in a chroot, so stop and
+    // daemon-reload look for a manager and fail, as in a container. Real rpm runs %preun chrooted into the root.
+    const mounts = 'mount --bind /dev "$1/dev" && shift && exec "$@"';
+    const [unshare = '', ...args] = inPrivateMounts(mounts, [root, 'rpm', '--root', root, '-e', 'asm-erdma']);
+    const erase = await execa(unshare, args, { reject: false, env: { NO_COLOR: '1' } });
+    assert.equal(erase.exitCode, 0, `${erase.stdout}\n${erase.stderr}`);
+    assert.match(
+      String(erase.stderr),
+      /^error: asm-erdma\.service's files are removed, but systemd could not stop it or reload: .*systemd/m,
+      'the failure is shown, not swallowed',
+    );
+    assert.equal((await execa('rpm', ['--root', root, '-q', 'asm-erdma'], { reject: false })).exitCode, 1, 'erased');
+    for (const f of files) assert.ok(!linkPresent(join(root, f)), `${f} removed`);
+    assert.ok(!existsSync(join(root, 'usr/bin/asm-erdma')));
+  });
+});
+
 test('the arm64 binary prints its version under qemu-aarch64', async (t) => {
   if (!(await packagingTools(t))) return;
   const bin = join(release(), 'asm-erdma-linux-arm64');

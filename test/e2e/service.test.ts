@@ -228,7 +228,7 @@ test('bad targets: not a directory (2), --now with --root (2), unwritable root (
     assert.match(unwritable.stderr, /^error: cannot write .*asm-erdma.service: EACCES; nothing was changed/);
     const noTool = await runCli(['install-service', '--root', root], { env: { PATH: '/nonexistent' } });
     assert.equal(noTool.exitCode, 8);
-    assert.match(noTool.stderr, /'systemctl' was not found on PATH \(install systemd\)/);
+    assert.match(noTool.stderr, /'systemctl' was not found on PATH, \/usr\/sbin or \/sbin \(install systemd\)/);
     assert.ok(!existsSync(join(root, UNIT)), 'nothing written');
   });
 });
@@ -554,4 +554,54 @@ test('hot-plug live: the rule lands in /etc/udev/rules.d, one daemon-reload; a f
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('uninstall-service --now, no systemd running: refused whole; --keep-going removes the files ', async (t) => {
+  if (!(await systemdTools(t)) || !requireRoot(t)) return;
+  // The real systemctl, as in an image, a chroot without /proc or a container: unit-file verbs work offline,
+  // stop and daemon-reload fail ("System has not been booted with systemd as init system").
+  const unit = '[Service]\\nType=oneshot\\nExecStart=/bin/true\\n[Install]\\nWantedBy=multi-user.target\\n';
+  const installed = [
+    PRIVATE_UNIT_DIR,
+    `printf '${unit}' > /etc/systemd/system/asm-erdma.service`,
+    `printf '${unit}' > /etc/systemd/system/asm-erdma-hotplug@.service`,
+    'printf rule > /etc/udev/rules.d/90-asm-erdma.rules',
+    '/usr/bin/systemctl --root=/ enable asm-erdma.service 2>/dev/null',
+  ].join(' && ');
+  const afterwards = 'echo LEFT:; find /etc/systemd/system /etc/udev/rules.d -mindepth 1 | sort';
+  const left = (stdout: string) =>
+    stdout
+      .split(/LEFT:\n?/)[1]
+      ?.trim()
+      .split('\n')
+      .filter(Boolean);
+  const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' };
+  const whole = await runCli(['uninstall-service', '--now'], { env, privateMounts: installed, afterwards });
+  assert.equal(whole.exitCode, 6, whole.stderr);
+  assert.match(whole.stderr, /^error: .*System has not been booted with systemd.*; nothing was changed/m);
+  assert.deepEqual(
+    left(whole.stdout),
+    [
+      '/etc/systemd/system/asm-erdma-hotplug@.service',
+      '/etc/systemd/system/asm-erdma.service',
+      '/etc/systemd/system/multi-user.target.wants',
+      '/etc/systemd/system/multi-user.target.wants/asm-erdma.service',
+      '/etc/udev/rules.d/90-asm-erdma.rules',
+    ],
+    'all or nothing: everything is still there',
+  );
+
+  const args = ['uninstall-service', '--now', '--keep-going'];
+  const going = await runCli(args, { env, privateMounts: installed, afterwards });
+  assert.equal(going.exitCode, 6, going.stderr);
+  assert.match(
+    going.stderr,
+    new RegExp(
+      "^error: asm-erdma\\.service's files are removed, but systemd could not stop it or reload: .*" +
+        'System has not been booted with systemd',
+      'm',
+    ),
+  );
+  assert.deepEqual(left(going.stdout), [], 'no unit, template, wants link or udev rule left');
+  assert.match(going.stdout, /^remove \/etc\/udev\/rules\.d\/90-asm-erdma\.rules$/m);
 });

@@ -348,3 +348,54 @@ test('the real /proc of the node: a listener on 65501 and strict rp_filter on th
     assert.equal(stateOf(after.report, 'smc-ports')?.state, 'ok');
   });
 });
+
+test('eRDMA NIC in another subnet than the primary: setup configures it with a warning, status fails it', async (t) => {
+  await withSim(t, { nics: 2 }, async (node) => {
+    const eth2 = node.nics[1] as SimNode['nics'][number];
+    node.setNicMetadata(eth2.mac, {
+      'primary-ip-address': '10.0.5.20',
+      gateway: '10.0.5.253',
+      'vswitch-cidr-block': '10.0.5.0/24',
+    });
+    const warning =
+      "eth2 is in 10.0.5.0/24, not in the primary NIC eth0's subnet 192.168.0.0/24: SMC-R over eRDMA needs the " +
+      "eRDMA NIC in the primary NIC's subnet and falls back to TCP otherwise; configured as the metadata server " +
+      'says (asm-erdma status)';
+    const json = await node.cli(['setup', '--json']);
+    assert.equal(json.exitCode, 0, json.stderr);
+    const report = JSON.parse(json.stdout) as { nics: { name: string; result: string; warnings: string[] }[] };
+    assert.deepEqual(
+      report.nics.map((n) => [n.name, n.result, n.warnings]),
+      [
+        ['eth1', 'changed', []],
+        ['eth2', 'changed', [warning]],
+      ],
+    );
+    const human = await node.cli(['setup']);
+    assert.equal(human.exitCode, 0, human.stderr);
+    assert.equal(human.stderr.trim(), `warning: ${warning}`);
+    const links = (await node.addrJson()) as { ifname: string; addr_info?: { family: string; local: string }[] }[];
+    const inet = (n: string) => links.find((l) => l.ifname === n)?.addr_info?.filter((a) => a.family === 'inet');
+    assert.deepEqual(
+      inet('eth2')?.map((a) => a.local),
+      ['10.0.5.20'],
+      'configured as metadata says',
+    );
+
+    const r = await status(node, { smc: true, installUnit: true });
+    assert.equal(r.exitCode, 14, r.stderr);
+    assert.equal(stateOf(r.report, 'nic:eth1')?.state, 'ok');
+    const check = stateOf(r.report, 'nic:eth2');
+    assert.equal(check?.state, 'fail');
+    assert.match(
+      check?.detail ?? '',
+      /^eth2 is in 10\.0\.5\.0\/24, not in the primary NIC eth0's subnet 192\.168\.0\.0\/24/,
+    );
+    assert.match(check?.fix ?? '', /attach an eRDMA ENI from eth0's vSwitch \(192\.168\.0\.0\/24\)/);
+    assert.deepEqual(
+      r.report?.checks.filter((c) => c.state !== 'ok').map((c) => c.id),
+      ['nic:eth2'],
+      'nothing else is blamed',
+    );
+  });
+});

@@ -64,12 +64,15 @@ export function link(name: string, mac: string | undefined, ipv4: Ipv4Address[] 
 
 export const macOf = (i: number): string => `00:16:3e:00:00:0${i}`;
 
-/** A node: eth0 primary (172.16.0.10/24, default via 172.16.0.253) and `n` eRDMA NICs eth1..ethN, down, no address. */
+/**
+ * A node: eth0 primary (192.168.0.10/24, default via 192.168.0.253: the eRDMA NICs' subnet) and `n` eRDMA NICs
+ * eth1..ethN, down, no address.
+ */
 export function node(
   n: number,
   metadataFor: (i: number) => [string, string, string] = (i) => [`192.168.0.1${i}`, '255.255.255.0', '192.168.0.253'],
 ): FakeState {
-  const links = [link('eth0', '00:16:3e:00:00:00', [addr('172.16.0.10')], true)];
+  const links = [link('eth0', '00:16:3e:00:00:00', [addr('192.168.0.10')], true)];
   const rdma: RdmaPort[] = [];
   const metadata = new Map<string, string>();
   for (let i = 1; i <= n; i++) {
@@ -93,8 +96,8 @@ export function node(
   return {
     links,
     routes: [
-      route('default', 'eth0', '172.16.0.253', 'global', 100),
-      route('172.16.0.0/24', 'eth0', undefined, 'link', 100),
+      route('default', 'eth0', '192.168.0.253', 'global', 100),
+      route('192.168.0.0/24', 'eth0', undefined, 'link', 100),
     ],
     rdma,
     metadata,
@@ -348,7 +351,7 @@ export class FakeHost implements Host {
   erdmaDriverFacts = (devicesListed: boolean) => ({ loaded: true, compatMode: undefined, devicesListed });
   rpFilterFacts = (nics: string[]) => ({ all: 0, nics: new Map(nics.map((n) => [n, 0])) });
   tcpListeners = () => [];
-  findOnPath = (name: string) => (this.state.tools.has(name) ? `/usr/bin/${name}` : undefined);
+  findTool = (name: string) => (this.state.tools.has(name) ? `/usr/bin/${name}` : undefined);
   smcSockets = async (): Promise<SmcSocket[]> =>
     structuredClone(
       (this.state.smcSamples.length > 1 ? this.state.smcSamples.shift() : this.state.smcSamples[0]) ?? [],

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Deadline } from '../../src/core/deadline.js';
@@ -21,7 +22,7 @@ test('runner: a tool missing from PATH is the missing-tool error naming it and w
   try {
     await assert.rejects(runner.run({ file: 'rdma', args: ['link'] }), (x: unknown) => {
       assert.ok(x instanceof ExitError);
-      assert.equal(x.message, "'rdma' was not found on PATH");
+      assert.equal(x.message, "'rdma' was not found on PATH, /usr/sbin or /sbin");
       assert.equal(x.hint, 'install iproute (rdma is part of iproute2)');
       return true;
     });
@@ -42,4 +43,19 @@ test('runner: at the run deadline the whole process group is killed (exit 9, the
   });
   assert.deepEqual(runner.killed, ['sh']);
   assert.ok(Date.now() - started < 20_000, 'ended long before the sleeps would have');
+});
+
+test('runner: a tool missing from PATH is found in /usr/sbin or /sbin (cron and su drop them from PATH)', async (t) => {
+  const real = ['/usr/sbin/ip', '/sbin/ip'].find((f) => existsSync(f));
+  if (!real) return void t.skip('ip is in neither /usr/sbin nor /sbin here');
+  const runner = new Runner();
+  const saved = process.env.PATH;
+  process.env.PATH = '/nonexistent';
+  try {
+    const r = await runner.run({ file: 'ip', args: ['-V'] });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /^ip utility, iproute2-/);
+  } finally {
+    process.env.PATH = saved;
+  }
 });

@@ -114,11 +114,11 @@ test('setup: an invalid or missing metadata answer refuses the run before any ch
 });
 
 test("setup: metadata giving a NIC the primary's address is refused before any change", async () => {
-  const host = new FakeHost(node(1, () => ['172.16.0.10', '255.255.255.0', '172.16.0.253']));
+  const host = new FakeHost(node(1, () => ['192.168.0.10', '255.255.255.0', '192.168.0.253']));
   const e = await setup(host).catch((x: unknown) => x);
   assert.ok(e instanceof ExitError);
   assert.equal(e.code, 5);
-  assert.match(e.message, /172\.16\.0\.10/);
+  assert.match(e.message, /192\.168\.0\.10/);
   assert.deepEqual(host.log, [NOTE]);
 });
 
@@ -162,4 +162,35 @@ test('setup -i eth2 touches only eth2 and asks the metadata server only about it
   );
   assert.deepEqual(nic(host, 'eth1')?.ipv4, []);
   assert.ok(host.asked.every((p) => p.includes(macOf(2))));
+});
+
+test('setup --wait: a NIC unknown to the metadata server (404) fails alone at the deadline', async () => {
+  const state = node(2);
+  for (const key of ['primary-ip-address', 'netmask', 'gateway']) state.metadata.delete(nicPath(macOf(2), key));
+  const host = new FakeHost(state);
+  const r = await setup(host, { wait: true, settleMs: 0, deadline: new Deadline(1200) });
+  assert.deepEqual(
+    r.nics.map((n) => [n.name, n.result, n.failedAt, n.error]),
+    [
+      ['eth1', 'changed', undefined, undefined],
+      [
+        'eth2',
+        'failed',
+        'metadata',
+        `the metadata server still answers HTTP 404 for MAC ${macOf(2)} after asking until the 1 s deadline`,
+      ],
+    ],
+  );
+  assert.deepEqual(addresses(host, 'eth2'), []);
+  assert.deepEqual(Object.keys(host.state.record ?? {}), ['eth1'], 'only what was configured is recorded');
+});
+
+test('setup without --wait: a 404 still refuses the run before any change', async () => {
+  const state = node(2);
+  state.metadata.delete(nicPath(macOf(2), 'gateway'));
+  const host = new FakeHost(state);
+  const e = await setup(host).catch((x: unknown) => x);
+  assert.ok(e instanceof ExitError);
+  assert.equal(e.code, 5);
+  assert.deepEqual(host.log, [NOTE], 'no NIC changed; only the failed run noted');
 });

@@ -4,6 +4,7 @@
 # one-line error, and the parsed report as `json`. One task per command, no separate parse/fail tasks.
 import json
 
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 # kind -> exit codes that are answers rather than failures
@@ -38,11 +39,21 @@ def error_line(what, rc, doc, stderr, msg):
     return 'asm-erdma %s failed (exit %s): %s' % (what, rc, text)
 
 
-def not_ready(doc, ignore, strict):
-    """Checks that keep the node from being ready: "fail" (or anything but "ok" for strict ids), minus ignored."""
+# Check mode: the fixes the role's own tasks apply in a real run (setup always; the others when enabled).
+_ROLE_FIXES = (('asm-erdma setup', None), ('asm-erdma install-service', 'asm_erdma_service'),
+               ('asm-erdma hotfix', 'asm_erdma_hotfix'))
+# Check mode: the commands that change the node run with --dry-run instead of not at all.
+_DRY_RUN_KINDS = ('setup', 'install-service', 'hotfix')
+
+
+def not_ready(doc, ignore, strict, role_fixes=()):
+    """Checks that keep the node from being ready: "fail" (or anything but "ok" for strict ids), minus ignored.
+    In check mode nothing was changed, so a check whose fix the run itself applies (role_fixes) is left out."""
     out = []
     for c in doc.get('checks') or []:
         if not isinstance(c, dict) or c.get('id') in ignore:
+            continue
+        if role_fixes and str(c.get('fix') or '').startswith(tuple(role_fixes)):
             continue
         if c.get('state') == 'fail' or (c.get('id') in strict and c.get('state') != 'ok'):
             fix = '; fix: %s' % c['fix'] if c.get('fix') else ''
@@ -50,19 +61,33 @@ def not_ready(doc, ignore, strict):
     return out
 
 
+def planned(kind, doc):
+    """What a --dry-run report says would be done, one line each (the task's diff in check mode)."""
+    if kind == 'setup':
+        return ['%s: %s' % (n.get('name'), a) for n in doc.get('nics') or [] if isinstance(n, dict)
+                for a in n.get('actions') or []]
+    if kind == 'install-service':
+        return [str(c) for c in doc.get('changes') or []]
+    return [str(c) for c in doc.get('commands') or []]
+
+
 def changed(kind, doc):
     if kind == 'setup':
-        return any(isinstance(n, dict) and n.get('result') == 'changed' for n in doc.get('nics') or [])
+        return any(isinstance(n, dict) and n.get('result') in ('changed', 'planned') for n in doc.get('nics') or [])
     if kind == 'install-service':
         return doc.get('unitFile') in ('created', 'updated') or len(doc.get('changes') or []) > 0
     if kind in ('hotfix', 'kernel-upgrade'):
-        return bool(doc.get('installed'))
+        return bool(doc.get('installed')) or bool(doc.get('dryRun') and doc.get('commands'))
     return False
 
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(('argv', 'kind', 'gate_ignore', 'gate_strict'))
+
+    def _enabled(self, var, task_vars):
+        """A boolean role variable as the role's own `| bool` reads it."""
+        return boolean(self._templar.template((task_vars or {}).get(var, True)), strict=False)
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -72,10 +97,28 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='asm_erdma_cli needs argv and a kind in %s' % ', '.join(sorted(_OK_RC)))
             return result
         what = ' '.join(argv[1:3]) if kind.startswith('kernel') else argv[1]
-        res = self._execute_module(module_name='ansible.builtin.command', module_args={'argv': argv},
-                                   task_vars=task_vars)
+        check_mode = bool((task_vars or {}).get('ansible_check_mode'))
+        dry_run = check_mode and kind in _DRY_RUN_KINDS
+        if dry_run:
+            # The dry run changes nothing, so it runs for real in check mode: its plan is what would change.
+            argv = argv + ['--dry-run']
+            self._task.check_mode = False
+        try:
+            res = self._execute_module(module_name='ansible.builtin.command', module_args={'argv': argv},
+                                       task_vars=task_vars)
+        finally:
+            if dry_run:
+                self._task.check_mode = True
         if res.get('skipped'):  # check mode: the command module does not run commands
             result.update(skipped=True, msg=res.get('msg', 'skipped in check mode'), json={})
+            return result
+        if check_mode and res.get('rc') != 0 and 'No such file or directory' in str(res.get('msg', '')):
+            # A fresh node in check mode: the install task did not really put asm-erdma there.
+            result.update(changed=kind in ('setup', 'install-service'), failed=False, json={},
+                          msg='check mode: %s is not installed yet (a real run installs it first); %s not run'
+                          % (argv[0], what))
+            if self._task.diff and result['changed']:
+                result['diff'] = {'prepared': result['msg'] + '\n'}
             return result
         rc = res.get('rc')
         doc = parse_report(res.get('stdout', ''))
@@ -89,8 +132,13 @@ class ActionModule(ActionBase):
                                  'grubby --default-kernel)' % (doc.get('running'), doc.get('minimum')))
             return result
         result.update(json=doc, stdout=res.get('stdout', ''), stderr=res.get('stderr', ''))
+        if dry_run and self._task.diff and result['changed']:
+            result['diff'] = {'prepared': '\n'.join(planned(kind, doc)) + '\n'}
         if kind == 'status':
-            failing = not_ready(doc, self._task.args.get('gate_ignore') or [], self._task.args.get('gate_strict') or [])
+            role_fixes = [fix for fix, enabled_by in _ROLE_FIXES
+                           if check_mode and (enabled_by is None or self._enabled(enabled_by, task_vars))]
+            failing = not_ready(doc, self._task.args.get('gate_ignore') or [], self._task.args.get('gate_strict') or [],
+                                role_fixes)
             result['not_ready'] = failing
             if failing:
                 for k in ('json', 'stdout', 'stderr'):
