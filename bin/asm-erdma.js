@@ -25,34 +25,26 @@ var Module = require('module');
 var file = path.join(__dirname, '..', 'dist', 'asm-erdma.cjs');
 var cacheFile = file + '.cache';
 
-/** Compiles and runs the bundle with its V8 code cache; V8 rejects (and we recompile) a cache of another Node. */
-function load(writeCache) {
-  var cachedData;
-  if (!writeCache) {
-    try {
-      cachedData = fs.readFileSync(cacheFile);
-    } catch (e) {
-      cachedData = undefined;
-    }
-  }
-  var script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {
-    filename: file,
-    cachedData: cachedData,
-    importModuleDynamically: vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
-  var mod = { exports: {}, filename: file, id: file, loaded: false };
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
-  return { script: script, cli: mod.exports };
+// V8 takes a code cache only if the flags match the ones it was made with (a flag hash in its header): the cache is
+// made under --hash-seed=1 so that it is the same bytes on every build (scripts/package/code-cache.cjs). Setting the
+// flag now changes that hash only: this process's string hashes were seeded when its isolate was made.
+require('v8').setFlagsFromString('--hash-seed=1');
+var cachedData;
+try {
+  cachedData = fs.readFileSync(cacheFile);
+} catch (e) {
+  cachedData = undefined;
 }
-
-if (process.env.ASM_ERDMA_WRITE_CODE_CACHE === '1') {
-  // Build step (scripts/build.js): run --help once so the cache holds the functions every start compiles.
-  var built = load(true);
-  built.cli.main(process.argv).then(function () {
-    fs.writeFileSync(cacheFile, built.script.createCachedData());
-  });
-} else {
-  load(false).cli.main(process.argv).then(function (code) {
-    process.exitCode = code;
-  });
+var script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {
+  filename: file,
+  cachedData: cachedData,
+  importModuleDynamically: vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+});
+if (script.cachedDataRejected && process.env.ASM_ERDMA_CHECK_CODE_CACHE === '1') {
+  process.stderr.write('asm-erdma: V8 rejected the code cache\n');
 }
+var mod = { exports: {}, filename: file, id: file, loaded: false };
+script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+mod.exports.main(process.argv).then(function (code) {
+  process.exitCode = code;
+});

@@ -8,6 +8,7 @@
 // - whitespace and syntax minified (identifiers kept): less to read at every start;
 // - a V8 code cache (dist/asm-erdma.cjs.cache) made by running `--help` once: the launcher hands it to
 //   vm.Script, V8 checks it matches this Node's version and flags and silently recompiles when it does not.
+// SOURCE_DATE_EPOCH (set by scripts/package/release.js from the commit) makes the bundle the same bytes each time.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -23,8 +24,11 @@ await build({
   outfile: 'dist/asm-erdma.cjs',
   sourcemap: true,
 });
-// The code cache: only this Node version accepts it; any other recompiles (see bin/asm-erdma.js).
-execFileSync(process.execPath, ['bin/asm-erdma.js', '--help'], {
-  stdio: 'ignore',
-  env: { ...process.env, ASM_ERDMA_WRITE_CODE_CACHE: '1' },
-});
+// The code cache: only this Node version accepts it; any other recompiles (see bin/asm-erdma.js). --hash-seed=1
+// makes it the same bytes on every build (scripts/package/code-cache.cjs says why).
+execFileSync(process.execPath, [
+  '--hash-seed=1',
+  'scripts/package/code-cache.cjs',
+  'dist/asm-erdma.cjs',
+  'dist/asm-erdma.cjs.cache',
+]);

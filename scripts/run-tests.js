@@ -1,5 +1,6 @@
 // Runs every compiled test file (dist/test/**/*.test.js) with node's own runner, in two passes. The release tests
-// (test/e2e/package.test.js: SEA binaries, an xz RPM, qemu, npm pack) run first and alone: their CPU load would skew
+// (test/e2e/package.test.js, release-trust.test.js: SEA binaries, an xz RPM, qemu, npm pack, gpg, dnf) run first and
+// alone, one file at a time (they share one release build): their CPU load would skew
 // the simulator tests that count metadata round trips. Every other file follows, unit and e2e alike, two files at a
 // time (sized for a 2-core CI machine). The exit status is non-zero when either pass failed.
 import { readdirSync, statSync } from 'node:fs';
@@ -14,7 +15,7 @@ function files(dir) {
 }
 
 const all = files('dist/test').sort();
-const alone = all.filter((f) => f.endsWith('/package.test.js'));
+const alone = all.filter((f) => f.endsWith('/package.test.js') || f.endsWith('/release-trust.test.js'));
 const rest = all.filter((f) => !alone.includes(f));
 const run = (list, concurrency) =>
   spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...list], { stdio: 'inherit' }).status ??

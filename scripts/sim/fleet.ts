@@ -144,6 +144,8 @@ export class FleetNode {
     kernel: string,
     /** The node's package root: real dnf/rpm on it through the yum/rpm stand-ins. */
     readonly pkgRoot: string,
+    /** Where the rpm stand-in works: pkgRoot, or '/' (FleetOptions.nodeRpmDb). */
+    rpmRoot: string = pkgRoot,
   ) {
     this.name = `node${index}`;
     this.mgmtAddress = `198.18.${index}.2`;
@@ -151,7 +153,7 @@ export class FleetNode {
       PATH: STANDIN_PATH,
       SIM_UNAME_R: kernel,
       SIM_UNAME_R_FILE: '/run/sim-uname-r',
-      SIM_PKG_ROOT: pkgRoot,
+      SIM_PKG_ROOT: rpmRoot,
       SIM_SYSTEMCTL_LOG: join(sim.dir, 'systemctl.log'),
       SIM_REBOOT_LOG: join(sim.dir, 'reboot.log'),
       LANG: 'C.UTF-8',
@@ -264,6 +266,11 @@ export interface FleetOptions {
   kernels?: string[];
   /** Give the nodes a package root wired to the fixture kernel repository (for kernel upgrade/hotfix). */
   packages?: boolean;
+  /**
+   * The rpm stand-in works on the node's own root (its overlays), where the role's dnf module and the user data's
+   * dnf install: one rpm database, as on a real node, so a key rpm_key or `rpm --import` adds is the one dnf checks.
+   */
+  nodeRpmDb?: boolean;
   /** With packages: the hotfix is in no repository the nodes have enabled. */
   withoutHotfix?: boolean;
 }
@@ -316,7 +323,7 @@ export class Fleet {
       await sim.destroy();
       throw e;
     }
-    const node = new FleetNode(sim, index, o.kernels?.[index - 1] ?? SIM_KERNEL, pkgRoot);
+    const node = new FleetNode(sim, index, o.kernels?.[index - 1] ?? SIM_KERNEL, pkgRoot, o.nodeRpmDb ? '/' : pkgRoot);
     this.nodes.push(node);
     const peer = `fm${index}`;
     await execa('ip', ['-n', this.ctl, 'link', 'add', peer, 'type', 'veth', 'peer', 'name', 'mgmt', 'netns', sim.ns]);

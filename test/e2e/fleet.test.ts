@@ -4,13 +4,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { basename, join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import { nodeRpm, SIM_KERNEL, SIM_REBOOT_OPTIONS } from '../../scripts/sim/fleet.js';
 import type { Fleet, FleetNode, PlaybookResult } from '../../scripts/sim/fleet.js';
 import { kernelRelease } from '../../scripts/fixtures/package-repo.js';
 import { nodeState, singleNodeSetupState, withFleet } from '../helpers/fleet.js';
+import { signRpm, stopKeyAgent, throwawayKey } from '../helpers/signing.js';
 
 const NICS = 2;
 const USER_DATA = join(REPO_ROOT, 'deploy/cloud-init/asm-erdma-user-data.sh');
@@ -160,23 +163,52 @@ async function assertRpmInstalled(node: FleetNode): Promise<void> {
   assert.ok(!existsSync('/usr/bin/asm-erdma'), 'the RPM stayed in the node');
 }
 
-test('fleet: cloud-init user data installs the RPM, the unit and the metrics timer, configures a node', async (t) => {
-  await withFleet(t, { nodes: 1, nics: NICS }, async (fleet) => {
+const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+test('fleet: cloud-init user data checks the RPM; installs it, the unit and the metrics timer', async (t) => {
+  await withFleet(t, { nodes: 1, nics: NICS, nodeRpmDb: true }, async (fleet) => {
     const node = fleet.nodes[0];
     assert.ok(node);
     const journal = join(node.sim.dir, 'journal.log');
+    const rpm = nodeRpm(fleet.dir);
+    // A checksum that is not this file's: refused before dnf, with a logged line, nothing installed, no retry.
+    const wrong = '0'.repeat(64);
+    const refused = await node.shell(`bash ${USER_DATA}`, { ASM_ERDMA_RPM: rpm, ASM_ERDMA_RPM_SHA256: wrong });
+    assert.equal(refused.exitCode, 1, `${refused.stdout}\n${refused.stderr}`);
+    assert.equal(
+      refused.stderr.trim(),
+      `asm-erdma user-data: refusing ${rpm}: its sha256 is ${sha256(rpm)}, not ASM_ERDMA_RPM_SHA256=${wrong}`,
+    );
+    assert.equal((await node.shell('/usr/bin/rpm -q asm-erdma')).exitCode, 1, 'not installed');
+
     // node_exporter's textfile directory (the node's own /var/lib overlay), as its package creates it.
     const textfiles = '/var/lib/node_exporter/textfile_collector';
     assert.equal((await node.shell(`mkdir -p ${textfiles}`)).exitCode, 0);
-    // The real dnf installs the fixture RPM (nodeRpm()); the recording systemctl runs the unit on start.
-    const r = await node.shell(`bash ${USER_DATA}`, {
-      ASM_ERDMA_RPM: nodeRpm(fleet.dir),
-      ASM_ERDMA_METRICS: '1',
-      SIM_SYSTEMCTL_RUN_UNITS: '1',
-      SIM_SYSTEMCTL_JOURNAL: journal,
-    });
-    assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+    // Signed with the release key, checksum right: rpm --import, then dnf with localpkg_gpgcheck=1.
+    const key = await throwawayKey(fleet.dir);
+    let r: Awaited<ReturnType<typeof node.shell>>;
+    try {
+      const signed = join(fleet.dir, 'signed', 'asm-erdma-0.1.0-1.al8.noarch.rpm');
+      mkdirSync(join(fleet.dir, 'signed'));
+      copyFileSync(rpm, signed);
+      assert.equal((await signRpm(key, signed)).exitCode, 0);
+      // The real dnf installs the fixture RPM (nodeRpm()); the recording systemctl runs the unit on start.
+      r = await node.shell(`bash ${USER_DATA}`, {
+        ASM_ERDMA_RPM: signed,
+        ASM_ERDMA_RPM_SHA256: sha256(signed).toUpperCase(),
+        ASM_ERDMA_RPM_GPG_KEY: key.pub,
+        ASM_ERDMA_METRICS: '1',
+        SIM_SYSTEMCTL_RUN_UNITS: '1',
+        SIM_SYSTEMCTL_JOURNAL: journal,
+      });
+      assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /not verifying/);
+    } finally {
+      await stopKeyAgent(fleet.dir);
+    }
     await assertRpmInstalled(node);
+    const keys = await node.shell("/usr/bin/rpm -q gpg-pubkey --qf '%{SUMMARY}\\n'");
+    assert.match(keys.stdout, /asm-erdma test signing key/, 'the key went into the rpm database dnf checked');
     const calls = node.systemctlCalls();
     const unitCalls = calls.filter((c) => c.endsWith(' asm-erdma.service') && !c.startsWith('is-'));
     assert.deepEqual(unitCalls, ['enable asm-erdma.service', 'restart asm-erdma.service']);
@@ -270,5 +302,83 @@ test('fleet: rpm mode + kernel upgrade: dnf installs the RPM; nodes drained and 
       assert.equal(uname.stdout.trim(), rebooted ? kernelRelease('18') : SIM_KERNEL, node.name);
     }
     await assertLikeSingleNodeSetup(fleet);
+  });
+});
+
+/**
+ * A web server for `dir` in the fleet's control namespace, on the node's management link (198.18.1.1), as a yum
+ * repository host would be. Resolves with its base URL once it listens; stop() ends it (by its pid).
+ */
+async function serveDir(ctl: string, dir: string): Promise<{ url: string; stop: () => void }> {
+  const args = ['netns', 'exec', ctl, 'python3', '-u', '-m', 'http.server', '0', '--bind', '198.18.1.1'];
+  const child = spawn('ip', [...args, '--directory', dir], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(/port (\d+)/.exec(d.toString())?.[1] ?? ''));
+    child.once('exit', (code) => reject(new Error(`http.server exited ${code}`)));
+  });
+  return { url: `http://198.18.1.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+test('fleet: rpm mode: a wrong sha256 fails the host, no key: dnf refuses; key + sha256 install', async (t) => {
+  await withFleet(t, { nodes: 1, nics: NICS, nodeRpmDb: true }, async (fleet) => {
+    const node = fleet.nodes[0];
+    assert.ok(node);
+    const key = await throwawayKey(fleet.dir);
+    mkdirSync(join(fleet.dir, 'signed'));
+    const server = await serveDir(fleet.ctl, join(fleet.dir, 'signed'));
+    try {
+      const rpm = join(fleet.dir, 'signed', 'asm-erdma-0.1.0-1.al8.noarch.rpm');
+      copyFileSync(nodeRpm(fleet.dir), rpm);
+      assert.equal((await signRpm(key, rpm)).exitCode, 0);
+      const fileMode = { asm_erdma_install: 'rpm', asm_erdma_rpm_src: rpm };
+      const urlMode = { asm_erdma_install: 'rpm', asm_erdma_rpm_src: `${server.url}/${basename(rpm)}` };
+      const verified = { asm_erdma_rpm_gpg_key: key.pub, asm_erdma_rpm_sha256: sha256(rpm) };
+      const notInstalled = async () =>
+        assert.equal((await node.shell('/usr/bin/rpm -q asm-erdma')).exitCode, 1, 'asm-erdma is not installed');
+
+      // 1. A file whose sha256 is not the one given: the host fails before dnf.
+      const wrong = 'ab'.repeat(32);
+      const bad = await fleet.playbook({ groupVars: { ...fileMode, asm_erdma_rpm_sha256: wrong } });
+      assert.notEqual(bad.exitCode, 0, why(bad));
+      const [badLine] = fatal(bad, 'node1');
+      assert.ok(badLine?.includes(`has sha256 ${sha256(rpm)}`), why(bad));
+      assert.ok(badLine?.includes(`not asm_erdma_rpm_sha256 ${wrong}: not installing it`), why(bad));
+      assert.ok(!bad.stdout.includes('TASK [asm_erdma : Install the asm-erdma RPM with dnf]'), 'dnf never ran');
+      await notInstalled();
+
+      // 2. gpgcheck on, the key neither given nor in the rpm database: dnf refuses the signed RPM.
+      const noKey = await fleet.playbook({ groupVars: { ...fileMode, asm_erdma_rpm_gpg_check: true } });
+      assert.notEqual(noKey.exitCode, 0, why(noKey));
+      assert.match(fatal(noKey, 'node1')[0] ?? '', /GPG signature|public key .* is not installed/i, why(noKey));
+      await notInstalled();
+
+      // 3. A URL whose download has another sha256: get_url refuses it.
+      const badUrl = await fleet.playbook({ groupVars: { ...urlMode, asm_erdma_rpm_sha256: wrong } });
+      assert.notEqual(badUrl.exitCode, 0, why(badUrl));
+      assert.match(
+        taskOutput(badUrl, 'Download the asm-erdma RPM and check its sha256'),
+        /^fatal: \[node1\].*checksum/im,
+      );
+      await notInstalled();
+
+      // 4. The URL with the key and the right sha256: the key imported, the download checked, dnf checks the signature.
+      const goodUrl = await fleet.playbook({ groupVars: { ...urlMode, ...verified } });
+      assert.equal(goodUrl.exitCode, 0, why(goodUrl));
+      const imported = taskOutput(goodUrl, 'Import the asm-erdma release key into the rpm database');
+      assert.match(imported, /^changed: \[node1\]$/m, why(goodUrl));
+      assert.match(taskOutput(goodUrl, 'Install the asm-erdma RPM with dnf'), /^changed: \[node1\]$/m, why(goodUrl));
+      await assertRpmInstalled(node);
+
+      // 5. The control-node file, verified the same way, after an erase.
+      assert.equal((await node.shell('/usr/bin/rpm -e asm-erdma')).exitCode, 0);
+      await notInstalled();
+      const good = await fleet.playbook({ groupVars: { ...fileMode, ...verified } });
+      assert.equal(good.exitCode, 0, why(good));
+      assert.match(taskOutput(good, 'Install the asm-erdma RPM with dnf'), /^changed: \[node1\]$/m, why(good));
+      await assertRpmInstalled(node);
+    } finally {
+      server.stop();
+      await stopKeyAgent(fleet.dir);
+    }
   });
 });

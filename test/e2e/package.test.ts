@@ -118,6 +118,7 @@ test('the RPM installs with dnf from a createrepo_c repository, verifies clean a
       [
         '/usr/bin/asm-erdma',
         '/usr/share/bash-completion/completions/asm-erdma',
+        '/usr/share/doc/asm-erdma/asm-erdma.cdx.json',
         '/usr/share/licenses/asm-erdma/LICENSE',
         '/usr/share/licenses/asm-erdma/THIRD_PARTY_LICENSES',
         '/usr/share/man/man8/asm-erdma.8.gz',
