@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { withDryRun } from '../../src/commands/common.js';
 import { Deadline } from '../../src/core/deadline.js';
 import { parseKernelRelease, type KernelRelease } from '../../src/core/kernel-release.js';
-import type { SmcSocket } from '../../src/core/smcss.js';
 import { runDiag } from '../../src/workflows/diag.js';
 import { runMetrics } from '../../src/workflows/metrics.js';
 import { runHotfix, runKernelCheck, runKernelList, runKernelUpgrade } from '../../src/workflows/kernel.js';
@@ -21,7 +20,7 @@ import { installService, uninstallService } from '../../src/workflows/service.js
 import { runSetup } from '../../src/workflows/setup.js';
 import { runStatus } from '../../src/workflows/status.js';
 import { CLI, REPO_ROOT } from '../../scripts/sim/sim-node.js';
-import { captureLog, FakeHost, node, podNetns } from '../helpers/fake-host.js';
+import { captureLog, FakeHost, node, podNetns, smcSocket } from '../helpers/fake-host.js';
 
 const min = parseKernelRelease('5.10.134-16.3') as KernelRelease;
 const log = () => captureLog().log;
@@ -81,15 +80,8 @@ async function actual(): Promise<Map<string, unknown[]>> {
   add('metrics --json', { command: 'metrics', textfile: null, families: metrics.families });
 
   const smc = node(0);
-  const socket = (mode: SmcSocket['mode'], reason?: number): SmcSocket => ({
-    state: 'ACTIVE',
-    peer: '192.168.0.12:8080',
-    mode,
-    reason,
-    peerReason: undefined,
-  });
-  smc.smcSamples = [[socket('SMCR'), socket('TCP', 0x03030002)]];
-  smc.netns = [podNetns('shop/cart-0', '1', [[socket('SMCR'), socket('TCP', 0x03030002)]])];
+  smc.smcSamples = [[smcSocket('SMCR'), smcSocket('TCP', 0x03030002)]];
+  smc.netns = [podNetns('shop/cart-0', '1', [[smcSocket('SMCR'), smcSocket('TCP', 0x03030002)]])];
   const once = { watchSeconds: undefined, count: undefined, timeoutSeconds: 20, filter: {} };
   const one = await runDiag(new FakeHost(smc), once, () => undefined);
   add('diag --json', { command: 'diag', ...one.samples[0] });

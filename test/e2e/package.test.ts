@@ -24,6 +24,7 @@ import { execa } from 'execa';
 import { volatileReason } from '../../src/core/exec-path.js';
 import { CLI, inPrivateMounts, REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import { release, releaseRepo, VERSION } from '../../scripts/fixtures/release-repo.js';
+import { dnfInRootArgs } from '../helpers/packages.js';
 import { kernelState, prerequisite, withSim } from '../helpers/sim.js';
 
 const TOOLS = [
@@ -60,23 +61,8 @@ function linkPresent(path: string): boolean {
   }
 }
 
-/** dnf confined to the scratch root: its own config, repositories and cache. */
-function dnfArgs(root: string): string[] {
-  return [
-    '-y',
-    '-q',
-    '-c',
-    `${root}/etc/dnf/dnf.conf`,
-    `--installroot=${root}`,
-    '--releasever=3',
-    `--setopt=reposdir=${root}/etc/yum.repos.d`,
-    `--setopt=cachedir=${root}/var/cache/dnf`,
-    '--disableplugin=*',
-  ];
-}
-
 function dnf(root: string, args: string[]) {
-  return execa('dnf', [...dnfArgs(root), ...args], { reject: false });
+  return execa('dnf', [...dnfInRootArgs(root), ...args], { reject: false });
 }
 
 /** A scratch root wired to the release repository, with asm-erdma installed by dnf (which pulls in the base). */
@@ -226,7 +212,13 @@ test("binary: install-service --root names the image's own binary by its path in
     // Erase the way an image build does: /dev and /proc bound into the root, systemd not running there
     // (SYSTEMD_OFFLINE=1: systemctl ignores stop/daemon-reload, as in any chroot). %preun removes the unit.
     const mounts = 'mount --bind /dev "$1/dev" && mount -t proc proc "$1/proc" && shift && exec "$@"';
-    const [unshare = '', ...args] = inPrivateMounts(mounts, [root, 'dnf', ...dnfArgs(root), 'remove', 'asm-erdma']);
+    const [unshare = '', ...args] = inPrivateMounts(mounts, [
+      root,
+      'dnf',
+      ...dnfInRootArgs(root),
+      'remove',
+      'asm-erdma',
+    ]);
     const erase = await execa(unshare, args, { reject: false, env: { SYSTEMD_OFFLINE: '1' } });
     assert.equal(erase.exitCode, 0, String(erase.stderr));
     assert.equal((await execa('rpm', ['--root', root, '-q', 'asm-erdma'], { reject: false })).exitCode, 1);

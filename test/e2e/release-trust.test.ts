@@ -23,6 +23,7 @@ import { execa } from 'execa';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
 import { RPM_NAME, release, releaseRepo, VERSION } from '../../scripts/fixtures/release-repo.js';
+import { dnfInRootArgs } from '../helpers/packages.js';
 import { prerequisite } from '../helpers/sim.js';
 import { signRpm, stopKeyAgent, throwawayKey } from '../helpers/signing.js';
 
@@ -192,19 +193,7 @@ async function dnfInstall(root: string, repos: Record<string, string>) {
   mkdirSync(join(root, 'etc/yum.repos.d'), { recursive: true });
   writeFileSync(join(root, 'etc/dnf/dnf.conf'), '[main]\nkeepcache=0\n');
   for (const [name, text] of Object.entries(repos)) writeFileSync(join(root, `etc/yum.repos.d/${name}.repo`), text);
-  const args = [
-    '-y',
-    '-q',
-    '-c',
-    `${root}/etc/dnf/dnf.conf`,
-    `--installroot=${root}`,
-    '--releasever=3',
-    `--setopt=reposdir=${root}/etc/yum.repos.d`,
-    `--setopt=cachedir=${root}/var/cache/dnf`,
-    '--disableplugin=*',
-    'install',
-    'asm-erdma',
-  ];
+  const args = [...dnfInRootArgs(root), 'install', 'asm-erdma'];
   return execa('dnf', args, { reject: false });
 }
 

@@ -454,3 +454,12 @@ export function captureLog(): { log: Logger; lines: string[] } {
   const sink = { isTTY: false, write: (s: string) => lines.push(...s.trimEnd().split('\n')) };
   return { log: new Logger(false, sink as unknown as NodeJS.WriteStream, false), lines };
 }
+
+/** One established SMC socket as smcss lists it: SMC-R, or a fallback to TCP with its CLC decline reason. */
+export const smcSocket = (mode: SmcSocket['mode'], reason?: number): SmcSocket => ({
+  state: 'ACTIVE',
+  peer: '192.168.0.12:8080',
+  mode,
+  reason,
+  peerReason: undefined,
+});

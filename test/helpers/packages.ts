@@ -127,3 +127,18 @@ export async function withPackageNode(
 export function kernelReleaseOf(r: string): string {
   return r.includes('-') ? r : kernelRelease(r);
 }
+
+/** dnf confined to a scratch root: its own config, repositories and cache (the root's etc/dnf and yum.repos.d). */
+export function dnfInRootArgs(root: string): string[] {
+  return [
+    '-y',
+    '-q',
+    '-c',
+    `${root}/etc/dnf/dnf.conf`,
+    `--installroot=${root}`,
+    '--releasever=3',
+    `--setopt=reposdir=${root}/etc/yum.repos.d`,
+    `--setopt=cachedir=${root}/var/cache/dnf`,
+    '--disableplugin=*',
+  ];
+}

@@ -1,25 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SmcSocket } from '../../src/core/smcss.js';
 import { ExitError } from '../../src/exit-codes.js';
 import { runDiag, type DiagOptions } from '../../src/workflows/diag.js';
 import { podTcp2smc } from '../../src/workflows/smc-namespaces.js';
 import { Deadline } from '../../src/core/deadline.js';
-import { FakeHost, node, podNetns } from '../helpers/fake-host.js';
-
-const socket = (mode: SmcSocket['mode'], reason?: number): SmcSocket => ({
-  state: 'ACTIVE',
-  peer: '192.168.0.12:8080',
-  mode,
-  reason,
-  peerReason: undefined,
-});
+import { FakeHost, node, podNetns, smcSocket } from '../helpers/fake-host.js';
 
 const once: DiagOptions = { watchSeconds: undefined, count: undefined, timeoutSeconds: 20, filter: {} };
 
 test('diag: one sample counts SMC-R connections and fallbacks, with the reason', async () => {
   const state = node(0);
-  state.smcSamples = [[socket('SMCR'), socket('SMCR'), socket('TCP', 0x03030000)]];
+  state.smcSamples = [[smcSocket('SMCR'), smcSocket('SMCR'), smcSocket('TCP', 0x03030000)]];
   const seen: number[] = [];
   const r = await runDiag(new FakeHost(state), once, (s) => seen.push(s.smcr));
   assert.deepEqual(seen, [2]);
@@ -30,7 +21,7 @@ test('diag: one sample counts SMC-R connections and fallbacks, with the reason',
 
 test('diag --watch --count 3 takes three samples; no fallback in any is not fellBack', async () => {
   const state = node(0);
-  state.smcSamples = [[socket('SMCR')], [], [socket('SMCR'), socket('SMCR')]];
+  state.smcSamples = [[smcSocket('SMCR')], [], [smcSocket('SMCR'), smcSocket('SMCR')]];
   const r = await runDiag(new FakeHost(state), { ...once, watchSeconds: 0.001, count: 3 }, () => undefined);
   assert.deepEqual(
     r.samples.map((s) => s.smcr),
@@ -53,8 +44,8 @@ test('diag without the smc module or smcss stops at once naming both and the fix
 test("diag reads every pod's namespace: fallbacks per pod, a vanished one skipped, a hung one timed-out", async () => {
   const state = node(0);
   state.netns = [
-    podNetns('shop/cart', '1', [[socket('SMCR'), socket('TCP', 0x03030002)]]),
-    podNetns('shop/api', '1', [[socket('SMCR')]]),
+    podNetns('shop/cart', '1', [[smcSocket('SMCR'), smcSocket('TCP', 0x03030002)]]),
+    podNetns('shop/api', '1', [[smcSocket('SMCR')]]),
     podNetns('web/front', '0', [[]]),
     podNetns('web/gone', '1', 'vanished'),
     podNetns('web/stuck', '1', 'hang'),
@@ -74,8 +65,8 @@ test("diag reads every pod's namespace: fallbacks per pod, a vanished one skippe
 test('diag --pod / --namespace enter only the matching pods; a name that matches none is a usage error', async () => {
   const state = node(0);
   state.netns = [
-    podNetns('shop/cart', '1', [[socket('TCP', 0x03030002)]]),
-    podNetns('shop/api', '1', [[socket('SMCR')]]),
+    podNetns('shop/cart', '1', [[smcSocket('TCP', 0x03030002)]]),
+    podNetns('shop/api', '1', [[smcSocket('SMCR')]]),
     podNetns('web/cart', '0', [[]]),
   ];
   const host = new FakeHost(state);
