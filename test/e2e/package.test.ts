@@ -97,14 +97,14 @@ test('the RPM installs with dnf from a createrepo_c repository, verifies clean a
     assert.equal(v.exitCode, 0, String(v.stdout));
     assert.equal(String(v.stdout), '');
     const files = String((await execa('rpm', ['--root', root, '-ql', 'asm-erdma'])).stdout).split('\n');
-    // The README and docs/ as %doc: the man page points there.
+    // The README and docs/ as %doc (the man page points there), and the SBOM.
     assert.ok(files.includes('/usr/share/doc/asm-erdma/README.md'), files.join('\n'));
+    assert.ok(files.includes('/usr/share/doc/asm-erdma/asm-erdma.cdx.json'), files.join('\n'));
     assert.deepEqual(
       files.filter((f) => !f.startsWith('/usr/share/doc/')).sort(),
       [
         '/usr/bin/asm-erdma',
         '/usr/share/bash-completion/completions/asm-erdma',
-        '/usr/share/doc/asm-erdma/asm-erdma.cdx.json',
         '/usr/share/licenses/asm-erdma/LICENSE',
         '/usr/share/licenses/asm-erdma/THIRD_PARTY_LICENSES',
         '/usr/share/man/man8/asm-erdma.8.gz',
