@@ -1,4 +1,4 @@
-// The release check that two builds of one commit are the same bytes (.ci/run runs it after npm test; it takes
+// The release check that two builds of one commit are the same bytes (.ci/run runs it before npm test; it takes
 // 8–9 minutes on a loaded 2-core machine, too long for the test suite). It clones the commit checked out here
 // twice into fresh directories, runs `npm ci` (offline from npm's cache where it can) and `npm run package` in
 // each, and compares the sha256 of every artefact. Exit 0: all identical; 1: a file differs or is missing (listed).
