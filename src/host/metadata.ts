@@ -71,7 +71,8 @@ export class MetadataClient {
   private token: string | undefined;
   private tokenRound: Promise<void> | undefined;
   private tokenSettled = false;
-  private readonly agent: http.Agent;
+  /** Made on the first request: loading node:http costs ~3 ms, which should not delay discovery's first spawn. */
+  private agentMade: http.Agent | undefined;
   private readonly base: URL;
   private readonly transport: typeof http | typeof https;
   /** close() aborts every request and retry wait, now and later: nothing keeps the process alive after it. */
@@ -80,7 +81,6 @@ export class MetadataClient {
   constructor(private readonly options: MetadataClientOptions) {
     this.base = new URL(options.baseUrl);
     this.transport = this.base.protocol === 'https:' ? https : http;
-    this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: Infinity });
     // One abort listener per concurrent request (3 per NIC): not a leak, so no warning on stderr.
     setMaxListeners(0, this.aborter.signal);
   }
@@ -90,7 +90,12 @@ export class MetadataClient {
     if (!this.aborter.signal.aborted) {
       this.aborter.abort(new MetadataError('closed', '', 'the metadata client was closed'));
     }
-    this.agent.destroy();
+    this.agentMade?.destroy();
+  }
+
+  private get agent(): http.Agent {
+    this.agentMade ??= new this.transport.Agent({ keepAlive: true, maxSockets: Infinity });
+    return this.agentMade;
   }
 
   /**

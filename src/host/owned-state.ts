@@ -7,7 +7,7 @@
  * shape, and the directory writable. A fault found there refuses the run with nothing changed; a write that
  * still fails after the NICs changed is reported as such by the caller, never as a crash.
  */
-import { closeSync, lstatSync, mkdirSync, rmSync, type Stats } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ExitError } from '../exit-codes.js';
 import { RECORD_DIR, type OwnedEntry, type OwnedRecord } from '../core/owned-record.js';
@@ -108,12 +108,24 @@ export function openRecord(options: { readOnly: boolean }): OwnedRecord {
     const probe = tempPathFor(path);
     try {
       closeSync(createExclusive(probe, 0o600));
-      rmSync(probe, { force: true });
+      unlinkQuietly(probe);
     } catch (e) {
       throw refuse(`cannot write in ${dir}: ${e instanceof RandomSourceMissing ? e.message : errno(e)}`);
     }
   }
   return record;
+}
+
+/**
+ * rmSync(path, { force: true }) for one file, without Node 20's recursive remover (internal/fs/rimraf), which
+ * rmSync loads even for a single file: a module load off every setup's path.
+ */
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
 }
 
 export function writeOwned(record: OwnedRecord, path = recordPath()): void {

@@ -22,8 +22,10 @@ function metadataFailure(e: MetadataError, nicOfPath: (path: string) => string |
 }
 
 /**
- * A metadata client for the length of `body`: its token round trip starts at once (overlapping whatever local
- * work body does first) and its requests and sockets are closed afterwards so the process can exit.
+ * A metadata client for the length of `body`: its token round trip starts as soon as body's synchronous first
+ * step has run (discover starts rdma and ip then), so it overlaps that local work, and its requests and sockets
+ * are closed afterwards so the process can exit. Tools first: their start-up is the longer wait, and the first
+ * request costs a few ms of loading and connecting that would otherwise delay them.
  */
 export async function withMetadata<T>(
   host: Host,
@@ -32,9 +34,15 @@ export async function withMetadata<T>(
   body: (source: MetadataSource) => Promise<T>,
 ): Promise<T> {
   const source = host.metadata({ baseUrl: o.metadataUrl, deadline: o.deadline, trace: (l) => log.verbose(l) });
+  let pending: Promise<T>;
+  try {
+    pending = body(source);
+  } catch (e) {
+    pending = Promise.reject(e);
+  }
   source.prefetchToken();
   try {
-    return await body(source);
+    return await pending;
   } finally {
     source.close();
   }
