@@ -6,10 +6,8 @@
 //   evaluated on first use, not at start-up (scripts/bundle-options.js), so `--version` and `--help` load almost
 //   nothing beyond commander;
 // - whitespace and syntax minified (identifiers kept): less to read at every start;
-// - a V8 code cache (dist/asm-erdma.cjs.cache) of the whole bundle compiled eagerly (code-cache.cjs --eager), so a
-//   command's own code is not parsed at run time (setup: ~2 ms less; --version: ~1.4 ms more, it reads a 0.7 MB
-//   cache instead of 0.2 MB): the launcher hands it to vm.Script, V8 checks it matches this Node's version and
-//   flags and silently recompiles when it does not. The standalone binaries keep the `--help` cache (release.js).
+// - a V8 code cache (dist/asm-erdma.cjs.cache) made by running `--help` once: the launcher hands it to
+//   vm.Script, V8 checks it matches this Node's version and flags and silently recompiles when it does not.
 // SOURCE_DATE_EPOCH (set by scripts/package/release.js from the commit) makes the bundle the same bytes each time.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -33,5 +31,4 @@ execFileSync(process.execPath, [
   'scripts/package/code-cache.cjs',
   'dist/asm-erdma.cjs',
   'dist/asm-erdma.cjs.cache',
-  '--eager',
 ]);
