@@ -3,6 +3,17 @@ import assert from 'node:assert/strict';
 import { ipv4Of, kernelState, withSim } from '../helpers/sim.js';
 import { startCli } from '../helpers/live-cli.js';
 
+type Run = Awaited<ReturnType<typeof startCli>['done']>;
+
+/** setup ended 0 with both eRDMA NICs carrying their metadata addresses in the kernel. */
+async function assertBothConfigured(r: Run, node: Parameters<typeof kernelState>[0]): Promise<void> {
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /configured 2 of 2 eRDMA NIC\(s\)/);
+  const state = await kernelState(node);
+  assert.deepEqual(ipv4Of(state, 'eth1'), ['192.168.0.11/24 metric 101 global']);
+  assert.deepEqual(ipv4Of(state, 'eth2'), ['192.168.0.12/24 metric 101 global']);
+}
+
 // Devices appear when the test says so, after it has seen the CLI waiting for them: no sleeps, any load.
 
 test('setup --wait waits for eRDMA devices that register after it starts', async (t) => {
@@ -30,11 +41,7 @@ test('devices registering one by one: setup --wait goes on only when the set has
     await node.revealDevice('eth2');
     await run.waitFor(/so far: eth1, eth2; going on/);
     const r = await run.done;
-    assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(r.stdout, /configured 2 of 2 eRDMA NIC\(s\)/);
-    const state = await kernelState(node);
-    assert.deepEqual(ipv4Of(state, 'eth1'), ['192.168.0.11/24 metric 101 global']);
-    assert.deepEqual(ipv4Of(state, 'eth2'), ['192.168.0.12/24 metric 101 global']);
+    await assertBothConfigured(r, node);
     assert.ok(r.ms < 30_000, `took ${r.ms} ms`);
   });
 });
@@ -142,11 +149,7 @@ test('with a PCI tree: waits for the driver, then for every function it bound; n
     await run.waitFor(/waiting for an RDMA device of 0000:00:06.0 \(2 of 2 eRDMA PCI function\(s\) bound by erdma\)/);
     await node.revealDevice('eth2');
     const r = await run.done;
-    assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(r.stdout, /configured 2 of 2 eRDMA NIC\(s\)/);
-    const state = await kernelState(node);
-    assert.deepEqual(ipv4Of(state, 'eth1'), ['192.168.0.11/24 metric 101 global']);
-    assert.deepEqual(ipv4Of(state, 'eth2'), ['192.168.0.12/24 metric 101 global']);
+    await assertBothConfigured(r, node);
   });
 });
 
