@@ -10,7 +10,6 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readSync,
   renameSync,
   rmSync,
@@ -76,24 +75,5 @@ export function writeFileAtomic(path: string, content: string, mode: number, o: 
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
-  }
-}
-
-/**
- * Reads a file without following a symlink at its last component (ELOOP then); undefined when absent. Non-blocking:
- * a FIFO put there after the caller's lstat cannot hold the run.
- */
-export function readNoFollow(path: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  try {
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
   }
 }

@@ -11,7 +11,8 @@ import { closeSync, lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs
 import { join } from 'node:path';
 import { ExitError } from '../exit-codes.js';
 import { RECORD_DIR, type OwnedEntry, type OwnedRecord } from '../core/owned-record.js';
-import { createExclusive, RandomSourceMissing, readNoFollow, tempPathFor, writeFileAtomic } from './atomic-file.js';
+import { createExclusive, RandomSourceMissing, tempPathFor, writeFileAtomic } from './atomic-file.js';
+import { inspectFile } from './regular-file.js';
 
 function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.ASM_ERDMA_RUN_DIR ?? RECORD_DIR;
@@ -89,21 +90,11 @@ export function openRecord(options: { readOnly: boolean }): OwnedRecord {
   }
   checkRunDir(dir, st);
   const path = recordPath();
-  const fileStat = lstatOrUndefined(path);
-  if (fileStat && !fileStat.isFile()) {
-    const kind = fileStat.isSymbolicLink() ? 'a symbolic link' : fileStat.isDirectory() ? 'a directory' : 'not a file';
-    throw refuse(`${path} is ${kind}`);
-  }
-  let record: OwnedRecord = {};
-  if (fileStat) {
-    let text: string | undefined;
-    try {
-      text = readNoFollow(path);
-    } catch (e) {
-      throw refuse(`cannot read ${path}: ${errno(e)}`);
-    }
-    record = text === undefined ? {} : parseRecord(path, text);
-  }
+  // Its own regular file, or nothing: a link, FIFO or directory there is refused unopened.
+  const file = inspectFile(path, { follow: false });
+  if (file.kind === 'not-regular') throw refuse(`${path} is ${file.what}`);
+  if (file.kind === 'unreadable') throw refuse(`cannot read ${path}: ${file.code}`);
+  const record: OwnedRecord = file.kind === 'regular' ? parseRecord(path, file.content) : {};
   if (!options.readOnly) {
     const probe = tempPathFor(path);
     try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createExclusive, readNoFollow, tempPathFor, writeFileAtomic } from '../../src/host/atomic-file.js';
+import { createExclusive, tempPathFor, writeFileAtomic } from '../../src/host/atomic-file.js';
 
 function withDir(body: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'asm-erdma-atomic-'));
@@ -33,15 +33,5 @@ test('temp files are created exclusively and not through a symlink', () => {
     symlinkSync(join(dir, 'victim'), a);
     assert.throws(() => createExclusive(a, 0o600), { code: 'EEXIST' });
     assert.throws(() => readFileSync(join(dir, 'victim')), { code: 'ENOENT' }, 'nothing created through the link');
-  });
-});
-
-test('readNoFollow refuses a symlink and says undefined for a missing file', () => {
-  withDir((dir) => {
-    writeFileSync(join(dir, 'real'), 'x');
-    symlinkSync(join(dir, 'real'), join(dir, 'link'));
-    assert.equal(readNoFollow(join(dir, 'real')), 'x');
-    assert.throws(() => readNoFollow(join(dir, 'link')), { code: 'ELOOP' });
-    assert.equal(readNoFollow(join(dir, 'none')), undefined);
   });
 });
