@@ -38,7 +38,7 @@ export async function recordOutcome(
  * exit code say what happened; a note that cannot be written only leaves the older note in place.
  */
 export async function noteLastSetup(host: Host, owned: { path: string }, success: boolean): Promise<void> {
-  const outcome = { at: Math.floor(Date.now() / 1000), success };
+  const outcome = { at: Math.floor(host.clock.now() / 1000), success };
   try {
     await host.changes.apply([{ kind: 'write-last-setup', path: lastSetupPath(owned.path), outcome }]);
   } catch {
