@@ -27,8 +27,14 @@ var cacheFile = file + '.cache';
 
 // V8 takes a code cache only if the flags match the ones it was made with (a flag hash in its header): the cache is
 // made under --hash-seed=1 so that it is the same bytes on every build (scripts/package/code-cache.cjs). Setting the
-// flag now changes that hash only: this process's string hashes were seeded when its isolate was made.
-require('v8').setFlagsFromString('--hash-seed=1');
+// flag now changes that hash only: this process's string hashes were seeded when its isolate was made. It is set
+// back as soon as the bundle is compiled: Node's own modules (http, child_process, ...) carry code caches made under
+// the default flags, and V8 would reject those too, compiling each one from source (~5 ms of every setup).
+var v8 = require('v8');
+var seedFlag = process.execArgv.filter(function (a) {
+  return /^--hash[-_]seed=/.test(a);
+}).pop() || '--hash-seed=0';
+v8.setFlagsFromString('--hash-seed=1');
 var cachedData;
 try {
   cachedData = fs.readFileSync(cacheFile);
@@ -40,6 +46,7 @@ var script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {
   cachedData: cachedData,
   importModuleDynamically: vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
+v8.setFlagsFromString(seedFlag);
 if (script.cachedDataRejected && process.env.ASM_ERDMA_CHECK_CODE_CACHE === '1') {
   process.stderr.write('asm-erdma: V8 rejected the code cache\n');
 }
