@@ -2,7 +2,7 @@
 // CommonJS file, dist/asm-erdma.cjs, which bin/ and the standalone binaries run. Start-up dominates a boot-time
 // oneshot and every `status`, so the bundle is shaped for it (numbers: docs/benchmarks.md):
 // - CommonJS, not ESM: Node 20 compiles an ESM graph without any code cache, and SEAs run CommonJS only;
-// - modules a command may not need (http/https, net, readline) are
+// - modules a command may not need (http/https, net, os, readline, sea) are
 //   evaluated on first use, not at start-up (scripts/bundle-options.js), so `--version` and `--help` load almost
 //   nothing beyond commander;
 // - whitespace and syntax minified (identifiers kept): less to read at every start;

@@ -13,7 +13,9 @@ const lazyModules = {
   'node:http': { default: true },
   'node:https': { default: true },
   'node:net': { default: true },
+  'node:os': { named: ['availableParallelism', 'homedir'] },
   'node:readline/promises': { named: ['createInterface'] },
+  'node:sea': { named: ['isSea'] },
 };
 
 const lazyPlugin = {

@@ -1,7 +1,6 @@
 /** Human logs on stderr, so stdout stays the result (and exactly one JSON document under --json). */
-import type { ChalkInstance } from 'chalk';
 import type { Deadline } from '../core/deadline.js';
-import { coloursFor } from './colours.js';
+import { coloursFor, type Colours } from './colours.js';
 import { isQuiet } from './output-mode.js';
 
 interface Stoppable {
@@ -17,7 +16,7 @@ export function stopSpinners(): void {
 }
 
 export class Logger {
-  readonly c: ChalkInstance;
+  readonly c: Colours;
   constructor(
     private readonly verboseOn: boolean,
     private readonly err: NodeJS.WriteStream = process.stderr,
