@@ -124,7 +124,36 @@ function parseColor(value: string): ColorMode {
   return value as ColorMode;
 }
 
-export function buildProgram(): Command {
+/** Each top-level command and what registers it, in the order `--help` lists them. */
+const REGISTRARS: [names: string[], register: (program: Command) => void][] = [
+  [['setup', 'reset'], registerNicCommands],
+  [['install-service', 'uninstall-service'], registerServiceCommands],
+  [['kernel', 'hotfix'], registerKernelCommands],
+  [['status'], registerStatusCommand],
+  [['diag'], registerDiagCommand],
+  [['metrics'], registerMetricsCommand],
+];
+
+/**
+ * The top-level command a run names, when nothing but global options comes before it: then only that command is
+ * registered (a boot-time setup need not build the other ten). Anything else — no command, `help`, an unknown
+ * word or option — gets the whole program, so help, suggestions and errors are commander's as always.
+ */
+export function invokedCommand(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '-q' || a === '--quiet' || a.startsWith('--color=')) continue;
+    if (a === '--color') {
+      i++;
+      continue;
+    }
+    return REGISTRARS.some(([names]) => names.includes(a)) ? a : undefined;
+  }
+  return undefined;
+}
+
+/** The program; given the run's arguments (argv without node and script), only the command they name. */
+export function buildProgram(args: readonly string[] = []): Command {
   const program = new CliCommand('asm-erdma')
     .description('Make an Alibaba Cloud Linux 3 node ready for ASM SMC-R acceleration over an eRDMA NIC')
     .version(versionInfo().version, '-V, --version', 'print the version (with --json: version, commit, node, built)')
@@ -154,12 +183,8 @@ Defaults for --metadata-url, --interface, --min, --timeout: /etc/sysconfig/asm-e
 Exit codes:
 ${exitCodeTable()}`,
     );
-  registerNicCommands(program);
-  registerServiceCommands(program);
-  registerKernelCommands(program);
-  registerStatusCommand(program);
-  registerDiagCommand(program);
-  registerMetricsCommand(program);
+  const invoked = invokedCommand(args);
+  for (const [names, register] of REGISTRARS) if (!invoked || names.includes(invoked)) register(program);
   // Every (sub)command reports usage errors to the one boundary in main().
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) cmd.exitOverride();
@@ -231,7 +256,7 @@ export async function main(argv: string[]): Promise<number> {
       else process.stdout.write(`${info.version}\n`);
       return ExitCode.ok;
     }
-    const program = buildProgram();
+    const program = buildProgram(args);
     await program.parseAsync(rewriteHelp(program, argv));
     return ExitCode.ok;
   } catch (e) {

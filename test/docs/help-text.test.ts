@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
-import { buildProgram } from '../../src/cli.js';
+import { buildProgram, invokedCommand } from '../../src/cli.js';
 import { REPO_ROOT } from '../../scripts/sim/sim-node.js';
 
 function helpOf(cmd: Command): string {
@@ -39,6 +39,31 @@ test("every --option a command's help names is one it takes (reset has no --wait
       for (const m of line.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)) if (!known.has(m[0])) unknown.add(m[0]);
     }
     assert.deepEqual([...unknown], [], `${cmd.name()} --help names options it does not have`);
+  }
+});
+
+test('a run that names its command builds only that command, with the same options and help as ever', () => {
+  const full = buildProgram();
+  const names = (c: Command): string[] => c.commands.map((x) => x.name()).filter((n) => n !== 'help');
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  const shape = (c: Command) => all(c).map((x) => [x.name(), x.helpInformation(), x.options.map((o) => o.flags)]);
+  for (const name of names(full)) {
+    const lean = buildProgram([name, '--json']);
+    assert.ok(names(lean).includes(name), name);
+    assert.ok(names(lean).length <= 2, `${name}: ${names(lean).join(', ')}`);
+    const of = (p: Command) => p.commands.find((c) => c.name() === name) as Command;
+    assert.deepEqual(shape(of(lean)), shape(of(full)), name);
+  }
+  assert.deepEqual(names(buildProgram(['help', 'setup'])), names(full));
+});
+
+test('only global options may come before the command a run names; anything else gets the whole program', () => {
+  assert.equal(invokedCommand(['setup', '-i', 'eth1']), 'setup');
+  assert.equal(invokedCommand(['--color', 'never', '-q', 'status']), 'status');
+  assert.equal(invokedCommand(['--color=always', '--quiet', 'kernel', 'check']), 'kernel');
+  assert.equal(invokedCommand(['--color', 'setup']), undefined);
+  for (const args of [[], ['help', 'setup'], ['--json', 'setup'], ['setpu'], ['--help'], ['-qv', 'setup']]) {
+    assert.equal(invokedCommand(args), undefined, args.join(' '));
   }
 });
 
