@@ -17,12 +17,13 @@ export function findOnPath(name: string, path = process.env.PATH ?? ''): string 
   for (const dir of path.split(delimiter)) {
     const file = join(dir || '.', name);
     try {
-      if (statSync(file).isFile()) {
+      // No exception for the usual miss: each one costs a stack trace, and PATH may have a dozen entries.
+      if (statSync(file, { throwIfNoEntry: false })?.isFile()) {
         accessSync(file, constants.X_OK);
         return file;
       }
     } catch {
-      // not here
+      // not here (or not ours to run)
     }
   }
   return undefined;
