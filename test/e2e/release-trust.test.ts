@@ -166,6 +166,35 @@ test('the binaries and the npm launcher take their V8 code cache (made under --h
   }
 });
 
+/** What Node says of its own modules' code caches under NODE_DEBUG_NATIVE=CODE_CACHE: how many taken, which not. */
+function builtinCaches(stderr: string): { accepted: number; rejected: string[] } {
+  const accepted = stderr.match(/^Code cache of \S+ .* is accepted$/gm)?.length ?? 0;
+  return { accepted, rejected: [...stderr.matchAll(/^Code cache of (\S+) .* is rejected$/gm)].map((m) => m[1] ?? '') };
+}
+
+test("the launchers put V8's flags back: Node's own modules keep their code caches", async (t) => {
+  if (!(await tools(t, RELEASE_TOOLS))) return;
+  const env = { NODE_DEBUG_NATIVE: 'CODE_CACHE' };
+  const runs = {
+    x64: await execa(join(release(), 'asm-erdma-linux-x64'), ['--help'], { env }),
+    arm64: await execa(
+      'qemu-aarch64',
+      ['-L', '/usr/aarch64-linux-gnu', join(release(), 'asm-erdma-linux-arm64'), '--help'],
+      { env },
+    ),
+    npm: await execa(process.execPath, [join(REPO_ROOT, 'bin/asm-erdma.js'), '--help'], { env }),
+  };
+  for (const [name, r] of Object.entries(runs)) {
+    const { accepted, rejected } = builtinCaches(String(r.stderr));
+    assert.deepEqual(rejected, [], `${name}: Node compiled these from source`);
+    assert.ok(accepted > 20, `${name}: ${accepted} built-in code caches taken`);
+  }
+  // The check can fail: with --hash-seed=1 left set, V8 rejects the caches of the modules loaded after it.
+  const leaveIt = "require('v8').setFlagsFromString('--hash-seed=1'); require('http')";
+  const left = await execa(process.execPath, ['-e', leaveIt], { env });
+  assert.ok(builtinCaches(String(left.stderr)).rejected.includes('http'), String(left.stderr));
+});
+
 test('package --sign with a key gpg does not have: one line naming the key, before anything is built', async (t) => {
   if (!(await tools(t, ['gpg']))) return;
   const home = scratch('gnupg-empty');
