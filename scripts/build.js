@@ -6,8 +6,9 @@
 //   evaluated on first use, not at start-up (scripts/bundle-options.js), so `--version` and `--help` load almost
 //   nothing beyond commander;
 // - whitespace and syntax minified (identifiers kept): less to read at every start;
-// - a V8 code cache (dist/asm-erdma.cjs.cache) made by running `--help` once: the launcher hands it to
-//   vm.Script, V8 checks it matches this Node's version and flags and silently recompiles when it does not.
+// - a V8 code cache (dist/asm-erdma.cjs.cache) made after running `--help` and a `setup --dry-run` on a stand-in
+//   node (scripts/package/code-cache.cjs): the launcher hands it to vm.Script, V8 checks it matches this Node's
+//   version and flags and silently recompiles when it does not.
 // SOURCE_DATE_EPOCH (set by scripts/package/release.js from the commit) makes the bundle the same bytes each time.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -26,9 +27,8 @@ await build({
 });
 // The code cache: only this Node version accepts it; any other recompiles (see bin/asm-erdma.js). --hash-seed=1
 // makes it the same bytes on every build (scripts/package/code-cache.cjs says why).
-execFileSync(process.execPath, [
-  '--hash-seed=1',
-  'scripts/package/code-cache.cjs',
-  'dist/asm-erdma.cjs',
-  'dist/asm-erdma.cjs.cache',
-]);
+execFileSync(
+  process.execPath,
+  ['--hash-seed=1', 'scripts/package/code-cache.cjs', 'dist/asm-erdma.cjs', 'dist/asm-erdma.cjs.cache'],
+  { stdio: ['ignore', 'ignore', 'inherit'] },
+);
