@@ -1,7 +1,8 @@
 /**
  * The metrics units `install-service --metrics` writes: a oneshot that runs `asm-erdma metrics --textfile DIR`
- * in the boot unit's sandbox with only DIR writable, and a timer that starts it every minute, each node at its
- * own random offset so a fleet does not ask its metadata server all in the same second.
+ * in the boot unit's sandbox with only DIR writable, plus what entering the pods' network namespaces needs, and
+ * a timer that starts it every minute, each node at its own random offset so a fleet does not ask its metadata
+ * server all in the same second.
  */
 import { join } from 'node:path/posix';
 import { SYSCONFIG_FILE, execWord } from './unit.js';
@@ -44,7 +45,7 @@ EnvironmentFile=-${SYSCONFIG_FILE}
 UnsetEnvironment=NODE_OPTIONS
 ExecStart=${exec}
 TimeoutStartSec=${METRICS_TIMEOUT_S + START_TIMEOUT_MARGIN_S}
-${sandboxDirectives({ writablePaths: [o.textfileDir] }).join('\n')}
+${sandboxDirectives({ writablePaths: [o.textfileDir], entersNetworkNamespaces: true }).join('\n')}
 `;
 }
 

@@ -16,6 +16,13 @@ export interface SandboxOptions {
    * (reset reads setup's record later). Any other directory must already exist (ReadWritePaths=).
    */
   writablePaths: string[];
+  /**
+   * The service enters other network namespaces (metrics reads SMC inside every pod's): setns(CLONE_NEWNET)
+   * needs CAP_SYS_ADMIN and RestrictNamespaces= must allow net; finding a pod's namespace through
+   * /proc/PID/ns/net of a process with other credentials needs CAP_SYS_PTRACE (read access). Without them the
+   * pods are silently missing, or every SMC reading fails, under a real systemd.
+   */
+  entersNetworkNamespaces?: boolean;
 }
 
 export interface UnitDirective {
@@ -93,7 +100,7 @@ export function sandboxDirectives(opts: SandboxOptions): string[] {
   const other = opts.writablePaths.filter((p) => !p.startsWith(RUN));
   return [
     '# Sandbox: only what ip and rdma need (docs/boot.md explains each line).',
-    'CapabilityBoundingSet=CAP_NET_ADMIN',
+    `CapabilityBoundingSet=CAP_NET_ADMIN${opts.entersNetworkNamespaces ? ' CAP_SYS_ADMIN CAP_SYS_PTRACE' : ''}`,
     'NoNewPrivileges=yes',
     'ProtectSystem=strict',
     ...(runtime.length > 0 ? [`RuntimeDirectory=${runtime.join(' ')}`, 'RuntimeDirectoryPreserve=yes'] : []),
@@ -106,7 +113,7 @@ export function sandboxDirectives(opts: SandboxOptions): string[] {
     'ProtectKernelModules=yes',
     'ProtectControlGroups=yes',
     'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK',
-    'RestrictNamespaces=yes',
+    `RestrictNamespaces=${opts.entersNetworkNamespaces ? 'net' : 'yes'}`,
     'RestrictRealtime=yes',
     'LockPersonality=yes',
     'SystemCallArchitectures=native',

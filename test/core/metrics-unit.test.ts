@@ -30,7 +30,9 @@ test('the metrics service: oneshot, sandboxed like the boot unit, writable only 
   assert.ok(lines.includes('Type=oneshot'));
   assert.ok(lines.includes(`ExecStart=/usr/bin/asm-erdma metrics --textfile ${DEFAULT_TEXTFILE_DIR}`));
   assert.ok(lines.includes('ProtectSystem=strict'));
-  assert.ok(lines.includes('CapabilityBoundingSet=CAP_NET_ADMIN'));
+  // Entering the pods' network namespaces (test/e2e/real-boot.test.ts proves each is needed): nothing more.
+  assert.ok(lines.includes('CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_ADMIN CAP_SYS_PTRACE'));
+  assert.ok(lines.includes('RestrictNamespaces=net'));
   assert.deepEqual(
     lines.filter((l) => /^(ReadWritePaths|RuntimeDirectory|StateDirectory)=/.test(l)),
     [`ReadWritePaths=${DEFAULT_TEXTFILE_DIR}`],

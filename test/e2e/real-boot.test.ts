@@ -6,11 +6,14 @@
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, type SimNode } from '../../scripts/sim/sim-node.js';
 import { BootedNode, nodeImage, realBootUnavailable, scratchDir, type NodeImage } from '../helpers/node-image.js';
 import { ipv4Of, kernelState, prerequisite, withSim } from '../helpers/sim.js';
+import { seriesValue } from '../helpers/metrics-run.js';
+
+const STANDIN_SMC = join(REPO_ROOT, 'scripts/standins/smc');
 
 const LEGACY = join(REPO_ROOT, 'scripts/legacy/asm_erdma_eth_config.sh');
 
@@ -158,6 +161,86 @@ test('a metadata server answering 500 for 5 s at boot: the unit still ends activ
       t.diagnostic(`asm-erdma.service start → finished with a 5 s outage: ${seconds.toFixed(3)} s`);
       // TimeoutStartSec=150: still active well within it, after waiting out the outage.
       assert.ok(seconds >= 4 && seconds < 150, `${seconds} s`);
+    } finally {
+      await booted.powerOff();
+    }
+  });
+});
+
+/** One SMC-R connection, as smcss -a -W prints it (the stand-in's line format: scripts/standins/smc/smcss). */
+const SMCR_SOCKET = 'ACTIVE 0 41234 192.168.0.11:80 192.168.0.12:39212 3 SMCR CLNT erdma_0 1 1 fe80::1 fe80::2';
+const TEXTFILE = '/var/lib/node_exporter/textfile_collector';
+
+/**
+ * Inside the booted node: a named network namespace (as a CNI pins a pod's) and one held only by a process of
+ * another user (found through /proc/PID/ns/net), each with one SMC-R connection for the stand-in smcss, as the
+ * host namespace has. This kernel has no SMC: a drop-in points the metrics service at a sysfs tree that has the
+ * smc module (ASM_ERDMA_SYSROOT) and at the stand-in's per-namespace sockets; everything else is the real unit.
+ */
+async function podsWithSmc(booted: BootedNode): Promise<void> {
+  const script = [
+    'set -e',
+    'ip netns add pod-a',
+    // A process of another user in a namespace of its own; systemd stops it at power-off.
+    'systemd-run --quiet --unit=sleeper -p User=nobody -p PrivateNetwork=yes /bin/sleep 600',
+    'mkdir -p /opt/sim/sys/module/smc /opt/sim/sys/module/smc_diag /opt/sim/smc',
+    'for ns in /proc/1/ns/net /run/netns/pod-a /proc/$(systemctl show -p MainPID --value sleeper)/ns/net; do',
+    `  i=$(stat -L -c %i "$ns"); echo '${SMCR_SOCKET}' > /opt/sim/smc/$i`,
+    'done',
+    'd=/etc/systemd/system/asm-erdma-metrics.service.d; mkdir -p $d',
+    'printf "[Service]\\nEnvironment=ASM_ERDMA_SYSROOT=/opt/sim SIM_SMCSS_NETNS=/opt/sim/smc\\n" > $d/sim.conf',
+    'systemctl daemon-reload',
+  ].join('\n');
+  const r = await booted.exec('/bin/sh', ['-c', script]);
+  assert.equal(r.exitCode, 0, r.stderr);
+}
+
+/** Starts the metrics service by hand (the timer's first run is a minute after boot); its textfile's values. */
+async function metricsRun(booted: BootedNode, sandbox = ''): Promise<{ scrape?: number; smcr?: number }> {
+  const d = '/etc/systemd/system/asm-erdma-metrics.service.d';
+  const set = await booted.exec('/bin/sh', ['-c', `printf '[Service]\\n${sandbox}' > ${d}/sandbox.conf`]);
+  assert.equal(set.exitCode, 0, set.stderr);
+  assert.equal((await booted.systemctl('daemon-reload')).exitCode, 0);
+  const r = await booted.systemctl('start', 'asm-erdma-metrics.service');
+  assert.equal(r.exitCode, 0, `${r.stderr}\n${await booted.journal('asm-erdma-metrics.service')}`);
+  assert.equal((await booted.show('asm-erdma-metrics.service', 'Result')).Result, 'success');
+  const text = booted.readFile(`${TEXTFILE}/asm_erdma.prom`);
+  // One series per namespace read (the host's has no labels): their sum counts the namespaces.
+  const smcr = [...text.matchAll(/^asm_erdma_smc_connections\{[^}]*mode="smcr"[^}]*\} (\d+)$/gm)];
+  return {
+    scrape: seriesValue(text, 'asm_erdma_smc_scrape_success'),
+    smcr: smcr.length > 0 ? smcr.reduce((n, m) => n + Number(m[1]), 0) : undefined,
+  };
+}
+
+test('metrics under systemd: timer on at boot; the sandboxed service reads SMC in every pod namespace', async (t) => {
+  const img = await ready(t);
+  if (!img) return;
+  await withSim(t, { nics: 2 }, async (node) => {
+    const disk = join(scratch as string, 'disk-metrics');
+    let booted = await BootedNode.boot(img, node, disk);
+    try {
+      const mkdir = await booted.exec('/bin/sh', ['-c', `mkdir -p ${TEXTFILE}`]);
+      assert.equal(mkdir.exitCode, 0, mkdir.stderr);
+      const r = await booted.exec('/usr/bin/asm-erdma', ['install-service', '--metrics']);
+      assert.equal(r.exitCode, 0, r.stderr);
+      copyFileSync(join(STANDIN_SMC, 'smcss'), join(`/proc/${booted.pid1}/root`, 'usr/sbin/smcss'));
+    } finally {
+      await booted.powerOff();
+    }
+    booted = await BootedNode.boot(img, node, disk);
+    try {
+      assert.equal((await booted.systemctl('is-active', 'asm-erdma-metrics.timer')).stdout.trim(), 'active');
+      await podsWithSmc(booted);
+      assert.deepEqual(await metricsRun(booted), { scrape: 1, smcr: 3 }, 'host, pod-a and the sleeper');
+      // Each grant is needed: without it the pods go missing, or no SMC reading is made at all.
+      const without = (cap: string) =>
+        `CapabilityBoundingSet=\\nCapabilityBoundingSet=${['CAP_NET_ADMIN', 'CAP_SYS_ADMIN', 'CAP_SYS_PTRACE']
+          .filter((c) => c !== cap)
+          .join(' ')}\\n`;
+      assert.deepEqual(await metricsRun(booted, without('CAP_SYS_PTRACE')), { scrape: 1, smcr: 2 }, 'no ptrace');
+      assert.equal((await metricsRun(booted, without('CAP_SYS_ADMIN'))).scrape, 0, 'no setns');
+      assert.equal((await metricsRun(booted, 'RestrictNamespaces=\\nRestrictNamespaces=yes\\n')).scrape, 0);
     } finally {
       await booted.powerOff();
     }
