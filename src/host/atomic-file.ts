@@ -55,15 +55,24 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(6)}.tmp`);
 }
 
-/** `createDirs`: make missing parent directories (mode 0755) — after everything that can fail without a change. */
-export function writeFileAtomic(path: string, content: string, mode: number, o: { createDirs?: boolean } = {}): void {
+/**
+ * `createDirs`: make missing parent directories (mode 0755) — after everything that can fail without a change.
+ * `durable: false` skips the fsync: for a note that only says what happened (its loss in a crash costs nothing);
+ * the rename still makes it whole or absent.
+ */
+export function writeFileAtomic(
+  path: string,
+  content: string,
+  mode: number,
+  o: { createDirs?: boolean; durable?: boolean } = {},
+): void {
   const tmp = tempPathFor(path);
   if (o.createDirs) mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   const fd = createExclusive(tmp, mode);
   try {
     fchmodSync(fd, mode); // the umask must not make a unit file unreadable
     writeSync(fd, content);
-    fsyncSync(fd);
+    if (o.durable !== false) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     rmSync(tmp, { force: true });

@@ -77,6 +77,8 @@ export class MetadataClient {
   private readonly transport: typeof http | typeof https;
   /** close() aborts every request and retry wait, now and later: nothing keeps the process alive after it. */
   private readonly aborter = new AbortController();
+  /** Requests in flight, which close() destroys (not an AbortSignal per request: its listeners cost start-up). */
+  private readonly live = new Set<http.ClientRequest>();
 
   constructor(private readonly options: MetadataClientOptions) {
     this.base = new URL(options.baseUrl);
@@ -90,6 +92,8 @@ export class MetadataClient {
     if (!this.aborter.signal.aborted) {
       this.aborter.abort(new MetadataError('closed', '', 'the metadata client was closed'));
     }
+    for (const req of this.live) req.destroy(this.aborter.signal.reason as Error);
+    this.live.clear();
     this.agentMade?.destroy();
   }
 
@@ -203,7 +207,8 @@ export class MetadataClient {
     const started = Date.now();
     const signal = this.aborter.signal;
     return new Promise<HttpAnswer>((resolve, reject) => {
-      const req = this.transport.request(url, { method, headers, agent: this.agent, signal }, (res) => {
+      if (signal.aborted) return reject(signal.reason);
+      const req = this.transport.request(url, { method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -222,7 +227,11 @@ export class MetadataClient {
         res.on('error', (e) => reject(this.attemptError(e)));
       });
       const timer = setTimeout(() => req.destroy(new AttemptError(true, `timed out after ${timeoutMs} ms`)), timeoutMs);
-      req.on('close', () => clearTimeout(timer));
+      this.live.add(req);
+      req.on('close', () => {
+        clearTimeout(timer);
+        this.live.delete(req);
+      });
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (!signal.aborted) {
           this.options.trace?.(`${method} ${path} → ${e.code ?? e.message} (${Date.now() - started} ms)`);

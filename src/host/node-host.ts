@@ -90,7 +90,8 @@ class NodeBackend implements Backend {
       case 'write-record':
         return writeOwned(e.record, e.path);
       case 'write-last-setup':
-        return writeFileAtomic(e.path, `${JSON.stringify(e.outcome)}\n`, 0o644);
+        // A note of the outcome in /run, read by metrics: whole or absent, but not worth an fsync.
+        return writeFileAtomic(e.path, `${JSON.stringify(e.outcome)}\n`, 0o644, { durable: false });
       case 'install-package':
         return packages.install(this.runner, e.tool, installArgv(e).slice(1), this.o.streamInstall);
       case 'reboot':

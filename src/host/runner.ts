@@ -136,7 +136,7 @@ export class Runner {
     });
     let timedOut = false;
     const timers: NodeJS.Timeout[] = [];
-    const abandon = new AbortController();
+    const collecting = collect(child, spec);
     const pid = child.pid;
     if (pid !== undefined) {
       liveGroups.set(pid, { forward: Boolean(spec.forwardInterrupt) });
@@ -148,13 +148,13 @@ export class Runner {
           timers.push(
             setTimeout(() => {
               signalGroup(pid, 'SIGKILL');
-              abandon.abort();
+              collecting.abandon();
             }, KILL_GRACE_MS),
           );
         }, limit.ms),
       );
     }
-    const result = await collect(child, spec, abandon.signal);
+    const result = await collecting.done;
     for (const t of timers) clearTimeout(t);
     if (pid !== undefined) liveGroups.delete(pid);
     const durationMs = monotonicMs() - started;
@@ -186,10 +186,12 @@ interface Collected {
 
 /**
  * Feeds stdin, gathers stdout/stderr (teeing them to our stderr when streaming) until every pipe is closed, or
- * until `abandon` fires (the group was killed: a grandchild that left it may hold the pipes for ever).
+ * until `abandon` is called (the group was killed: a grandchild that left it may hold the pipes for ever). A plain
+ * callback rather than an AbortSignal: an EventTarget per tool is start-up time that every setup pays.
  */
-function collect(child: ChildProcess, spec: CommandSpec, abandon: AbortSignal): Promise<Collected> {
-  return new Promise((resolve) => {
+function collect(child: ChildProcess, spec: CommandSpec): { done: Promise<Collected>; abandon: () => void } {
+  let abandon = (): void => undefined;
+  const done = new Promise<Collected>((resolve) => {
     const out: string[] = [];
     const err: string[] = [];
     const gather = (stream: Readable | null, into: string[]) => {
@@ -209,22 +211,21 @@ function collect(child: ChildProcess, spec: CommandSpec, abandon: AbortSignal): 
     const finish = (exitCode: number | null, error?: NodeJS.ErrnoException) => {
       if (settled) return;
       settled = true;
-      abandon.removeEventListener('abort', onAbandon);
       // Like execa: without the final newline, so `uname -r` is the release itself.
       const text = (parts: string[]) => parts.join('').replace(/\r?\n$/, '');
       const stderr = text(err) || (error && error.code !== 'ENOENT' ? error.message : '');
       resolve({ exitCode, stdout: text(out), stderr, ...(error ? { error } : {}) });
     };
-    const onAbandon = () => {
+    abandon = () => {
       child.stdout?.destroy();
       child.stderr?.destroy();
       child.stdin?.destroy();
       finish(child.exitCode);
     };
-    abandon.addEventListener('abort', onAbandon);
     child.once('error', (e: NodeJS.ErrnoException) => finish(null, e));
     child.once('close', (code) => finish(code));
   });
+  return { done, abandon: () => abandon() };
 }
 
 /** Said only after looking on PATH and in /usr/sbin and /sbin, so "install" is the right advice. */
