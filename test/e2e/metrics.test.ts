@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withSim } from '../helpers/sim.js';
 import {
+  metricsCli,
   metricsEnv,
   promtoolCheckMetrics,
   requirePromtool,
@@ -49,6 +50,8 @@ test('configured node: ready, NICs configured, SMC-R only, last setup ok; promto
     assert.equal(seriesValue(text, 'asm_erdma_check{id="nic:eth1",state="ok"}'), 1);
     assert.equal(seriesValue(text, 'asm_erdma_check{id="nic:eth1",state="fail"}'), 0);
     assert.equal(seriesValue(text, 'asm_erdma_smc_scrape_success'), 1);
+    // Alone in its PID namespace (metricsCli): SMC read in the node's namespace only, none of the machine's.
+    assert.doesNotMatch(text, /^asm_erdma_smc_\w+\{[^}]*(netns|pod)=/m);
     assert.equal(seriesValue(text, 'asm_erdma_smc_connections{mode="smcr"}'), 2);
     assert.equal(seriesValue(text, 'asm_erdma_smc_connections{mode="fallback"}'), 0);
     assert.doesNotMatch(text, /^asm_erdma_smc_fallback_connections\{/m);
@@ -126,7 +129,7 @@ test('--textfile: DIR/asm_erdma.prom written whole, no temp file left, nothing e
       const dir = join(scratch, 'collector');
       mkdirSync(dir);
       const env = metricsEnv(node, scratch);
-      const r = await node.cli(['metrics', '--textfile', dir], env);
+      const r = await metricsCli(node, ['--textfile', dir], env);
       assert.equal(r.exitCode, 0, r.stderr);
       assert.equal(r.stdout, '');
       assert.deepEqual(readdirSync(dir), ['asm_erdma.prom']);
@@ -140,11 +143,11 @@ test('--textfile: DIR/asm_erdma.prom written whole, no temp file left, nothing e
       writeFileSync(victim, 'keep\n');
       rmSync(join(dir, 'asm_erdma.prom'));
       symlinkSync(victim, join(dir, 'asm_erdma.prom'));
-      assert.equal((await node.cli(['metrics', '--textfile', dir], env)).exitCode, 0);
+      assert.equal((await metricsCli(node, ['--textfile', dir], env)).exitCode, 0);
       assert.equal(readFileSync(victim, 'utf8'), 'keep\n');
       assert.ok(statSync(join(dir, 'asm_erdma.prom')).isFile());
       // A directory that is not there: exit 6, one line, nothing written.
-      const missing = await node.cli(['metrics', '--textfile', join(scratch, 'nope')], env);
+      const missing = await metricsCli(node, ['--textfile', join(scratch, 'nope')], env);
       assert.equal(missing.exitCode, 6);
       assert.match(missing.stderr, /^error: --textfile \S+\/nope: no such directory \(give node_exporter's/);
       assert.equal(missing.stderr.trim().split('\n').length, 1);
@@ -163,7 +166,7 @@ test('a hanging tool: killed at --timeout, its check marked fail, the textfile s
       mkdirSync(dir);
       const env = metricsEnv(node, scratch, { env: { SIM_RDMA_FAIL: 'hang' } });
       const started = Date.now();
-      const r = await node.cli(['metrics', '--timeout', '2', '--textfile', dir], env);
+      const r = await metricsCli(node, ['--timeout', '2', '--textfile', dir], env);
       const ms = Date.now() - started;
       assert.equal(r.exitCode, 9, r.stderr);
       assert.match(r.stderr, /^error: rdma did not answer within 2 s/m);
@@ -185,7 +188,7 @@ test("metrics does not wait for setup's lock: it answers while a setup holds it"
     await setup.waitFor(/rdma/);
     const scratch = mkdtempSync(join(tmpdir(), 'metrics-lock-'));
     try {
-      const r = await node.cli(['metrics', '--json'], metricsEnv(node, scratch));
+      const r = await metricsCli(node, ['--json'], metricsEnv(node, scratch));
       assert.equal(r.exitCode, 0, r.stderr);
       const doc = JSON.parse(r.stdout) as { command: string; textfile: null; families: { name: string }[] };
       assert.equal(doc.command, 'metrics');

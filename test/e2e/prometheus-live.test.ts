@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, type SimNode } from '../../scripts/sim/sim-node.js';
-import { metricsEnv } from '../helpers/metrics-run.js';
+import { metricsCli, metricsEnv } from '../helpers/metrics-run.js';
 import { prerequisite, withSim } from '../helpers/sim.js';
 
 // A real node_exporter (textfile collector) serving what `metrics --textfile` wrote, scraped by a real Prometheus
@@ -106,7 +106,7 @@ test('real node_exporter + Prometheus: nic_configured 1 after setup, 0 after res
       );
       const env = metricsEnv(node, scratch);
       const writeMetrics = async (): Promise<void> => {
-        const r = await node.cli(['metrics', '--textfile', textfiles], env);
+        const r = await metricsCli(node, ['--textfile', textfiles], env);
         assert.equal(r.exitCode, 0, r.stderr);
       };
       assert.equal((await node.cli(['setup'])).exitCode, 0);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { execa } from 'execa';
-import { REPO_ROOT, type RunResult, type SimNode } from '../../scripts/sim/sim-node.js';
+import { CLI, REPO_ROOT, type RunResult, type SimNode } from '../../scripts/sim/sim-node.js';
 import { sysroot } from './node-tree.js';
 import { prerequisite } from './sim.js';
 
@@ -41,10 +41,21 @@ export function metricsEnv(node: SimNode, scratch: string, o: MetricsRun = {}): 
   };
 }
 
+/**
+ * `asm-erdma metrics ARGS` in `node`, alone: in a PID namespace of its own (its /proc lists only itself and its
+ * tools) with an empty /run/netns, so the namespaces it reads SMC in are the node's, never the machine's or
+ * other tests'. Its tools die with it (the namespace's init).
+ */
+export function metricsCli(node: SimNode, args: string[], env: Record<string, string>): Promise<RunResult> {
+  const alone = 'mount -t tmpfs -o mode=0755 tmpfs /run/netns 2>/dev/null; exec "$@"';
+  const unshare = ['--pid', '--fork', '--mount-proc', '--mount', '--propagation', 'private'];
+  return node.exec('unshare', [...unshare, 'sh', '-c', alone, 'sh', process.execPath, CLI, 'metrics', ...args], env);
+}
+
 export async function runMetrics(node: SimNode, o: MetricsRun = {}): Promise<RunResult> {
   const scratch = mkdtempSync(join(tmpdir(), 'asm-erdma-metrics-'));
   try {
-    return await node.cli(['metrics', ...(o.args ?? [])], metricsEnv(node, scratch, o));
+    return await metricsCli(node, o.args ?? [], metricsEnv(node, scratch, o));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
