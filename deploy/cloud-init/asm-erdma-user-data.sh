@@ -81,9 +81,19 @@ install_rpm() {
       rpm=$(fetch_checked) || rc=$?
       [ "$rc" -eq 3 ] && return 1
     fi
-    if [ "$rc" -eq 0 ] && dnf install -y "${check[@]}" "$rpm"; then
-      [ "$rpm" = "$ASM_ERDMA_RPM" ] || rm -f "$rpm"
-      return 0
+    if [ "$rc" -eq 0 ]; then
+      if out=$(dnf install -y "${check[@]}" "$rpm" 2>&1); then
+        printf '%s\n' "$out" >&2
+        [ "$rpm" = "$ASM_ERDMA_RPM" ] || rm -f "$rpm"
+        return 0
+      fi
+      printf '%s\n' "$out" >&2
+      # A signature dnf refuses stays refused: retrying would only hold the node back (dnf 4's words).
+      if grep -qE 'GPG check FAILED|is not signed|Public key for .* is not installed' <<<"$out"; then
+        log "refusing $ASM_ERDMA_RPM: dnf rejected its signature (is ASM_ERDMA_RPM_GPG_KEY the key it was signed with?)"
+        [ "$rpm" = "$ASM_ERDMA_RPM" ] || rm -f "$rpm"
+        return 1
+      fi
     fi
     log "fetching or installing $ASM_ERDMA_RPM failed (try $try of $ASM_ERDMA_INSTALL_TRIES)"
     rc=0

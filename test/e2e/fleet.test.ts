@@ -188,6 +188,21 @@ test('fleet: cloud-init user data checks the RPM; installs it, the unit and the 
     const key = await throwawayKey(fleet.dir);
     let r: Awaited<ReturnType<typeof node.shell>>;
     try {
+      // The right checksum but no signature, with a key to check it against: dnf refuses, and that is final
+      // (one dnf run, no retries), one line saying why; nothing installed.
+      const unsigned = await node.shell(`bash ${USER_DATA}`, {
+        ASM_ERDMA_RPM: rpm,
+        ASM_ERDMA_RPM_SHA256: sha256(rpm),
+        ASM_ERDMA_RPM_GPG_KEY: key.pub,
+      });
+      assert.equal(unsigned.exitCode, 1, `${unsigned.stdout}\n${unsigned.stderr}`);
+      const ours = unsigned.stderr.split('\n').filter((l) => l.startsWith('asm-erdma user-data: '));
+      assert.deepEqual(ours, [
+        `asm-erdma user-data: refusing ${rpm}: dnf rejected its signature (is ASM_ERDMA_RPM_GPG_KEY the key it ` +
+          'was signed with?)',
+      ]);
+      assert.match(unsigned.stderr, /GPG check FAILED|is not signed/, 'dnf said why');
+      assert.equal((await node.shell('/usr/bin/rpm -q asm-erdma')).exitCode, 1, 'not installed');
       const signed = join(fleet.dir, 'signed', 'asm-erdma-0.1.0-1.al8.noarch.rpm');
       mkdirSync(join(fleet.dir, 'signed'));
       copyFileSync(rpm, signed);
