@@ -8,11 +8,24 @@ import type { LastSetup, OwnedRecord } from './owned-record.js';
 export type SystemctlVerb = 'enable' | 'disable' | 'daemon-reload' | 'start' | 'restart' | 'stop';
 
 export type Effect =
-  /** `previous`: the content before (undefined: there was no file); `reloadOnUndo`: its undo reloads systemd. */
-  | { kind: 'write-file'; path: string; content: string; previous: string | undefined; reloadOnUndo: boolean }
+  /**
+   * `previous`: the content before (undefined: there was no file); `reloadOnUndo`: its undo reloads systemd;
+   * `makesDirs`: directories above it that did not exist (outermost first), which writing it creates.
+   */
+  | {
+      kind: 'write-file';
+      path: string;
+      content: string;
+      previous: string | undefined;
+      reloadOnUndo: boolean;
+      makesDirs?: string[];
+    }
   | { kind: 'remove-file'; path: string; previous: string | undefined; reloadOnUndo: boolean }
-  /** Undo of a file change: put `content` back (undefined: remove the file), then maybe reload systemd once. */
-  | { kind: 'restore-file'; path: string; content: string | undefined; reload: boolean }
+  /**
+   * Undo of a file change: put `content` back (undefined: remove the file, then `removeDirs`, innermost first,
+   * each only if empty), then maybe reload systemd once.
+   */
+  | { kind: 'restore-file'; path: string; content: string | undefined; reload: boolean; removeDirs?: string[] }
   /** `root`: an image root (systemctl --root=DIR); undefined on a live node. */
   | { kind: 'systemctl'; verb: SystemctlVerb; unit?: string; root?: string }
   | { kind: 'write-record'; path: string; record: OwnedRecord }
@@ -43,7 +56,8 @@ export function describeEffect(e: Effect): string {
       return `remove ${e.path}`;
     case 'restore-file': {
       const what = e.content === undefined ? 'remove' : 'restore the previous';
-      return `${what} ${e.path}${e.reload ? ', systemctl daemon-reload' : ''}`;
+      const dirs = e.removeDirs?.length ? ` and the directories it made (${e.removeDirs.join(', ')})` : '';
+      return `${what} ${e.path}${dirs}${e.reload ? ', systemctl daemon-reload' : ''}`;
     }
     case 'systemctl':
       return `systemctl ${systemctlArgv(e).join(' ')}`;
@@ -66,9 +80,12 @@ const UNDO_VERB: Partial<Record<SystemctlVerb, SystemctlVerb>> = { enable: 'disa
 export function inverseEffect(e: Effect): Effect | undefined {
   switch (e.kind) {
     case 'write-file':
-    case 'remove-file':
+    case 'remove-file': {
       if (e.kind === 'remove-file' && e.previous === undefined) return undefined;
-      return { kind: 'restore-file', path: e.path, content: e.previous, reload: e.reloadOnUndo };
+      const undo: Effect = { kind: 'restore-file', path: e.path, content: e.previous, reload: e.reloadOnUndo };
+      const made = e.kind === 'write-file' && e.previous === undefined ? (e.makesDirs ?? []) : [];
+      return made.length > 0 ? { ...undo, removeDirs: [...made].reverse() } : undo;
+    }
     case 'systemctl': {
       const verb = UNDO_VERB[e.verb];
       return verb ? { ...e, verb } : undefined;

@@ -3,7 +3,7 @@
  * install (files, reload, old unit disabled, enable) is all or nothing when the executor runs it; starting the
  * unit (--now) is planned separately because a failed start keeps the install.
  */
-import { join } from 'node:path/posix';
+import { dirname, join } from 'node:path/posix';
 import type { Effect } from './effects.js';
 import { HOTPLUG_TEMPLATE_NAME, UDEV_RULE_NAME } from './hotplug.js';
 import { METRICS_SERVICE_NAME, METRICS_TIMER_NAME } from './metrics-unit.js';
@@ -46,6 +46,15 @@ export interface ObservedFile {
   path: string;
   /** Its content now; undefined when there is no such file. */
   previous: string | undefined;
+  /** Directories above it that do not exist yet, outermost first (an image root without /etc/udev/rules.d). */
+  missingDirs?: string[];
+}
+
+/** Directories above `path` that `isDirectory` says are missing, outermost first: what writing it creates. */
+export function missingDirs(path: string, isDirectory: (dir: string) => boolean): string[] {
+  const missing: string[] = [];
+  for (let dir = dirname(path); dir !== dirname(dir) && !isDirectory(dir); dir = dirname(dir)) missing.unshift(dir);
+  return missing;
 }
 
 export interface InstallObserved {
@@ -84,6 +93,7 @@ export function planInstall(o: InstallObserved): {
     content: f.desired,
     previous: f.previous,
     reloadOnUndo: i === 0 && o.root === undefined,
+    ...(f.missingDirs?.length ? { makesDirs: f.missingDirs } : {}),
   }));
   const legacy: LegacyResult =
     o.legacyEnabled === undefined ? 'kept' : o.legacyEnabled === 'enabled' ? 'disabled' : 'not-enabled';

@@ -1,5 +1,5 @@
 /** The Host of a real node: tools through the one runner, files through node:fs, changes through the executor. */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { installArgv, systemctlArgv, UNIT_FILE_MODE, type Effect } from '../core/effects.js';
 import type { Deadline } from '../core/deadline.js';
@@ -54,6 +54,15 @@ function writeUnitFile(path: string, content: string): void {
   }
 }
 
+/** A directory an undone write had made: gone if nothing else is in it now (another file may share it). */
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch (e) {
+    if (!['ENOTEMPTY', 'EEXIST', 'ENOENT'].includes(errno(e))) throw e;
+  }
+}
+
 class NodeBackend implements Backend {
   constructor(
     private readonly runner: Runner,
@@ -83,6 +92,7 @@ class NodeBackend implements Backend {
       case 'restore-file':
         if (e.content === undefined) rmSync(e.path, { force: true });
         else writeUnitFile(e.path, e.content);
+        for (const dir of e.removeDirs ?? []) removeIfEmpty(dir);
         if (e.reload) await this.systemctl(['daemon-reload']);
         return;
       case 'systemctl':

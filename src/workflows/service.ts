@@ -9,6 +9,7 @@ import { contentOf, unusableFile } from '../core/file-state.js';
 import { renderHotplugUnit, renderUdevRule } from '../core/hotplug.js';
 import {
   inDirs,
+  missingDirs,
   planInstall,
   planUninstall,
   RULES_DIR,
@@ -109,7 +110,11 @@ function previousOf(host: Host, path: string): string | undefined {
   return contentOf(state);
 }
 
-const observed = (host: Host, path: string, desired: string) => ({ path, desired, previous: previousOf(host, path) });
+const observed = (host: Host, path: string, desired: string) => {
+  const previous = previousOf(host, path);
+  const missing = previous === undefined ? missingDirs(path, (dir) => host.isDirectory(dir)) : [];
+  return { path, desired, previous, ...(missing.length > 0 ? { missingDirs: missing } : {}) };
+};
 
 export interface InstallOptions extends ServiceOptions {
   keepLegacy: boolean;

@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   realpathSync,
@@ -364,6 +365,20 @@ test('live node: a failing enable puts the old unit file back', async (t) => {
     ['after: old', 'asm-erdma.service'],
     'old content back, no temp file left',
   );
+});
+
+test('--root, a failing enable: every file and every directory the install made in the image is gone', async (t) => {
+  if (!(await systemdTools(t))) return;
+  await withRoot(async (root) => {
+    const before = readdirSync(root).sort();
+    const env = { PATH: `${STANDIN}:${process.env.PATH}`, SIM_SYSTEMCTL_FAIL: 'enable' };
+    const r = await runCli(['install-service', '--root', root, ...IN_IMAGE], { env });
+    assert.equal(r.exitCode, 6, r.stderr);
+    assert.match(r.stderr, /put back as it was: remove \S+90-asm-erdma.rules and the directories it made \(/);
+    // The image had no /etc: the install made /etc/systemd/system and /etc/udev/rules.d, and took them back.
+    assert.deepEqual(readdirSync(root).sort(), before);
+    assert.ok(!existsSync(join(root, 'etc')));
+  });
 });
 
 test('--root needs no privileges when the image root is writable by the user', async (t) => {

@@ -34,6 +34,8 @@ export interface FakeState {
   metadata: Map<string, string>;
   record: OwnedRecord;
   files: Map<string, string>;
+  /** Directories that exist besides those holding a file (a live node's unit and udev rule directories). */
+  dirs: Set<string>;
   /** Paths holding something other than a readable regular file (unreadable, a FIFO…): they win over `files`. */
   oddFiles: Map<string, FileState>;
   /** systemctl is-enabled per unit (absent: not-found). */
@@ -156,6 +158,7 @@ export function node(
     metadata,
     record: {},
     files: new Map(),
+    dirs: new Set(['/etc', '/etc/systemd', '/etc/systemd/system', '/etc/udev', '/etc/udev/rules.d', '/usr/bin']),
     oddFiles: new Map(),
     enabled: new Map(),
     promoteSecondaries: true,
@@ -290,6 +293,7 @@ class FakeBackend implements Backend {
     const s = this.h.state;
     switch (e.kind) {
       case 'write-file':
+        for (const d of e.makesDirs ?? []) s.dirs.add(d);
         s.files.set(e.path, e.content);
         return;
       case 'remove-file':
@@ -298,6 +302,9 @@ class FakeBackend implements Backend {
       case 'restore-file':
         if (e.content === undefined) s.files.delete(e.path);
         else s.files.set(e.path, e.content);
+        for (const d of e.removeDirs ?? []) {
+          if (![...s.files.keys(), ...s.dirs].some((x) => x.startsWith(`${d}/`))) s.dirs.delete(d);
+        }
         return;
       case 'systemctl':
         if (e.verb === 'enable') s.enabled.set(e.unit ?? '', 'enabled');
@@ -377,7 +384,10 @@ export class FakeHost implements Host {
   };
   inRoot = (root: string, path: string) => ({ ok: true as const, path: join(root, path) });
   exists = (path: string) => this.state.files.has(path);
-  isDirectory = (path: string) => path === '/' || [...this.state.files.keys()].some((f) => f.startsWith(`${path}/`));
+  isDirectory = (path: string) =>
+    path === '/' ||
+    this.state.dirs.has(path) ||
+    [...this.state.files.keys(), ...this.state.dirs].some((f) => f.startsWith(`${path}/`));
   unitEnabled = async (unit: string) => this.state.enabled.get(unit) ?? 'not-found';
   unitActive = async () => 'inactive';
   networkManagerDevices = async () => undefined;

@@ -84,6 +84,25 @@ test('install-service is all or nothing: a failing enable puts files and the old
   assert.notEqual(host.state.enabled.get(UNIT_NAME), 'enabled');
 });
 
+test('install-service --root undone: the directories its files made in the image go too, the others stay', async () => {
+  const state = node(0);
+  state.files.set('/img/usr/bin/asm-erdma', "the image's own binary");
+  state.dirs.add('/img/etc/systemd/system');
+  const host = new FakeHost(state);
+  host.failEffect = (e) => (e.kind === 'systemctl' && e.verb === 'enable' ? 'Access denied' : undefined);
+  const e = await install(host, { root: '/img' }).catch((x: unknown) => x);
+  assert.ok(e instanceof EffectsFailed);
+  const img = servicePaths('/img');
+  assert.deepEqual(e.undone, [
+    `remove ${img.rule} and the directories it made (/img/etc/udev/rules.d, /img/etc/udev)`,
+    `remove ${img.template}`,
+    `remove ${img.unit}`,
+  ]);
+  assert.deepEqual([...host.state.files.keys()], ['/img/usr/bin/asm-erdma']);
+  assert.ok(!host.isDirectory('/img/etc/udev'), 'made by the install: removed');
+  assert.ok(host.isDirectory('/img/etc/systemd/system'), 'there before: kept');
+});
+
 test('install-service --dry-run lists the changes and makes none; needs no root', async () => {
   const host = new FakeHost(node(0), { dryRun: true });
   host.root = false;
