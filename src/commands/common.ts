@@ -1,5 +1,7 @@
 /** Option parsing shared by commands: every bad flag becomes a one-line usage error (exit 2). */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_MIN_KERNEL } from '../core/kernel-policy.js';
+import { DEFAULT_METADATA_URL } from '../host/metadata.js';
 import { Deadline } from '../core/deadline.js';
 import {
   checkInterfaceName,
@@ -85,6 +87,19 @@ export function parseMetadataUrl(value: string): string {
     throw new ExitError('usage', '--metadata-url must not contain credentials (user:password@)', hint);
   }
   return orThrow(checkMetadataUrl(value));
+}
+
+/**
+ * The options of the two read-only views of readiness, status and metrics: the same checks under the same
+ * deadline (every tool is killed at it, the metadata server is asked within it).
+ */
+export function readinessOptions(cmd: Command, json: string): Command {
+  return cmd
+    .option('--min <release>', 'minimum kernel release', DEFAULT_MIN_KERNEL)
+    .option('--metadata-url <url>', 'ECS metadata server', parseMetadataUrl, DEFAULT_METADATA_URL)
+    .option('--timeout <seconds>', 'deadline for the whole run (every tool and the metadata server)', parseTimeout, 10)
+    .option('--json', json)
+    .option('-v, --verbose', 'log every command and metadata request');
 }
 
 let jsonWritten = false;

@@ -1,14 +1,12 @@
 /** `metrics`: the node's readiness and SMC fallbacks in the Prometheus text format, on stdout or as a textfile. */
 import type { Command } from 'commander';
 import { ExitError } from '../exit-codes.js';
-import { DEFAULT_MIN_KERNEL } from '../core/kernel-policy.js';
 import { DEFAULT_TEXTFILE_DIR } from '../core/metrics-unit.js';
-import { DEFAULT_METADATA_URL } from '../host/metadata.js';
 import { TEXTFILE_NAME, writeTextfile } from '../host/textfile.js';
 import { versionInfo } from '../version.js';
 import { parseMinimum } from '../workflows/kernel.js';
 import { runMetrics } from '../workflows/metrics.js';
-import { makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
+import { makeContext, printJson, readinessOptions } from './common.js';
 
 interface MetricsFlags {
   min: string;
@@ -20,15 +18,13 @@ interface MetricsFlags {
 }
 
 export function registerMetricsCommand(program: Command): void {
-  program
-    .command('metrics')
-    .description("this node's readiness and SMC fallbacks as Prometheus metrics (read-only)")
-    .option('--min <release>', 'minimum kernel release', DEFAULT_MIN_KERNEL)
-    .option('--metadata-url <url>', 'ECS metadata server', parseMetadataUrl, DEFAULT_METADATA_URL)
-    .option('--timeout <seconds>', 'deadline for the whole run (every tool and the metadata server)', parseTimeout, 10)
-    .option('--textfile <dir>', `write DIR/${TEXTFILE_NAME} atomically for node_exporter's textfile collector`)
-    .option('--json', 'print the families as one JSON document instead of the exposition text')
-    .option('-v, --verbose', 'log every command and metadata request')
+  readinessOptions(
+    program
+      .command('metrics')
+      .description("this node's readiness and SMC fallbacks as Prometheus metrics (read-only)")
+      .option('--textfile <dir>', `write DIR/${TEXTFILE_NAME} atomically for node_exporter's textfile collector`),
+    'print the families as one JSON document instead of the exposition text',
+  )
     .addHelpText(
       'after',
       `

@@ -1,12 +1,10 @@
 /** `status`: every readiness check at once, as a table or one JSON document. */
 import type { Command } from 'commander';
-import { DEFAULT_MIN_KERNEL } from '../core/kernel-policy.js';
-import { DEFAULT_METADATA_URL } from '../host/metadata.js';
 import { coloursFor } from '../ui/colours.js';
 import { column } from '../ui/wrap.js';
 import { parseMinimum } from '../workflows/kernel.js';
 import { runStatus, statusFailure, type StatusReport } from '../workflows/status.js';
-import { makeContext, parseMetadataUrl, parseTimeout, printJson } from './common.js';
+import { makeContext, printJson, readinessOptions } from './common.js';
 
 function render(report: StatusReport): void {
   // The table goes to stdout: its colours follow stdout, whatever stderr is (status | awk '$2=="fail"').
@@ -34,14 +32,12 @@ function render(report: StatusReport): void {
 }
 
 export function registerStatusCommand(program: Command): void {
-  program
-    .command('status')
-    .description('is this node ready for SMC over eRDMA? every check at once, with a fix for each')
-    .option('--min <release>', 'minimum kernel release', DEFAULT_MIN_KERNEL)
-    .option('--metadata-url <url>', 'ECS metadata server', parseMetadataUrl, DEFAULT_METADATA_URL)
-    .option('--timeout <seconds>', 'deadline for the metadata server', parseTimeout, 10)
-    .option('--json', 'print one JSON document on stdout')
-    .option('-v, --verbose', 'log every command and metadata request')
+  readinessOptions(
+    program
+      .command('status')
+      .description('is this node ready for SMC over eRDMA? every check at once, with a fix for each'),
+    'print one JSON document on stdout',
+  )
     .addHelpText(
       'after',
       `
