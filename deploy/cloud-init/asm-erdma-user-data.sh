@@ -65,7 +65,7 @@ failed() {
 
 install_rpm() {
   [ -n "$ASM_ERDMA_RPM" ] || { log "ASM_ERDMA_RPM is empty: not installing (using $ASM_ERDMA_CMD)"; return 0; }
-  local try rpm=$ASM_ERDMA_RPM rc=0 check=()
+  local try rpm=$ASM_ERDMA_RPM rc=0 check=() out dnf_status
   if [ -n "$ASM_ERDMA_RPM_GPG_KEY" ]; then
     # dnf checks a local file's or URL's signature only with localpkg_gpgcheck.
     rpm --import "$ASM_ERDMA_RPM_GPG_KEY" || { log "cannot import the key $ASM_ERDMA_RPM_GPG_KEY"; return 1; }
@@ -82,12 +82,13 @@ install_rpm() {
       [ "$rc" -eq 3 ] && return 1
     fi
     if [ "$rc" -eq 0 ]; then
-      if out=$(dnf install -y "${check[@]}" "$rpm" 2>&1); then
-        printf '%s\n' "$out" >&2
+      dnf_status=0
+      out=$(dnf install -y "${check[@]}" "$rpm" 2>&1) || dnf_status=$?
+      printf '%s\n' "$out" >&2
+      if [ "$dnf_status" -eq 0 ]; then
         [ "$rpm" = "$ASM_ERDMA_RPM" ] || rm -f "$rpm"
         return 0
       fi
-      printf '%s\n' "$out" >&2
       # A signature dnf refuses stays refused: retrying would only hold the node back (dnf 4's words).
       if grep -qE 'GPG check FAILED|is not signed|Public key for .* is not installed' <<<"$out"; then
         log "refusing $ASM_ERDMA_RPM: dnf rejected its signature (is ASM_ERDMA_RPM_GPG_KEY the key it was signed with?)"
